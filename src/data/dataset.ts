@@ -1,0 +1,96 @@
+/**
+ * User datasets in JSON Lines: one JSON object per line with either `prompt` (string) or `messages`
+ * (array of `{role, content}`; the last user message is the question). Every other field is kept as a
+ * column and handed to reward functions (e.g. `answer`, `task`, `nums`, `target`), as in TRL.
+ */
+import { readFile } from "node:fs/promises";
+import { DatasetError } from "../errors.js";
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+export interface DatasetRow {
+  /** The question (the `prompt` field, or the content of the last `user` message). */
+  prompt: string;
+  /** The original `messages`, when the row had them. */
+  messages?: ChatMessage[];
+  /** Every other field of the row, passed to rewards. */
+  columns: Record<string, unknown>;
+}
+
+/** Column names that would clash with the fields of a RewardBatch. */
+const RESERVED_COLUMNS = new Set(["prompts", "completions", "completionIds"]);
+
+function parseRow(value: unknown, where: string): DatasetRow {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new DatasetError(`${where}: expected a JSON object`);
+  }
+  const obj = value as Record<string, unknown>;
+  const columns: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === "prompt" || k === "messages") continue;
+    if (RESERVED_COLUMNS.has(k)) throw new DatasetError(`${where}: column name '${k}' is reserved; rename it`);
+    columns[k] = v;
+  }
+  let messages: ChatMessage[] | undefined;
+  if (obj.messages !== undefined) {
+    if (!Array.isArray(obj.messages)) throw new DatasetError(`${where}: 'messages' must be an array`);
+    messages = obj.messages.map((m, j) => {
+      if (typeof m !== "object" || m === null || typeof m.role !== "string" || typeof m.content !== "string") {
+        throw new DatasetError(`${where}: messages[${j}] must be {role: string, content: string}`);
+      }
+      return { role: m.role, content: m.content };
+    });
+  }
+  if (obj.prompt !== undefined) {
+    if (typeof obj.prompt !== "string") throw new DatasetError(`${where}: 'prompt' must be a string (got ${typeName(obj.prompt)})`);
+    return messages ? { prompt: obj.prompt, messages, columns } : { prompt: obj.prompt, columns };
+  }
+  if (messages) {
+    const lastUser = [...messages].reverse().find((m) => m.role === "user");
+    if (!lastUser) throw new DatasetError(`${where}: 'messages' has no message with role 'user'`);
+    return { prompt: lastUser.content, messages, columns };
+  }
+  throw new DatasetError(`${where}: row needs a 'prompt' string or a 'messages' array`);
+}
+
+function typeName(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
+}
+
+/**
+ * Parse JSONL text. Blank lines are skipped. `source` names the file in error messages.
+ * Throws DatasetError naming `source` and the 1-based line on invalid JSON, a missing or mistyped
+ * prompt/messages, a reserved column name, or when there are no rows at all.
+ */
+export function parseJsonlDataset(text: string, source: string): DatasetRow[] {
+  const rows: DatasetRow[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, "");
+    if (line.trim() === "") continue;
+    const where = `${source}:${i + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      throw new DatasetError(`${where}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+    rows.push(parseRow(value, where));
+  }
+  if (rows.length === 0) throw new DatasetError(`${source}: dataset is empty`);
+  return rows;
+}
+
+/** Read and parse a JSONL dataset file (see parseJsonlDataset). Unreadable file → DatasetError. */
+export async function loadJsonlDataset(path: string): Promise<DatasetRow[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new DatasetError(`${path}: cannot read dataset (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+  return parseJsonlDataset(text.replace(/^\uFEFF/, ""), path);
+}

@@ -1,0 +1,22 @@
+import type { Rng } from "../rng.js";
+
+/** Names of the built-in tasks. */
+export type TaskName = "arithmetic" | "countdown";
+
+/** One generated problem. */
+export interface Problem {
+  /** Identifies the problem (equal keys = same problem); used to keep held-out problems out of training. */
+  key: string;
+  /** Question text, e.g. `47+85` or `3,7,12:33` (render it with a PromptFormat before tokenizing). */
+  prompt: string;
+  /** Worked solution `<think>…</think><answer>…</answer>` (no EOS), used for SFT cold start. */
+  solution: string;
+  /** Dataset-style columns passed to rewards, e.g. `{ task: "countdown", nums: [3, 7, 12], target: 33 }`. */
+  columns: Record<string, unknown>;
+}
+
+/** A problem generator. `sample` draws only from the given rng, so a seed fixes the stream. */
+export interface Task {
+  readonly name: TaskName;
+  sample(rng: Rng): Problem;
+}

@@ -1,0 +1,124 @@
+/**
+ * A causal language model on the jax-js engine: config + param tree + tokenizer, with the jit-compiled entry
+ * points the rest of thinkrl uses (prefill, decode step, per-token log-probs). jit compiles once per input shape,
+ * so callers pad to a few length buckets (`bucket`).
+ */
+import { jit, numpy as np, tree } from "@jax-js/jax";
+import type { ModelConfig } from "./config.js";
+import { decodeStep, forward, tokenLogprobs, type KV, type LlamaParams, type PositionInputs } from "./llama.js";
+import { decodePositionInputs, fullPositionInputs } from "./positions.js";
+import type { TextTokenizer } from "./tokenizer.js";
+
+/** Rounds `n` up to a multiple of `step` (shape buckets that bound jit recompiles). */
+export function bucket(n: number, step: number): number {
+  return Math.max(step, Math.ceil(n / step) * step);
+}
+
+/** A right-padded batch of sequences for scoring/training: the model reads `tokens` and predicts `targets`. */
+export interface SequenceBatch {
+  /** `[B, T]` int32 input ids (sequence[:-1], right-padded). */
+  tokens: Int32Array;
+  /** `[B, T]` int32 next-token ids (sequence[1:]). */
+  targets: Int32Array;
+  B: number;
+  T: number;
+}
+
+export class CausalLM {
+  readonly #prefill;
+  readonly #decode;
+  readonly #logprobs;
+
+  constructor(
+    readonly config: ModelConfig,
+    public params: LlamaParams,
+    readonly tokenizer: TextTokenizer,
+  ) {
+    const cfg = config;
+    this.#prefill = jit((p: LlamaParams, tokens: np.Array, pos: PositionInputs) => {
+      const T = tokens.shape[1]!;
+      const { logits, kv } = forward(p, cfg, tokens, pos);
+      return { last: logits.slice([], T - 1), kv };
+    });
+    this.#decode = jit((p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KV[], slot: np.Array) =>
+      decodeStep(p, cfg, token, pos, cache, slot),
+    );
+    this.#logprobs = jit((p: LlamaParams, tokens: np.Array, targets: np.Array, pos: PositionInputs, invTemp: np.Array) => {
+      const { logits } = forward(p, cfg, tokens, pos);
+      return tokenLogprobs(logits.mul(invTemp), targets, 1);
+    });
+  }
+
+  /** Token id used for padding (`pad_token_id`, else the first EOS id, else 0). */
+  get padId(): number {
+    return this.config.padTokenId ?? this.config.eosTokenId[0] ?? 0;
+  }
+
+  /**
+   * Runs a left-padded prompt batch and allocates a key/value cache of `S` slots.
+   * @param tokens `[B, L]` left-padded prompt ids; `pad[b]` leading pads in row b
+   * @returns the last position's logits `[B, V]` (host copy) and the cache (owned by the caller)
+   */
+  async prefill(tokens: Int32Array, B: number, L: number, pad: number[], S: number): Promise<{ logits: Float32Array; cache: KV[] }> {
+    const c = this.config;
+    const pos = fullPositionInputs(c, B, L, pad);
+    const ids = np.array(tokens, { dtype: np.int32 }).reshape([B, L]);
+    const { last, kv } = this.#prefill(tree.ref(this.params), ids, pos);
+    const logits = (await last.data()) as Float32Array;
+    const cache = kv.map(({ k, v }) => {
+      if (S === L) return { k, v };
+      const z = () => np.zeros([B, S - L, c.numKeyValueHeads, c.headDim]);
+      return { k: np.concatenate([k, z()], 1), v: np.concatenate([v, z()], 1) };
+    });
+    return { logits, cache };
+  }
+
+  /**
+   * One decode step: feeds `token[b]` at cache slot `slot`. Consumes `cache`, returns the new one.
+   * @returns logits `[B, V]` (host copy) for the next token
+   */
+  async decode(token: Int32Array, slot: number, pad: number[], cache: KV[]): Promise<{ logits: Float32Array; cache: KV[] }> {
+    const B = token.length;
+    const S = cache[0]!.k.shape[1]!;
+    const pos = decodePositionInputs(this.config, B, S, slot, pad);
+    const slotMask = new Uint8Array(S);
+    slotMask[slot] = 1;
+    const out = this.#decode(
+      tree.ref(this.params),
+      np.array(token, { dtype: np.int32 }).reshape([B, 1]),
+      pos,
+      cache,
+      np.array(slotMask, { dtype: np.bool }),
+    );
+    const logits = (await out.logits.data()) as Float32Array;
+    return { logits, cache: out.cache };
+  }
+
+  /**
+   * Per-token log-probs and entropies of `targets` under softmax(logits / temperature), without gradients.
+   * @returns logp `[B, T]`, entropy `[B, T]` as host arrays
+   */
+  async sequenceLogprobs(batch: SequenceBatch, temperature = 1, params: LlamaParams = this.params): Promise<{ logp: Float32Array; entropy: Float32Array }> {
+    const { B, T } = batch;
+    const out = this.#logprobs(
+      tree.ref(params),
+      np.array(batch.tokens, { dtype: np.int32 }).reshape([B, T]),
+      np.array(batch.targets, { dtype: np.int32 }).reshape([B, T]),
+      fullPositionInputs(this.config, B, T),
+      np.array([1 / temperature]),
+    );
+    const logp = (await out.logp.data()) as Float32Array;
+    const entropy = (await out.entropy.data()) as Float32Array;
+    return { logp, entropy };
+  }
+
+  /** Replaces the params (the old tree is disposed). */
+  setParams(p: LlamaParams): void {
+    tree.dispose(this.params);
+    this.params = p;
+  }
+
+  dispose(): void {
+    tree.dispose(this.params);
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The Llama / Qwen2 decoder family on jax-js, written once for both (Qwen2 = Llama + q/k/v bias).
+ *
+ * References: Touvron et al., "LLaMA" (2023) — RMSNorm, SwiGLU, rotary embeddings; Ainslie et al., "GQA" (2023);
+ * Su et al., "RoFormer" (2021) §3.4 with the Hugging Face `rotate_half` convention (first half / second half of
+ * the head dimension, not interleaved pairs); Hugging Face `modeling_llama.py` / `modeling_qwen2.py` for the layout.
+ *
+ * Params are a plain tree (JAX style). Linear weights are stored `[in, out]` (transposed from the Hugging Face
+ * `[out, in]` layout at load time, see `params.ts`) so a projection is one `x @ W`.
+ *
+ * Ownership: every function here CONSUMES its array arguments (jax-js convention); callers pass `.ref` to keep one.
+ * Shapes: B batch, T query length, S key length (cache size), D hidden, N query heads, K key/value heads,
+ * H head dim, F MLP width, V vocabulary.
+ */
+import { nn, numpy as np } from "@jax-js/jax";
+import type { ModelConfig } from "./config.js";
+
+type Arr = np.Array;
+
+/** One decoder layer. Biases exist only when `attentionBias` (Qwen2). */
+export type LayerParams = {
+  inputNorm: Arr; // [D]
+  q: Arr; // [D, N*H]
+  k: Arr; // [D, K*H]
+  v: Arr; // [D, K*H]
+  qBias?: Arr; // [N*H]
+  kBias?: Arr; // [K*H]
+  vBias?: Arr; // [K*H]
+  o: Arr; // [N*H, D]
+  postNorm: Arr; // [D]
+  gate: Arr; // [D, F]
+  up: Arr; // [D, F]
+  down: Arr; // [F, D]
+};
+
+export type LlamaParams = {
+  embed: Arr; // [V, D]
+  layers: LayerParams[];
+  norm: Arr; // [D]
+  lmHead?: Arr; // [D, V]; absent when tieWordEmbeddings (then embedᵀ is used)
+};
+
+/** Key/value cache of one layer: `[B, S, K, H]` each. */
+export type KV = { k: Arr; v: Arr };
+
+/**
+ * Inputs that depend on token positions, prepared on the host (see `rope.ts` / `masks.ts`).
+ * `cos`, `sin`: `[B, T, 1, H/2]`; `mask`: `[B, 1, T, S]` boolean, true = query may attend to key.
+ */
+export type PositionInputs = { cos: Arr; sin: Arr; mask: Arr };
+
+/** Large finite negative for masked scores: keeps rows with no visible key finite (no NaN through padding). */
+const MASKED_SCORE = -1e9;
+
+/** RMSNorm (Zhang & Sennrich 2019): x / sqrt(mean(x²) + eps) · w. x: `[..., D]`, w: `[D]`. */
+export function rmsNorm(x: Arr, w: Arr, eps: number): Arr {
+  const ms = x.ref.mul(x.ref).mean(-1, { keepdims: true });
+  return x.div(np.sqrt(ms.add(eps))).mul(w);
+}
+
+/**
+ * Rotary embedding, Hugging Face convention: out = x·cos + rotate_half(x)·sin with
+ * rotate_half([x1, x2]) = [−x2, x1] over the two halves of the head dimension (RoFormer eq. 34).
+ * x: `[B, T, heads, H]`; cos, sin: `[B, T, 1, H/2]`.
+ */
+export function applyRope(x: Arr, cos: Arr, sin: Arr): Arr {
+  const [x1, x2] = np.split(x, 2, 3) as [Arr, Arr];
+  const a = x1.ref.mul(cos.ref).sub(x2.ref.mul(sin.ref));
+  const b = x2.mul(cos).add(x1.mul(sin));
+  return np.concatenate([a, b], 3);
+}
+
+function linear(x: Arr, w: Arr, b?: Arr): Arr {
+  const y = np.matmul(x, w);
+  return b === undefined ? y : y.add(b);
+}
+
+/**
+ * Scaled dot-product attention with grouped-query heads (GQA: query head n uses key/value head ⌊n / (N/K)⌋,
+ * as Hugging Face `repeat_kv`). q: `[B, T, N, H]`, k, v: `[B, S, K, H]`, mask: `[B, 1, T, S]` → `[B, T, N·H]`.
+ */
+export function attention(q: Arr, k: Arr, v: Arr, mask: Arr): Arr {
+  const [B, T, N, H] = q.shape as [number, number, number, number];
+  const K = k.shape[2]!;
+  if (N % K !== 0) throw new Error(`attention: query heads ${N} not divisible by key/value heads ${K}`);
+  const G = N / K;
+  let kk = k;
+  let vv = v;
+  if (G > 1) {
+    kk = np.repeat(kk, G, 2);
+    vv = np.repeat(vv, G, 2);
+  }
+  const qh = q.transpose([0, 2, 1, 3]); // [B, N, T, H]
+  const kh = kk.transpose([0, 2, 3, 1]); // [B, N, H, S]
+  const vh = vv.transpose([0, 2, 1, 3]); // [B, N, S, H]
+  const scores = np.matmul(qh, kh).mul(1 / Math.sqrt(H)); // [B, N, T, S]
+  const probs = nn.softmax(np.where(mask, scores, MASKED_SCORE), -1);
+  const out = np.matmul(probs, vh); // [B, N, T, H]
+  return out.transpose([0, 2, 1, 3]).reshape([B, T, N * H]);
+}
+
+function layerForward(
+  p: LayerParams,
+  cfg: ModelConfig,
+  x: Arr,
+  pos: PositionInputs,
+  cache: KV | null,
+  slot: Arr | null,
+): { x: Arr; kv: KV } {
+  const [B, T] = x.shape as [number, number, number];
+  const { numAttentionHeads: N, numKeyValueHeads: K, headDim: H } = cfg;
+  const h = rmsNorm(x.ref, p.inputNorm, cfg.rmsNormEps);
+  let q = linear(h.ref, p.q, p.qBias).reshape([B, T, N, H]);
+  let k = linear(h.ref, p.k, p.kBias).reshape([B, T, K, H]);
+  const v = linear(h, p.v, p.vBias).reshape([B, T, K, H]);
+  q = applyRope(q, pos.cos.ref, pos.sin.ref);
+  k = applyRope(k, pos.cos.ref, pos.sin.ref);
+  let kv: KV;
+  if (cache === null) {
+    kv = { k, v };
+  } else {
+    // Decode: T == 1; write the new key/value into cache slot `slot` ([S] one-hot, bool).
+    const s = slot!.reshape([1, -1, 1, 1]);
+    kv = { k: np.where(s.ref, k, cache.k), v: np.where(s, v, cache.v) };
+  }
+  const att = attention(q, kv.k.ref, kv.v.ref, pos.mask.ref);
+  x = x.add(linear(att, p.o));
+  const h2 = rmsNorm(x.ref, p.postNorm, cfg.rmsNormEps);
+  const mlp = linear(nn.silu(linear(h2.ref, p.gate)).mul(linear(h2, p.up)), p.down);
+  return { x: x.add(mlp), kv };
+}
+
+function finalLogits(params: LlamaParams, cfg: ModelConfig, x: Arr): Arr {
+  const h = rmsNorm(x, params.norm, cfg.rmsNormEps);
+  if (params.lmHead !== undefined) {
+    params.embed.dispose();
+    return np.matmul(h, params.lmHead);
+  }
+  return np.matmul(h, params.embed.transpose());
+}
+
+/**
+ * Full forward pass (training, scoring, prompt prefill). Consumes `params` and all inputs.
+ * @param tokens `[B, T]` int32
+ * @param pos cos/sin `[B, T, 1, H/2]`, mask `[B, 1, T, T]`
+ * @returns logits `[B, T, V]` (float32) and each layer's keys/values `[B, T, K, H]`
+ */
+export function forward(params: LlamaParams, cfg: ModelConfig, tokens: Arr, pos: PositionInputs): { logits: Arr; kv: KV[] } {
+  let x = np.take(params.embed.ref, tokens, 0); // [B, T, D]
+  const kvs: KV[] = [];
+  for (const layer of params.layers) {
+    const out = layerForward(layer, cfg, x, pos, null, null);
+    x = out.x;
+    kvs.push(out.kv);
+  }
+  pos.cos.dispose();
+  pos.sin.dispose();
+  pos.mask.dispose();
+  return { logits: finalLogits(params, cfg, x), kv: kvs };
+}
+
+/**
+ * One decode step with a key/value cache. Consumes everything.
+ * @param token `[B, 1]` int32, the newest token of each row
+ * @param pos cos/sin `[B, 1, 1, H/2]`, mask `[B, 1, 1, S]` (keys visible to the new token, itself included)
+ * @param cache per layer `[B, S, K, H]`
+ * @param slot `[S]` bool one-hot: the cache slot the new token's key/value is written to
+ * @returns logits `[B, V]` and the updated cache
+ */
+export function decodeStep(
+  params: LlamaParams,
+  cfg: ModelConfig,
+  token: Arr,
+  pos: PositionInputs,
+  cache: KV[],
+  slot: Arr,
+): { logits: Arr; cache: KV[] } {
+  let x = np.take(params.embed.ref, token, 0); // [B, 1, D]
+  const out: KV[] = [];
+  params.layers.forEach((layer, i) => {
+    const r = layerForward(layer, cfg, x, pos, cache[i]!, slot.ref);
+    x = r.x;
+    out.push(r.kv);
+  });
+  slot.dispose();
+  pos.cos.dispose();
+  pos.sin.dispose();
+  pos.mask.dispose();
+  const logits = finalLogits(params, cfg, x);
+  const [B, , V] = logits.shape as [number, number, number];
+  return { logits: logits.reshape([B, V]), cache: out };
+}
+
+/**
+ * Per-token log-probabilities of `targets` under softmax(logits / temperature), and the entropy of that
+ * distribution. Selection uses a one-hot compare-and-sum (jax-js `take` on views fails under jit(grad)).
+ * @param logits `[B, T, V]` (consumed); targets `[B, T]` int32 (consumed)
+ * @returns logp `[B, T]`, entropy `[B, T]` (nats)
+ */
+export function tokenLogprobs(logits: Arr, targets: Arr, temperature: number): { logp: Arr; entropy: Arr } {
+  const V = logits.shape[2]!;
+  const lsm = nn.logSoftmax(temperature === 1 ? logits : logits.mul(1 / temperature), -1);
+  const logp = lsm.ref.mul(nn.oneHot(targets, V)).sum(-1);
+  const entropy = np.exp(lsm.ref).mul(lsm).sum(-1).neg();
+  return { logp, entropy };
+}

@@ -1,0 +1,113 @@
+/**
+ * Text tokenizer: a thin wrapper over `@huggingface/tokenizers` (tokenizers.js), which reads the same
+ * `tokenizer.json` as the Rust `tokenizers` crate (byte-level BPE for Qwen2 / Llama-3).
+ */
+import { Tokenizer } from "@huggingface/tokenizers";
+import { CheckpointError } from "../errors.js";
+
+export interface TextTokenizer {
+  /** Token ids of `text`; no BOS/EOS or other special tokens are added (special-token text is still matched). */
+  encode(text: string): number[];
+  /** Text of `ids`; `skipSpecialTokens` drops special tokens (default false). Empty `ids` give "". */
+  decode(ids: number[], opts?: { skipSpecialTokens?: boolean }): string;
+  /** 1 + the largest token id (model vocabulary plus added tokens); may be below the model's `vocabSize`. */
+  vocabSize: number;
+  tokenToId(token: string): number | undefined;
+  idToToken(id: number): string | undefined;
+  /** The `tokenizer.json` object this tokenizer was built from (for saving it back). */
+  readonly json: unknown;
+}
+
+/**
+ * Builds a tokenizer from a parsed `tokenizer.json` and optional `tokenizer_config.json`.
+ *
+ * `clean_up_tokenization_spaces` defaults to false (tokenizers.js defaults to true, which rewrites " ." to "."
+ * on decode and breaks exact round trips); a value in `tokenizerConfig` wins.
+ * @throws CheckpointError when the JSON is not a tokenizer tokenizers.js can build.
+ */
+export function loadTokenizer(tokenizerJson: unknown, tokenizerConfig?: unknown): TextTokenizer {
+  if (tokenizerJson === null || typeof tokenizerJson !== "object" || Array.isArray(tokenizerJson)) {
+    throw new CheckpointError("tokenizer.json: expected a JSON object");
+  }
+  const cfg = tokenizerConfig !== null && typeof tokenizerConfig === "object" ? (tokenizerConfig as Record<string, unknown>) : {};
+  // tokenizers.js requires these keys to exist (null allowed); real files always have them.
+  const json: Record<string, unknown> = {
+    normalizer: null,
+    pre_tokenizer: null,
+    post_processor: null,
+    decoder: null,
+    added_tokens: [],
+    ...(tokenizerJson as Record<string, unknown>),
+  };
+  let tok: Tokenizer;
+  try {
+    tok = new Tokenizer(json, { clean_up_tokenization_spaces: false, ...cfg });
+  } catch (e) {
+    throw new CheckpointError(`tokenizer.json: cannot build tokenizer (${(e as Error).message})`, { cause: e });
+  }
+  let maxId = -1;
+  for (const id of tok.get_vocab(true).values()) maxId = Math.max(maxId, id);
+
+  return {
+    encode: (text) => tok.encode(text, { add_special_tokens: false }).ids,
+    decode: (ids, opts = {}) => (ids.length === 0 ? "" : tok.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false })),
+    vocabSize: maxId + 1,
+    tokenToId: (token) => tok.token_to_id(token),
+    idToToken: (id) => tok.id_to_token(id),
+    json: tokenizerJson,
+  };
+}
+
+/**
+ * A `tokenizer.json` for a tiny character-level vocabulary, loadable by tokenizers.js and the Rust
+ * `tokenizers` crate alike.
+ *
+ * Ids: `specialTokens` get 0..k-1 (registered as special added tokens, so "<think>" is one token and never
+ * split), then one id per char of `chars` in order. The model is a BPE with no merges and no pre-tokenizer, so
+ * every character of plain text maps to its own token; characters not in `chars` are dropped (no unk token).
+ * The `Fuse` decoder concatenates tokens without inserting spaces, so decode(encode(s)) === s for text drawn
+ * from `chars` and the special tokens.
+ * @throws CheckpointError on duplicate tokens, empty special tokens or entries of `chars` that are not single
+ *   characters.
+ */
+export function buildCharTokenizerJson(chars: string[], specialTokens: string[]): unknown {
+  const vocab: Record<string, number> = {};
+  const addedTokens: unknown[] = [];
+  const add = (token: string): number => {
+    if (Object.hasOwn(vocab, token)) throw new CheckpointError(`buildCharTokenizerJson: duplicate token ${JSON.stringify(token)}`);
+    const id = Object.keys(vocab).length;
+    vocab[token] = id;
+    return id;
+  };
+  for (const s of specialTokens) {
+    if (s.length === 0) throw new CheckpointError("buildCharTokenizerJson: empty special token");
+    const id = add(s);
+    addedTokens.push({ id, content: s, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  }
+  for (const c of chars) {
+    if ([...c].length !== 1) throw new CheckpointError(`buildCharTokenizerJson: ${JSON.stringify(c)} is not a single character`);
+    add(c);
+  }
+  return {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: addedTokens,
+    normalizer: null,
+    pre_tokenizer: null,
+    post_processor: null,
+    decoder: { type: "Fuse" },
+    model: {
+      type: "BPE",
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges: [],
+    },
+  };
+}

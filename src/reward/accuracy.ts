@@ -1,0 +1,100 @@
+/**
+ * Rule-based accuracy reward (DeepSeek-R1 §2.2.2 "Reward Modeling"): the final answer, taken from the
+ * `<answer>` tag, is checked against the row's columns by exact rules. No neural reward model.
+ */
+import { evaluateExpression, rational, rationalEquals, type Rational } from "../data/expr.js";
+import { extractAnswer } from "./format.js";
+import type { RewardBatch, RewardFn } from "./types.js";
+
+/** Longest answer string compared numerically (guards against giant bigint parsing). */
+const MAX_NUMBER_CHARS = 100;
+
+/**
+ * Exact value of an integer (`-12`), decimal (`3.25`) or fraction (`-7/2`) string, or null.
+ * Never throws.
+ */
+export function parseExactNumber(s: string): Rational | null {
+  const t = s.trim();
+  if (t === "" || t.length > MAX_NUMBER_CHARS) return null;
+  const frac = /^([+-]?)(\d+)\s*\/\s*(\d+)$/.exec(t);
+  if (frac) {
+    const den = BigInt(frac[3]!);
+    if (den === 0n) return null;
+    const num = BigInt(frac[2]!);
+    return rational(frac[1] === "-" ? -num : num, den);
+  }
+  const dec = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(t);
+  if (!dec || (dec[2] === "" && (dec[3] ?? "") === "")) return null;
+  const frac10 = dec[3] ?? "";
+  const num = BigInt((dec[2] || "0") + frac10);
+  return rational(dec[1] === "-" ? -num : num, 10n ** BigInt(frac10.length));
+}
+
+/** Countdown: `answer` must be a valid expression using numbers from `nums` (multiset, each at most once) equal to `target`. */
+function judgeCountdown(answer: string | null, nums: unknown, target: unknown): number | null {
+  if (!Array.isArray(nums) || !nums.every((x) => Number.isSafeInteger(x)) || !Number.isSafeInteger(target)) return null;
+  if (answer === null) return 0;
+  const r = evaluateExpression(answer);
+  if (!r.ok) return 0;
+  const pool = new Map<number, number>();
+  for (const x of nums as number[]) pool.set(x, (pool.get(x) ?? 0) + 1);
+  for (const u of r.numbers) {
+    const left = pool.get(u) ?? 0;
+    if (left === 0) return 0;
+    pool.set(u, left - 1);
+  }
+  return rationalEquals(r.value, rational(BigInt(target as number))) ? 1 : 0;
+}
+
+/** Arithmetic: `answer` must be a plain integer (optional '-', ≤ 12 digits) equal to `target`. */
+function judgeArithmetic(answer: string | null, target: unknown): number | null {
+  if (!Number.isSafeInteger(target)) return null;
+  if (answer === null || !/^-?\d{1,12}$/.test(answer)) return 0;
+  return BigInt(answer) === BigInt(target as number) ? 1 : 0;
+}
+
+/** Generic `answer` column: exact numeric equality when both sides are numbers, else trimmed string equality. */
+function judgeAnswer(answer: string | null, expected: unknown): number | null {
+  if (typeof expected !== "string" && typeof expected !== "number") return null;
+  if (typeof expected === "number" && !Number.isFinite(expected)) return null;
+  if (answer === null) return 0;
+  const want = String(expected).trim();
+  const a = parseExactNumber(answer);
+  const b = parseExactNumber(want);
+  if (a !== null && b !== null) return rationalEquals(a, b) ? 1 : 0;
+  return answer === want ? 1 : 0;
+}
+
+function column(batch: RewardBatch, name: string, i: number): unknown {
+  const col = batch[name];
+  return Array.isArray(col) ? col[i] : undefined;
+}
+
+/** Score one row; null when the row has nothing to judge against. */
+function judgeRow(batch: RewardBatch, i: number): number | null {
+  const completion = batch.completions[i];
+  const answer = typeof completion === "string" ? extractAnswer(completion) : null;
+  const task = column(batch, "task", i);
+  if (task === "countdown") return judgeCountdown(answer, column(batch, "nums", i), column(batch, "target", i));
+  if (task === "arithmetic") return judgeArithmetic(answer, column(batch, "target", i));
+  return judgeAnswer(answer, column(batch, "answer", i));
+}
+
+/**
+ * Accuracy reward (DeepSeek-R1 §2.2.2), one score per completion, judged by the row's columns:
+ * - `task: "countdown"` (+ `nums`, `target`): the answer expression (parsed by `evaluateExpression`, never
+ *   eval'd) uses each number of `nums` at most once and equals `target` exactly → 1, else 0;
+ * - `task: "arithmetic"` (+ `target`): the answer is a plain integer equal to `target` → 1, else 0;
+ * - otherwise an `answer` column: exact numeric equality (integer, decimal, fraction `a/b`) or, when either
+ *   side is not a number, trimmed string equality → 1, else 0.
+ * A broken format (see `extractAnswer`) scores 0. A row with none of these columns (or malformed ones)
+ * cannot be judged → null. Never throws.
+ */
+export const accuracyReward: RewardFn = (batch: RewardBatch) =>
+  batch.completions.map((_, i) => {
+    try {
+      return judgeRow(batch, i);
+    } catch {
+      return null;
+    }
+  });

@@ -1,0 +1,101 @@
+/**
+ * Batched generation with a key/value cache on a local `CausalLM`.
+ *
+ * Prompts are left-padded to a length bucket, run through one prefill, then decoded one token per step for the
+ * whole batch until every row has finished (EOS, a stop string, or `maxNewTokens`).
+ */
+import type { Rng } from "../data/rng.js";
+import { bucket, type CausalLM } from "../model/causal-lm.js";
+import { sampleToken, type SamplingParams } from "./sampling.js";
+
+export interface GenerateOptions extends SamplingParams {
+  maxNewTokens: number;
+  /** Stop when any of these strings appears in the completion text (kept in the text). */
+  stopStrings?: string[];
+  /** Rows per forward batch (default: all). */
+  batchSize?: number;
+  /** Called after each decode step with (tokens generated so far in this batch, rows). */
+  onStep?: (newTokens: number) => void;
+}
+
+export type FinishReason = "eos" | "stop" | "length";
+
+export interface Completion {
+  /** Sampled ids, including the final EOS token when the row ended on it. */
+  ids: number[];
+  /** log π(id) of each sampled id under the sampling temperature (`[len]`, nats). */
+  logprobs: number[];
+  /** Decoded text of `ids` without the EOS token. */
+  text: string;
+  finishReason: FinishReason;
+}
+
+/** Length bucket for prompts (tokens). */
+const PROMPT_BUCKET = 8;
+/** Length bucket for the key/value cache (tokens). */
+const CACHE_BUCKET = 16;
+
+/**
+ * Generates one completion per prompt.
+ * @param prompts token ids of each prompt (BOS included if the model wants one)
+ * @throws Error when a prompt is empty
+ */
+export async function generate(model: CausalLM, prompts: number[][], opts: GenerateOptions, rng: Rng): Promise<Completion[]> {
+  const out: Completion[] = [];
+  const bs = opts.batchSize ?? prompts.length;
+  for (let s = 0; s < prompts.length; s += bs) {
+    out.push(...(await generateBatch(model, prompts.slice(s, s + bs), opts, rng)));
+  }
+  return out;
+}
+
+async function generateBatch(model: CausalLM, prompts: number[][], opts: GenerateOptions, rng: Rng): Promise<Completion[]> {
+  const B = prompts.length;
+  const V = model.config.vocabSize;
+  const eos = new Set(model.config.eosTokenId);
+  const maxLen = Math.max(...prompts.map((p) => p.length));
+  if (prompts.some((p) => p.length === 0)) throw new Error("generate: empty prompt");
+  const L = bucket(maxLen, PROMPT_BUCKET);
+  const S = bucket(L + opts.maxNewTokens, CACHE_BUCKET);
+  const pad = prompts.map((p) => L - p.length);
+  const tokens = new Int32Array(B * L).fill(model.padId);
+  prompts.forEach((p, b) => tokens.set(p, b * L + pad[b]!));
+
+  const ids: number[][] = prompts.map(() => []);
+  const lps: number[][] = prompts.map(() => []);
+  const reason: (FinishReason | null)[] = prompts.map(() => null);
+  let { logits, cache } = await model.prefill(tokens, B, L, pad, S);
+  const next = new Int32Array(B);
+  for (let t = 0; t < opts.maxNewTokens; t++) {
+    for (let b = 0; b < B; b++) {
+      if (reason[b] !== null) {
+        next[b] = model.padId;
+        continue;
+      }
+      const { id, logprob } = sampleToken(logits, b * V, V, opts, rng);
+      ids[b]!.push(id);
+      lps[b]!.push(logprob);
+      next[b] = id;
+      if (eos.has(id)) reason[b] = "eos";
+      else if (opts.stopStrings?.length && hitsStop(model, ids[b]!, opts.stopStrings)) reason[b] = "stop";
+      else if (ids[b]!.length >= opts.maxNewTokens) reason[b] = "length";
+    }
+    opts.onStep?.(B);
+    if (reason.every((r) => r !== null) || t === opts.maxNewTokens - 1) break;
+    ({ logits, cache } = await model.decode(next, L + t, pad, cache));
+  }
+  for (const kv of cache) {
+    kv.k.dispose();
+    kv.v.dispose();
+  }
+  return ids.map((row, b) => {
+    const body = reason[b] === "eos" ? row.slice(0, -1) : row;
+    return { ids: row, logprobs: lps[b]!, text: model.tokenizer.decode(body), finishReason: reason[b] ?? "length" };
+  });
+}
+
+function hitsStop(model: CausalLM, row: number[], stops: string[]): boolean {
+  // Only the tail can contain a new match: decode a window long enough for the longest stop string.
+  const tail = model.tokenizer.decode(row.slice(-Math.max(...stops.map((s) => s.length)) - 2));
+  return stops.some((s) => tail.includes(s));
+}
