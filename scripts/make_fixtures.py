@@ -20,8 +20,8 @@ tokenizer_config.json, and reference.json:
     chars, special_tokens   the tokenizer's inputs, so the TS side can rebuild tokenizer.json and compare
 
 For the bf16 copy the reference is computed from the bf16 weights upcast to float32 (what thinkrl does when it
-loads them). Weights are drawn from a seeded generator with std 0.1 (larger than HF's 0.02 init, so logits are
-far from uniform); RMSNorm weights are 1 + 0.1·N(0,1) and biases 0.1·N(0,1), so that norms and biases are
+loads them). Weights are drawn from a seeded generator with std WEIGHT_STD = 0.2 (larger than HF's 0.02 init, so logits are
+far from uniform); RMSNorm weights are 1 + 0.1·N(0,1), biases WEIGHT_STD·N(0,1), so that norms and biases are
 exercised too.
 """
 import argparse
@@ -34,6 +34,7 @@ import torch
 from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
 SEED = 1234
+WEIGHT_STD = 0.2  # matrices and biases; HF init uses 0.02, which gives near-uniform logits
 SPECIAL_TOKENS = ["<pad>", "<bos>", "<eos>", "<think>", "</think>", "<answer>", "</answer>"]
 CHARS = list("0123456789abcdefghijklmnopqrstuvwxyz") + list(" +-*/=().,:;?!<>'\"\n[]")
 VOCAB = len(SPECIAL_TOKENS) + len(CHARS)
@@ -129,7 +130,7 @@ def randomize(model, seed):
         if name.endswith("norm.weight"):
             p.copy_(1.0 + 0.1 * noise)
         else:
-            p.copy_(0.1 * noise)
+            p.copy_(WEIGHT_STD * noise)
 
 
 @torch.no_grad()
@@ -181,9 +182,15 @@ def main():
     randomize(llama, SEED)
     save(llama, os.path.join(args.out, "tiny-llama"))
 
-    # bf16 copy: saved as bf16; reference from the rounded weights upcast to fp32.
+    # bf16 copy: saved as bf16; reference from the rounded weights upcast to fp32. The reference model is the
+    # fp32 model with its parameters rounded, not `llama_bf16.float()`: `.to(bfloat16)` also rounds the RoPE
+    # `inv_freq` buffer, which a loader recomputes in fp32.
     llama_bf16 = copy.deepcopy(llama).to(torch.bfloat16)
-    save(llama_bf16, os.path.join(args.out, "tiny-llama-bf16"), ref_model=copy.deepcopy(llama_bf16).to(torch.float32))
+    llama_rounded = copy.deepcopy(llama)
+    with torch.no_grad():
+        for p in llama_rounded.parameters():
+            p.copy_(p.to(torch.bfloat16).to(torch.float32))
+    save(llama_bf16, os.path.join(args.out, "tiny-llama-bf16"), ref_model=llama_rounded)
 
     qwen_cfg = Qwen2Config(**COMMON, rope_theta=1000000.0, tie_word_embeddings=True, use_sliding_window=False)
     qwen = Qwen2ForCausalLM(qwen_cfg).to(torch.float32)

@@ -81,7 +81,7 @@ export class CausalLM {
     const B = token.length;
     const S = cache[0]!.k.shape[1]!;
     const pos = decodePositionInputs(this.config, B, S, slot, pad);
-    const slotMask = new Uint8Array(S);
+    const slotMask = new Int32Array(S);
     slotMask[slot] = 1;
     const out = this.#decode(
       tree.ref(this.params),

@@ -55,7 +55,7 @@ const ARCHITECTURES: Record<ModelType, string> = { llama: "LlamaForCausalLM", qw
  */
 export function parseHfConfig(json: unknown, source = "config.json"): ModelConfig {
   if (json === null || typeof json !== "object" || Array.isArray(json)) throw new CheckpointError(`${source}: expected a JSON object`);
-  const j = json as Record<string, unknown>;
+  const j: Record<string, unknown> = { ...(json as Record<string, unknown>) };
   const fail = (field: string, msg: string): never => {
     throw new CheckpointError(`${source}: ${field} ${msg}`);
   };
@@ -93,11 +93,16 @@ export function parseHfConfig(json: unknown, source = "config.json"): ModelConfi
   const d = HF_DEFAULTS[modelType];
 
   // Features whose math we do not implement: refuse rather than silently compute something else.
-  if (has("rope_scaling")) {
-    const rs = j["rope_scaling"] as Record<string, unknown>;
-    const type = typeof rs === "object" ? (rs["rope_type"] ?? rs["type"]) : undefined;
-    if (type !== "default") fail("rope_scaling", `${JSON.stringify(rs)} is not supported yet (only plain RoPE)`);
+  // RoPE: transformers < 5 writes `rope_theta` (+ `rope_scaling`); transformers 5 writes
+  // `rope_parameters: { rope_type, rope_theta, ... }` instead. Only plain RoPE (type "default") is implemented.
+  for (const k of ["rope_scaling", "rope_parameters"]) {
+    if (!has(k)) continue;
+    const rp = j[k];
+    const type = typeof rp === "object" && !Array.isArray(rp) ? ((rp as Record<string, unknown>)["rope_type"] ?? (rp as Record<string, unknown>)["type"]) : undefined;
+    if (type !== "default") fail(k, `${JSON.stringify(rp)} is not supported yet (only plain RoPE, rope_type "default")`);
   }
+  const ropeParams = has("rope_parameters") ? (j["rope_parameters"] as Record<string, unknown>) : {};
+  if (ropeParams["rope_theta"] !== undefined) j["rope_theta"] = ropeParams["rope_theta"]; // wins over a top-level rope_theta
   if (has("hidden_act") && j["hidden_act"] !== "silu") fail("hidden_act", `${JSON.stringify(j["hidden_act"])} is not supported (only "silu")`);
   if (modelType === "llama" && bool("mlp_bias", false)) fail("mlp_bias", "true is not supported");
   if (modelType === "qwen2" && bool("use_sliding_window", false)) fail("use_sliding_window", "true is not supported (sliding-window attention)");
@@ -168,12 +173,14 @@ export function toHfConfig(c: ModelConfig): Record<string, unknown> {
     rms_norm_eps: c.rmsNormEps,
     rope_theta: c.ropeTheta,
     rope_scaling: null,
+    rope_parameters: { rope_type: "default", rope_theta: c.ropeTheta }, // transformers ≥ 5 reads this
     max_position_embeddings: c.maxPositionEmbeddings,
     tie_word_embeddings: c.tieWordEmbeddings,
     bos_token_id: c.bosTokenId,
     eos_token_id: c.eosTokenId.length === 0 ? null : c.eosTokenId.length === 1 ? c.eosTokenId[0] : [...c.eosTokenId],
     pad_token_id: c.padTokenId,
     torch_dtype: c.torchDtype ?? "float32",
+    dtype: c.torchDtype ?? "float32", // transformers ≥ 4.56 name for torch_dtype
     use_cache: true,
   };
   if (c.modelType === "llama") {

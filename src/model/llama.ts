@@ -27,6 +27,7 @@ export type LayerParams = {
   kBias?: Arr; // [K*H]
   vBias?: Arr; // [K*H]
   o: Arr; // [N*H, D]
+  oBias?: Arr; // [D]; Llama with `attention_bias` only (Qwen2 has none)
   postNorm: Arr; // [D]
   gate: Arr; // [D, F]
   up: Arr; // [D, F]
@@ -124,7 +125,7 @@ function layerForward(
     kv = { k: np.where(s.ref, k, cache.k), v: np.where(s, v, cache.v) };
   }
   const att = attention(q, kv.k.ref, kv.v.ref, pos.mask.ref);
-  x = x.add(linear(att, p.o));
+  x = x.add(linear(att, p.o, p.oBias));
   const h2 = rmsNorm(x.ref, p.postNorm, cfg.rmsNormEps);
   const mlp = linear(nn.silu(linear(h2.ref, p.gate)).mul(linear(h2, p.up)), p.down);
   return { x: x.add(mlp), kv };

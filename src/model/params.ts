@@ -21,6 +21,8 @@ const LINEAR_HF: Record<LinearName, string> = {
   up: "mlp.up_proj",
   down: "mlp.down_proj",
 };
+/** HF Llama's `attention_bias` also gives o_proj a bias (Qwen2's does not). */
+const O_BIAS_HF = "self_attn.o_proj.bias";
 const BIAS_HF = { qBias: "self_attn.q_proj.bias", kBias: "self_attn.k_proj.bias", vBias: "self_attn.v_proj.bias" } as const;
 
 /** Expected `[out, in]` shape of each linear weight in HF layout. */
@@ -74,6 +76,7 @@ export function paramsFromTensors(c: ModelConfig, tensors: Map<string, Tensor>):
       layer.qBias = vec(pre + BIAS_HF.qBias, shapes.q[0]);
       layer.kBias = vec(pre + BIAS_HF.kBias, shapes.k[0]);
       layer.vBias = vec(pre + BIAS_HF.vBias, shapes.v[0]);
+      if (c.modelType === "llama") layer.oBias = vec(pre + O_BIAS_HF, D);
     }
     layers.push(layer);
   }
@@ -105,6 +108,7 @@ export async function paramsToTensors(c: ModelConfig, params: LlamaParams): Prom
     if (l.qBias) await put(pre + BIAS_HF.qBias, l.qBias);
     if (l.kBias) await put(pre + BIAS_HF.kBias, l.kBias);
     if (l.vBias) await put(pre + BIAS_HF.vBias, l.vBias);
+    if (l.oBias) await put(pre + O_BIAS_HF, l.oBias);
   }
   await put("model.norm.weight", params.norm);
   if (params.lmHead) await putLinear("lm_head.weight", params.lmHead);
@@ -145,6 +149,7 @@ export function initTensors(c: ModelConfig, rng: Rng, std = 0.02): Map<string, T
       t.set(pre + BIAS_HF.qBias, fill([shapes.q[0]], 0));
       t.set(pre + BIAS_HF.kBias, fill([shapes.k[0]], 0));
       t.set(pre + BIAS_HF.vBias, fill([shapes.v[0]], 0));
+      if (c.modelType === "llama") t.set(pre + O_BIAS_HF, fill([c.hiddenSize], 0));
     }
   }
   t.set("model.norm.weight", fill([c.hiddenSize], 1));

@@ -41,7 +41,7 @@ export function ropeTables(cfg: ModelConfig, positions: Int32Array, B: number, T
  */
 export function fullPositionInputs(cfg: ModelConfig, B: number, T: number, pad?: ArrayLike<number>): PositionInputs {
   const positions = new Int32Array(B * T);
-  const mask = new Uint8Array(B * T * T);
+  const mask = new Int32Array(B * T * T);
   for (let b = 0; b < B; b++) {
     const pb = pad ? pad[b]! : 0;
     for (let i = 0; i < T; i++) {
@@ -59,7 +59,7 @@ export function fullPositionInputs(cfg: ModelConfig, B: number, T: number, pad?:
  */
 export function decodePositionInputs(cfg: ModelConfig, B: number, S: number, slot: number, pad: ArrayLike<number>): PositionInputs {
   const positions = new Int32Array(B);
-  const mask = new Uint8Array(B * S);
+  const mask = new Int32Array(B * S);
   for (let b = 0; b < B; b++) {
     const pb = pad[b]!;
     positions[b] = Math.max(0, slot - pb);

@@ -5,7 +5,8 @@
 import { numpy as np, tree } from "@jax-js/jax";
 
 type Arr = np.Array;
-export type Tree = { [k: string]: Tree | Arr | undefined } | Tree[] | Arr;
+import type { JsTree } from "@jax-js/jax";
+export type Tree = JsTree<Arr>;
 const zerosLike = (t: Tree): Tree => tree.map((x: Arr) => np.zerosLike(x.ref), t as never) as Tree;
 
 /** Sum of squares of every leaf (borrows `t`). */

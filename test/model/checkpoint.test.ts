@@ -7,7 +7,7 @@ import { CheckpointError } from "../../src/errors.js";
 import { loadCheckpointFiles, saveCheckpointFiles } from "../../src/model/checkpoint.js";
 import { parseHfConfig, toHfConfig, type ModelConfig } from "../../src/model/config.js";
 import { writeSafetensors, type Tensor } from "../../src/model/safetensors.js";
-import { buildCharTokenizerJson } from "../../src/model/tokenizer.js";
+import { buildCharTokenizerJson, loadTokenizer } from "../../src/model/tokenizer.js";
 
 const CONFIG: ModelConfig = parseHfConfig({
   model_type: "qwen2",
@@ -148,7 +148,7 @@ describe("saveCheckpointFiles", () => {
 });
 
 // Fixtures from scripts/make_fixtures.py (transformers save_pretrained), when they have been generated.
-const FIXTURES = "test/fixtures/hf";
+const FIXTURES = process.env["THINKRL_HF_FIXTURES"] ?? "test/fixtures/hf";
 const FIXTURE_DIRS = ["tiny-llama", "tiny-qwen2", "tiny-llama-bf16", "tiny-qwen2-sharded"].filter((d) => existsSync(join(FIXTURES, d, "config.json")));
 describe.skipIf(FIXTURE_DIRS.length === 0)("transformers-saved fixtures", () => {
   test.each(FIXTURE_DIRS)("%s loads with config, weights and tokenizer", async (d) => {
@@ -157,7 +157,14 @@ describe.skipIf(FIXTURE_DIRS.length === 0)("transformers-saved fixtures", () => 
     const emb = ck.tensors.get("model.embed_tokens.weight")!;
     expect(emb.shape).toEqual([c.vocabSize, c.hiddenSize]);
     expect(ck.tensors.has("lm_head.weight")).toBe(!c.tieWordEmbeddings);
+    expect(c.ropeTheta).toBe(c.modelType === "qwen2" ? 1e6 : 1e4);
+    expect(c.torchDtype).toBe(d.endsWith("bf16") ? "bfloat16" : "float32");
     expect(ck.tensors.has("model.layers.0.self_attn.q_proj.bias")).toBe(c.attentionBias);
-    expect(ck.tokenizerJson).not.toBeNull();
+    // tokenizer.json written by the Python script equals what buildCharTokenizerJson produces
+    const ref = JSON.parse(await readFile(join(FIXTURES, d, "reference.json"), "utf8")) as { chars: string[]; special_tokens: string[] };
+    expect(ck.tokenizerJson).toEqual(buildCharTokenizerJson(ref.chars, ref.special_tokens));
+    const tok = loadTokenizer(ck.tokenizerJson, ck.tokenizerConfig);
+    expect(tok.vocabSize).toBe(c.vocabSize);
+    expect(tok.decode(tok.encode("<think>47+85</think>"))).toBe("<think>47+85</think>");
   });
 });

@@ -111,6 +111,16 @@ describe("parseHfConfig", () => {
     expect(parseHfConfig({ ...LLAMA32_1B, rope_scaling: { rope_type: "default" } }).modelType).toBe("llama");
   });
 
+  test("transformers 5 layout: rope_parameters and dtype", () => {
+    const { rope_theta: _, torch_dtype: __, ...rest } = QWEN25_05B;
+    const c = parseHfConfig({ ...rest, dtype: "float32", rope_parameters: { rope_theta: 1000000.0, rope_type: "default" } });
+    expect(c.ropeTheta).toBe(1e6);
+    expect(c.torchDtype).toBe("float32");
+    expect(errorOf(() => parseHfConfig({ ...rest, rope_parameters: { rope_theta: 1e6, rope_type: "yarn", factor: 4 } })).message).toMatch(
+      /rope_parameters .* not supported yet/,
+    );
+  });
+
   test("absent optional fields take the transformers defaults", () => {
     const c = parseHfConfig({ model_type: "llama", vocab_size: 64, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4 });
     expect(c).toMatchObject({ numKeyValueHeads: 4, headDim: 8, ropeTheta: 10000, rmsNormEps: 1e-6, tieWordEmbeddings: false, attentionBias: false, eosTokenId: [] });

@@ -1,0 +1,191 @@
+/**
+ * `thinkrl <command>`: every command is declared here; each action lazily imports its implementation, maps flags to
+ * a config object and calls the library. Errors print as one `error: …` line (stack with `--debug`) and exit 1.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { ThinkrlError } from "../errors.js";
+import { TRAIN_DEFAULTS } from "../train/config.js";
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Flag help for each train config key: "[type] what (default: x)". */
+const TRAIN_HELP: Record<string, string> = {
+  seed: "seed of data, sampling and init",
+  dataset: "built-in task (arithmetic, countdown) or a .jsonl file (prompt or messages + columns for rewards)",
+  promptFormat: "compact | r1-zero (default: compact for the embedded model, r1-zero for --model)",
+  threads: "Wasm worker threads (default: all cores)",
+  coldStartSteps: "embedded model only: SFT steps from scratch instead of the shipped cold-start checkpoint",
+  coldStartBatchSize: "cold-start SFT batch size",
+  coldStartLearningRate: "cold-start SFT learning rate",
+  maxSteps: "GRPO steps",
+  promptsPerStep: "distinct prompts per step",
+  numGenerations: "G, completions per prompt",
+  numIterations: "μ, optimisation passes per generated batch",
+  beta: "β, k3 KL coefficient to the reference model (R1: 0.001)",
+  epsilon: "ε_low of the clipped ratio",
+  epsilonHigh: "ε_high (default: epsilon; DAPO: 0.28)",
+  lossType: "grpo | dapo | dr_grpo",
+  scaleRewards: "group | batch | none",
+  maskTruncatedCompletions: "leave truncated completions out of the loss",
+  dropZeroStdGroups: "drop groups with all-equal rewards from the loss",
+  rewardFuncs: "comma-separated reward names (accuracy, format)",
+  rewardWeights: "comma-separated weights, one per reward",
+  temperature: "sampling temperature for rollouts",
+  topP: "rollout top-p",
+  topK: "rollout top-k (0 = off)",
+  maxCompletionLength: "max new tokens per completion",
+  microBatchSize: "sequences per forward/backward pass (memory)",
+  learningRate: "AdamW learning rate",
+  adamBeta1: "AdamW β1",
+  adamBeta2: "AdamW β2",
+  adamEpsilon: "AdamW ε",
+  weightDecay: "AdamW weight decay",
+  maxGradNorm: "gradient clipping (global norm; 0 = off)",
+  lrSchedulerType: "constant | constant_with_warmup | linear | cosine",
+  warmupSteps: "learning-rate warm-up steps",
+  evalSteps: "held-out eval every N steps (0 = before/after only)",
+  numEvalProblems: "held-out problems",
+  evalSamples: "samples per held-out problem (pass@1 = mean)",
+  evalTemperature: "eval sampling temperature",
+  evalTopP: "eval top-p",
+  saveSteps: "checkpoint every N steps",
+  saveTotalLimit: "keep at most N checkpoints (0 = all)",
+  logCompletionsSteps: "write sampled completions every N steps",
+};
+
+function parseValue(key: string, raw: string, def: unknown): unknown {
+  if (Array.isArray(def)) {
+    const parts = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    return typeof def[0] === "number" ? parts.map(Number) : parts;
+  }
+  if (typeof def === "number") {
+    const n = Number(raw);
+    if (raw.trim() === "" || Number.isNaN(n)) throw new ThinkrlError(`--${kebab(key)} expects a number (got "${raw}")`);
+    return n;
+  }
+  if (typeof def === "boolean") {
+    if (!["true", "false"].includes(raw)) throw new ThinkrlError(`--${kebab(key)} expects true or false (got "${raw}")`);
+    return raw === "true";
+  }
+  return raw;
+}
+
+function addTrainFlags(cmd: Command): Command {
+  for (const [key, def] of Object.entries(TRAIN_DEFAULTS)) {
+    if (key === "model") continue;
+    const type = Array.isArray(def) ? "list" : typeof def === "object" ? "string" : typeof def;
+    const shown = Number.isNaN(def as number) ? "epsilon" : Array.isArray(def) ? def.join(",") : String(def);
+    const opt = new Option(`--${kebab(key)} <value>`, `[${type}] ${TRAIN_HELP[key] ?? key} (default: ${shown})`);
+    cmd.addOption(opt.argParser((raw: string) => parseValue(key, raw, def)));
+  }
+  return cmd;
+}
+
+const log = {
+  info: (m: string) => {
+    if (process.stderr.isTTY) process.stderr.write("\r\x1b[2K");
+    console.log(m);
+  },
+  progress: (m: string) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${m}`);
+    else if (/^step \d+\//.test(m)) console.log(m);
+  },
+};
+
+async function loadConfigFile(path: string | undefined): Promise<Record<string, unknown>> {
+  if (!path) return {};
+  const { readFile } = await import("node:fs/promises");
+  const text = await readFile(path, "utf8").catch(() => {
+    throw new ThinkrlError(`cannot read config file ${path}`);
+  });
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("not an object");
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new ThinkrlError(`${path}: invalid JSON config (${(e as Error).message})`);
+  }
+}
+
+export function buildCli(): Command {
+  const program = new Command("thinkrl")
+    .description("Teach language models to reason with reinforcement learning (GRPO, DeepSeek-R1-Zero) — in TypeScript")
+    .option("--debug", "print stack traces on errors")
+    .showHelpAfterError()
+    .exitOverride();
+
+  const train = program
+    .command("train")
+    .description("R1-Zero GRPO run: held-out eval → GRPO → held-out eval (default: the embedded model on arithmetic)")
+    .option("--config <file>", "[path] JSON config (TRL field names, camelCase or snake_case); flags override it")
+    .option("--model <dir>", "[path] Hugging Face model directory (llama / qwen2); default: the embedded model")
+    .option("--out <dir>", "[path] run directory (default: runs/<timestamp>)")
+    .option("--resume <dir>", "[path] continue the run in <dir> from its latest checkpoint");
+  addTrainFlags(train).action(async (flags: Record<string, unknown>) => {
+    const { initEngine } = await import("../engine/init.js");
+    const { config, model, out, resume, ...rest } = flags;
+    const partial = { ...(await loadConfigFile(config as string | undefined)), ...rest };
+    if (model !== undefined) partial.model = model;
+    if (out !== undefined) partial.outputDir = out;
+    // The engine must start before any module that imports jax-js is loaded.
+    await initEngine("wasm", { threads: (partial.threads as number | undefined) ?? undefined });
+    const { runTrain } = await import("../pipeline/r1-zero.js");
+    await runTrain(partial, { resume: resume as string | undefined, log });
+  });
+
+  program
+    .command("generate")
+    .description("sample completions from a model for a prompt")
+    .option("--model <dir>", "[path] Hugging Face model directory (default: the embedded model)")
+    .requiredOption("--prompt <text>", "[string] the question")
+    .option("--format <fmt>", "[string] compact | r1-zero | raw (default: compact for the embedded model, else r1-zero)")
+    .option("--max-new-tokens <n>", "[number] (default: 64)", (v) => parseValue("maxNewTokens", v, 0), 64)
+    .option("--temperature <t>", "[number] 0 = greedy (default: 0.6)", (v) => parseValue("temperature", v, 0), 0.6)
+    .option("--top-p <p>", "[number] (default: 0.95)", (v) => parseValue("topP", v, 0), 0.95)
+    .option("--top-k <k>", "[number] 0 = off (default: 0)", (v) => parseValue("topK", v, 0), 0)
+    .option("--num-samples <n>", "[number] completions to draw (default: 1)", (v) => parseValue("numSamples", v, 0), 1)
+    .option("--seed <n>", "[number] (default: 0)", (v) => parseValue("seed", v, 0), 0)
+    .action(async (o: Record<string, unknown>) => {
+      const { runGenerate } = await import("./commands/generate.js");
+      await runGenerate(o);
+    });
+
+  program
+    .command("eval")
+    .description("held-out accuracy (R1 protocol: k samples at T 0.6 / top-p 0.95, pass@1 = mean)")
+    .option("--model <dir>", "[path] Hugging Face model directory (default: the embedded model)")
+    .option("--dataset <name>", "[string] arithmetic | countdown | file.jsonl (default: arithmetic)", "arithmetic")
+    .option("--format <fmt>", "[string] compact | r1-zero (default: compact for the embedded model, else r1-zero)")
+    .option("--num-eval-problems <n>", "[number] (default: 256)", (v) => parseValue("n", v, 0), 256)
+    .option("--eval-samples <k>", "[number] samples per problem (default: 4)", (v) => parseValue("k", v, 0), 4)
+    .option("--max-new-tokens <n>", "[number] (default: 48)", (v) => parseValue("n", v, 0), 48)
+    .option("--temperature <t>", "[number] (default: 0.6)", (v) => parseValue("t", v, 0), 0.6)
+    .option("--top-p <p>", "[number] (default: 0.95)", (v) => parseValue("p", v, 0), 0.95)
+    .option("--seed <n>", "[number] (default: 0)", (v) => parseValue("seed", v, 0), 0)
+    .action(async (o: Record<string, unknown>) => {
+      const { runEval } = await import("./commands/eval.js");
+      await runEval(o);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildCli();
+  const debug = argv.includes("--debug");
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; commander already printed its one-line message for usage errors.
+      return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.help" ? 0 : 1;
+    }
+    const err = e as Error & { hint?: string };
+    console.error(`error: ${err.message}${err instanceof ThinkrlError && err.hint ? ` (hint: ${err.hint})` : ""}`);
+    if (debug) console.error(err.stack);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

@@ -1,0 +1,196 @@
+/**
+ * The R1-Zero run behind `thinkrl train`: model (embedded cold-start checkpoint, a fresh cold start, or a user's
+ * checkpoint) → held-out eval → GRPO → held-out eval, with metrics, sampled completions, resumable checkpoints and
+ * a `summary.json`.
+ */
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { tree } from "@jax-js/jax";
+import { Rng } from "../data/rng.js";
+import { openPromptSource } from "../data/source.js";
+import type { PromptFormat } from "../data/template.js";
+import { CheckpointError, ConfigError } from "../errors.js";
+import { evaluate, type EvalResult } from "../eval/heldout.js";
+import { CausalLM } from "../model/causal-lm.js";
+import { defaultModelConfig, defaultTokenizerJson } from "../model/default.js";
+import { defaultModelDir, loadModel } from "../model/load.js";
+import { initTensors, paramsFromTensors } from "../model/params.js";
+import { loadTokenizer } from "../model/tokenizer.js";
+import { getReward } from "../reward/index.js";
+import { resolveTrainConfig, type TrainConfig } from "../train/config.js";
+import { GrpoTrainer } from "../train/grpo.js";
+import { sftColdStart } from "../train/sft.js";
+import { listCheckpoints, loadOptimizerState, readTrainerState, saveRunCheckpoint } from "../train/state.js";
+
+export interface RunLog {
+  info(msg: string): void;
+  /** Transient progress (a terminal line that is overwritten). */
+  progress(msg: string): void;
+}
+
+export interface TrainSummary {
+  outputDir: string;
+  evalBefore: EvalResult;
+  evalAfter: EvalResult;
+  /** evalAfter.pass1 − evalBefore.pass1 (absolute). */
+  gain: number;
+  seconds: Record<string, number>;
+}
+
+/** Eval sampling seed offset: before and after use the same sampling noise stream. */
+const EVAL_SEED = 20_000;
+
+/**
+ * Runs (or resumes) a training job.
+ * @param partial config fields (camelCase or snake_case); ignored on resume except `maxSteps` (the run's saved
+ *   `config.json` is used so the resumed run is the same run)
+ */
+export async function runTrain(partial: Record<string, unknown>, opts: { resume?: string; log: RunLog }): Promise<TrainSummary> {
+  const { log } = opts;
+  const seconds: Record<string, number> = {};
+  const tStart = performance.now();
+
+  let cfg: Readonly<TrainConfig>;
+  let resumeFrom: { step: number; dir: string } | null = null;
+  if (opts.resume) {
+    const saved = await readFile(join(opts.resume, "config.json"), "utf8").catch(() => {
+      throw new CheckpointError(`${opts.resume} is not a thinkrl run directory (config.json missing)`);
+    });
+    const savedCfg = JSON.parse(saved) as Record<string, unknown>;
+    cfg = resolveTrainConfig({ ...savedCfg, outputDir: opts.resume, ...(partial.maxSteps !== undefined ? { maxSteps: partial.maxSteps } : {}) });
+    const cks = await listCheckpoints(opts.resume);
+    resumeFrom = cks[cks.length - 1] ?? null;
+    if (resumeFrom === null) log.info(`no checkpoint in ${opts.resume}: starting it from the beginning`);
+  } else {
+    cfg = resolveTrainConfig(partial);
+  }
+  const runDir = cfg.outputDir;
+  await mkdir(runDir, { recursive: true });
+  await writeFile(join(runDir, "config.json"), JSON.stringify(cfg, null, 1));
+
+  // ── model ───────────────────────────────────────────────────────────────────────────────────────────
+  const format: PromptFormat = cfg.promptFormat ?? (cfg.model === null ? "compact" : "r1-zero");
+  const source = await openPromptSource(cfg.dataset, cfg.numEvalProblems, cfg.seed);
+  let model: CausalLM;
+  let trainerState: Record<string, unknown> = {};
+  const t0 = performance.now();
+  if (resumeFrom) {
+    log.info(`resuming ${runDir} from ${resumeFrom.dir}`);
+    model = await loadModel(resumeFrom.dir);
+    trainerState = await readTrainerState(resumeFrom.dir);
+  } else if (cfg.model !== null) {
+    log.info(`loading ${cfg.model}`);
+    model = await loadModel(cfg.model);
+  } else if (cfg.coldStartSteps > 0) {
+    const mc = defaultModelConfig();
+    model = new CausalLM(mc, paramsFromTensors(mc, initTensors(mc, new Rng(cfg.seed))), loadTokenizer(defaultTokenizerJson()));
+    log.info(`cold start: ${cfg.coldStartSteps} SFT steps on worked ${source.name} solutions (batch ${cfg.coldStartBatchSize})`);
+    await sftColdStart(model, source, {
+      steps: cfg.coldStartSteps,
+      batchSize: cfg.coldStartBatchSize,
+      learningRate: cfg.coldStartLearningRate,
+      warmupSteps: Math.min(50, cfg.coldStartSteps),
+      format,
+      onStep: (s, loss) => log.progress(`cold start ${s}/${cfg.coldStartSteps}  loss ${loss.toFixed(4)}`),
+    });
+    seconds.cold_start = (performance.now() - t0) / 1000;
+  } else {
+    if (cfg.dataset !== "arithmetic") {
+      throw new ConfigError(`the shipped cold-start checkpoint was trained on arithmetic (dataset is ${cfg.dataset})`, {
+        hint: "pass --cold-start-steps 300 to cold-start on this task, or --model <dir>",
+      });
+    }
+    log.info(`loading the embedded default model's cold-start checkpoint`);
+    model = await loadModel(defaultModelDir());
+  }
+  seconds.load = seconds.cold_start === undefined ? (performance.now() - t0) / 1000 : 0;
+
+  // ── held-out evaluation (R1 protocol) ───────────────────────────────────────────────────────────────
+  const runEval = async (label: string): Promise<EvalResult> => {
+    const r = await evaluate(
+      model,
+      source.heldOut,
+      {
+        samples: cfg.evalSamples,
+        temperature: cfg.evalTemperature,
+        topP: cfg.evalTopP,
+        maxNewTokens: cfg.maxCompletionLength,
+        format,
+        batchSize: 256,
+        onProgress: (d, n) => log.progress(`eval ${label}: ${d}/${n} samples`),
+      },
+      new Rng(cfg.seed + EVAL_SEED),
+    );
+    log.info(
+      `eval ${label}: pass@1 ${(100 * r.pass1).toFixed(1)}%  pass@${r.samples} ${(100 * r.passAtK).toFixed(1)}%  ` +
+        `format ${(100 * r.formatRate).toFixed(1)}%  (${r.numProblems} held-out problems × ${r.samples} samples, ${r.seconds.toFixed(0)} s)`,
+    );
+    return r;
+  };
+  let evalBefore = trainerState.eval_before as EvalResult | undefined;
+  if (evalBefore === undefined) {
+    evalBefore = await runEval("before RL");
+    seconds.eval_before = evalBefore.seconds;
+  }
+
+  // ── GRPO ────────────────────────────────────────────────────────────────────────────────────────────
+  const rng = new Rng(cfg.seed + 1);
+  const trainer = new GrpoTrainer({
+    model,
+    refParams: cfg.beta > 0 ? tree.ref(model.params) : null,
+    source,
+    rewards: cfg.rewardFuncs.map((name, i) => ({ name, fn: getReward(name), weight: cfg.rewardWeights[i]! })),
+    rng,
+    format,
+    config: cfg,
+    onWarning: (m) => log.info(`warning: ${m}`),
+  });
+  let startStep = 0;
+  const metricsPath = join(runDir, "metrics.jsonl");
+  if (resumeFrom) {
+    startStep = trainerState.global_step as number;
+    rng.setState(trainerState.rng_state as number[]);
+    source.setState(trainerState.data_state);
+    trainer.updater.state = await loadOptimizerState(resumeFrom.dir, trainer.updater.state);
+    // Drop rows logged after the checkpoint by the interrupted process: they are recomputed identically.
+    const old = await readFile(metricsPath, "utf8").catch(() => "");
+    const keep = old.split("\n").filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= startStep);
+    await writeFile(metricsPath, keep.map((l) => l + "\n").join(""));
+    if (cfg.beta > 0) log.info("note: β > 0 on resume uses the resumed weights as the reference model");
+  }
+  const state = () => ({ rng_state: rng.getState(), data_state: source.getState(), eval_before: evalBefore });
+  const tRl = performance.now();
+  let rlSeconds = (trainerState.rl_seconds as number | undefined) ?? 0;
+  for (let step = startStep + 1; step <= cfg.maxSteps; step++) {
+    const { metrics, samples } = await trainer.step(step);
+    await appendFile(metricsPath, JSON.stringify(metrics) + "\n");
+    if (cfg.logCompletionsSteps > 0 && step % cfg.logCompletionsSteps === 0) {
+      await appendFile(join(runDir, "completions.jsonl"), samples.map((s) => JSON.stringify({ step, ...s })).join("\n") + "\n");
+    }
+    log.progress(
+      `step ${step}/${cfg.maxSteps}  reward ${metrics.reward!.toFixed(3)}  acc ${(metrics.accuracy ?? 0).toFixed(3)}  ` +
+        `zero-std ${(100 * metrics.frac_reward_zero_std!).toFixed(0)}%  len ${metrics["completions/mean_length"]!.toFixed(1)}  ` +
+        `${metrics.step_seconds!.toFixed(1)} s/step`,
+    );
+    if (cfg.evalSteps > 0 && step % cfg.evalSteps === 0 && step < cfg.maxSteps) await runEval(`step ${step}`);
+    if ((cfg.saveSteps > 0 && step % cfg.saveSteps === 0) || step === cfg.maxSteps) {
+      const now = rlSeconds + (performance.now() - tRl) / 1000;
+      await saveRunCheckpoint(runDir, step, model, trainer.updater.state, { ...state(), rl_seconds: now }, cfg.saveTotalLimit);
+    }
+  }
+  rlSeconds += (performance.now() - tRl) / 1000;
+  seconds.rl = rlSeconds;
+  log.info(`GRPO: ${cfg.maxSteps - startStep} steps in ${((performance.now() - tRl) / 1000).toFixed(0)} s`);
+
+  const evalAfter = await runEval("after RL");
+  seconds.eval_after = evalAfter.seconds;
+  seconds.total = (performance.now() - tStart) / 1000;
+  const summary: TrainSummary = { outputDir: runDir, evalBefore, evalAfter, gain: evalAfter.pass1 - evalBefore.pass1, seconds };
+  await writeFile(join(runDir, "summary.json"), JSON.stringify(summary, null, 1));
+  log.info(
+    `held-out pass@1: ${(100 * evalBefore.pass1).toFixed(1)}% → ${(100 * evalAfter.pass1).toFixed(1)}% ` +
+      `(${summary.gain >= 0 ? "+" : ""}${(100 * summary.gain).toFixed(1)} points); summary in ${join(runDir, "summary.json")}`,
+  );
+  trainer.updater.dispose();
+  return summary;
+}

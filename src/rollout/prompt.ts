@@ -1,0 +1,20 @@
+/**
+ * Prompt text → token ids for a model: the prompt template (`data/template.ts`), then the tokenizer, with BOS
+ * prepended for models that expect it (Llama family; Qwen2 has none — its tokenizer adds no BOS).
+ */
+import { renderPrompt, type PromptFormat } from "../data/template.js";
+import type { CausalLM } from "../model/causal-lm.js";
+
+export function encodePrompt(model: CausalLM, format: PromptFormat, question: string): number[] {
+  const ids = model.tokenizer.encode(renderPrompt(format, question));
+  const bos = model.config.bosTokenId;
+  return model.config.modelType === "llama" && bos !== null && ids[0] !== bos ? [bos, ...ids] : ids;
+}
+
+/**
+ * Stop strings for a prompt format: the R1-Zero template ends the answer with `</answer>` (real models may go on
+ * after it); the compact format's model ends with EOS by itself.
+ */
+export function stopStringsFor(format: PromptFormat): string[] {
+  return format === "r1-zero" ? ["</answer>"] : [];
+}

@@ -1,0 +1,251 @@
+/**
+ * GRPO training configuration. Field names are TRL's `GRPOConfig` names in camelCase; config files may use
+ * snake_case (TRL's spelling) too, and CLI flags are the kebab-case form. `resolveTrainConfig` is the only place
+ * defaults are applied and cross-field rules checked; inner code never re-defaults.
+ */
+import { ConfigError } from "../errors.js";
+import { LOSS_TYPES, type LossType } from "../rl/aggregate.js";
+import type { ScaleRewards } from "../rl/advantages.js";
+
+export interface TrainConfig {
+  // ── run ──────────────────────────────────────────────────────────────────────────────────────────────
+  /** Run directory (metrics, samples, checkpoints). Default `runs/<timestamp>`. */
+  outputDir: string;
+  /** Seed of every random choice (data, sampling, init). Default 0. */
+  seed: number;
+  /** Model directory in Hugging Face layout; null = the embedded default model (cold-start checkpoint). */
+  model: string | null;
+  /** Built-in task name (`arithmetic`, `countdown`) or a JSONL file. Default `arithmetic`. */
+  dataset: string;
+  /** Prompt format: `compact` (embedded model) or `r1-zero` (default for `--model` checkpoints). */
+  promptFormat: "compact" | "r1-zero" | null;
+  /** Wasm worker threads (default: all cores). */
+  threads: number | null;
+
+  // ── cold start (embedded default only) ──────────────────────────────────────────────────────────────
+  /** SFT steps on generated worked solutions before RL; 0 = use the shipped cold-start checkpoint. */
+  coldStartSteps: number;
+  coldStartBatchSize: number;
+  coldStartLearningRate: number;
+
+  // ── GRPO (DeepSeekMath §4.1; DeepSeek-R1 §2.2.1) ───────────────────────────────────────────────────
+  /** Optimizer steps of RL. Default 100. */
+  maxSteps: number;
+  /** Distinct prompts per step (TRL derives this from the batch size; here it is explicit). Default 32. */
+  promptsPerStep: number;
+  /** G, completions per prompt. Default 8 (R1 used 16; TRL 8). */
+  numGenerations: number;
+  /** μ, optimisation passes over each generated batch. Default 1 (then π_old = π_θ and the ratio is 1). */
+  numIterations: number;
+  /** β of the k3 KL to the reference model. Default 0 as in TRL (R1: 0.001; DeepSeekMath: 0.04). */
+  beta: number;
+  /** ε_low of the clipped ratio. Default 0.2. */
+  epsilon: number;
+  /** ε_high; defaults to `epsilon` (DAPO clip-higher: 0.28). */
+  epsilonHigh: number;
+  /** Aggregation (`rl/aggregate.ts`). Default `grpo`. */
+  lossType: LossType;
+  /** Reward scaling (`rl/advantages.ts`): `group` (std of the group), `batch`, `none` (Dr. GRPO). */
+  scaleRewards: ScaleRewards;
+  /** Leave completions that hit the length limit out of the loss (DAPO §3.4). Default false. */
+  maskTruncatedCompletions: boolean;
+  /** Drop groups whose rewards are all equal from the loss (they have zero advantage; DAPO dynamic sampling). Default true. */
+  dropZeroStdGroups: boolean;
+  /** Reward functions by name (`reward/combine.ts`). Default accuracy + format. */
+  rewardFuncs: string[];
+  /** Weight of each reward function; default 1 for accuracy, 0.1 for format. */
+  rewardWeights: number[];
+
+  // ── sampling ────────────────────────────────────────────────────────────────────────────────────────
+  temperature: number;
+  topP: number;
+  topK: number;
+  maxCompletionLength: number;
+  /** Sequences per forward/backward micro-batch (memory knob; does not change the maths). */
+  microBatchSize: number;
+
+  // ── optimizer (AdamW) ───────────────────────────────────────────────────────────────────────────────
+  learningRate: number;
+  adamBeta1: number;
+  adamBeta2: number;
+  adamEpsilon: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  lrSchedulerType: "constant" | "constant_with_warmup" | "linear" | "cosine";
+  warmupSteps: number;
+
+  // ── logging, evaluation, checkpoints ───────────────────────────────────────────────────────────────
+  /** Evaluate on the held-out set every N steps (0 = only before and after training). */
+  evalSteps: number;
+  /** Held-out problems (never seen in training). Default 256. */
+  numEvalProblems: number;
+  /** Samples per held-out problem; pass@1 is their mean (R1 protocol). Default 4. */
+  evalSamples: number;
+  evalTemperature: number;
+  evalTopP: number;
+  /** Save a checkpoint every N steps (0 = only at the end). */
+  saveSteps: number;
+  /** Keep at most this many `checkpoint-*` directories (0 = all). */
+  saveTotalLimit: number;
+  /** Write completions of every N-th step to `completions.jsonl`. */
+  logCompletionsSteps: number;
+}
+
+export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.freeze({
+  seed: 0,
+  model: null,
+  dataset: "arithmetic",
+  promptFormat: null,
+  threads: null,
+  coldStartSteps: 0,
+  coldStartBatchSize: 64,
+  coldStartLearningRate: 2e-3,
+  maxSteps: 100,
+  promptsPerStep: 32,
+  numGenerations: 8,
+  numIterations: 1,
+  beta: 0,
+  epsilon: 0.2,
+  epsilonHigh: Number.NaN, // = epsilon unless set
+  lossType: "grpo",
+  scaleRewards: "group",
+  maskTruncatedCompletions: false,
+  dropZeroStdGroups: true,
+  rewardFuncs: ["accuracy", "format"],
+  rewardWeights: [1, 0.1],
+  temperature: 1,
+  topP: 1,
+  topK: 0,
+  maxCompletionLength: 48,
+  microBatchSize: 64,
+  learningRate: 1e-4,
+  adamBeta1: 0.9,
+  adamBeta2: 0.99,
+  adamEpsilon: 1e-8,
+  weightDecay: 0,
+  maxGradNorm: 1,
+  lrSchedulerType: "constant_with_warmup",
+  warmupSteps: 5,
+  evalSteps: 0,
+  numEvalProblems: 256,
+  evalSamples: 4,
+  evalTemperature: 0.6,
+  evalTopP: 0.95,
+  saveSteps: 25,
+  saveTotalLimit: 2,
+  logCompletionsSteps: 10,
+} satisfies Omit<TrainConfig, "outputDir">);
+
+const KEYS = new Set<string>([...Object.keys(TRAIN_DEFAULTS), "outputDir"]);
+
+/** `num_generations` → `numGenerations`. */
+export function camelCase(k: string): string {
+  return k.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Applies defaults and checks every field and cross-field rule once.
+ * @param partial camelCase or snake_case keys (e.g. from a JSON config file merged with CLI flags)
+ * @throws ConfigError with the offending key and value
+ */
+export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<TrainConfig> {
+  const given: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(partial)) {
+    if (v === undefined) continue;
+    const key = camelCase(k);
+    if (!KEYS.has(key)) throw new ConfigError(`unknown config key "${k}"`, { hint: `valid keys: ${[...KEYS].join(", ")}` });
+    given[key] = v;
+  }
+  const c = { ...TRAIN_DEFAULTS, outputDir: "", ...given } as Record<string, unknown>;
+  for (const [k, def] of Object.entries(TRAIN_DEFAULTS)) {
+    const v = c[k];
+    if (typeof def === "number" && (typeof v !== "number" || (Number.isNaN(v) && k !== "epsilonHigh"))) {
+      throw new ConfigError(`${k} must be a number (got ${JSON.stringify(v)})`);
+    }
+    if (typeof def === "boolean" && typeof v !== "boolean") throw new ConfigError(`${k} must be true or false (got ${JSON.stringify(v)})`);
+  }
+  const cfg = c as unknown as TrainConfig;
+  if (Number.isNaN(cfg.epsilonHigh)) cfg.epsilonHigh = cfg.epsilon;
+  if (!cfg.outputDir) cfg.outputDir = `runs/${new Date().toISOString().replace(/[:.]/g, "-")}`;
+
+  const int = (k: keyof TrainConfig, min: number) => {
+    const v = cfg[k] as number;
+    if (!Number.isInteger(v) || v < min) throw new ConfigError(`${k} must be an integer ≥ ${min} (got ${v})`);
+  };
+  int("seed", 0);
+  int("maxSteps", 0);
+  int("promptsPerStep", 1);
+  int("numGenerations", 2);
+  int("numIterations", 1);
+  int("maxCompletionLength", 1);
+  int("microBatchSize", 1);
+  int("coldStartSteps", 0);
+  int("coldStartBatchSize", 1);
+  int("warmupSteps", 0);
+  int("evalSteps", 0);
+  int("numEvalProblems", 1);
+  int("evalSamples", 1);
+  int("saveSteps", 0);
+  int("saveTotalLimit", 0);
+  int("logCompletionsSteps", 0);
+  int("topK", 0);
+  if (cfg.threads !== null) int("threads", 1);
+  const pos = (k: keyof TrainConfig, allowZero = false) => {
+    const v = cfg[k] as number;
+    if (!(allowZero ? v >= 0 : v > 0) || !Number.isFinite(v)) throw new ConfigError(`${k} must be ${allowZero ? "≥ 0" : "> 0"} (got ${v})`);
+  };
+  pos("learningRate");
+  pos("coldStartLearningRate");
+  pos("beta", true);
+  pos("epsilon");
+  pos("epsilonHigh");
+  pos("temperature");
+  pos("evalTemperature", true);
+  pos("weightDecay", true);
+  pos("maxGradNorm", true);
+  pos("adamEpsilon");
+  if (cfg.epsilon >= 1) throw new ConfigError(`epsilon must be < 1 (got ${cfg.epsilon})`);
+  if (!(cfg.topP > 0 && cfg.topP <= 1)) throw new ConfigError(`topP must be in (0, 1] (got ${cfg.topP})`);
+  if (!(cfg.evalTopP > 0 && cfg.evalTopP <= 1)) throw new ConfigError(`evalTopP must be in (0, 1] (got ${cfg.evalTopP})`);
+  for (const k of ["adamBeta1", "adamBeta2"] as const) {
+    if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${k} must be in [0, 1) (got ${cfg[k]})`);
+  }
+  if (!LOSS_TYPES.includes(cfg.lossType)) throw new ConfigError(`lossType must be one of ${LOSS_TYPES.join(", ")} (got "${cfg.lossType}")`);
+  if (!["group", "batch", "none"].includes(cfg.scaleRewards)) {
+    throw new ConfigError(`scaleRewards must be group, batch or none (got "${cfg.scaleRewards}")`);
+  }
+  if (!["constant", "constant_with_warmup", "linear", "cosine"].includes(cfg.lrSchedulerType)) {
+    throw new ConfigError(`lrSchedulerType must be constant, constant_with_warmup, linear or cosine (got "${cfg.lrSchedulerType}")`);
+  }
+  if (cfg.promptFormat !== null && !["compact", "r1-zero"].includes(cfg.promptFormat)) {
+    throw new ConfigError(`promptFormat must be compact or r1-zero (got "${cfg.promptFormat}")`);
+  }
+  if (!Array.isArray(cfg.rewardFuncs) || cfg.rewardFuncs.length === 0 || cfg.rewardFuncs.some((f) => typeof f !== "string")) {
+    throw new ConfigError(`rewardFuncs must be a non-empty list of names (got ${JSON.stringify(cfg.rewardFuncs)})`);
+  }
+  if (!Array.isArray(cfg.rewardWeights) || cfg.rewardWeights.length !== cfg.rewardFuncs.length || cfg.rewardWeights.some((w) => typeof w !== "number" || !Number.isFinite(w))) {
+    throw new ConfigError(`rewardWeights must list one number per reward function (${cfg.rewardFuncs.length}; got ${JSON.stringify(cfg.rewardWeights)})`);
+  }
+  if (typeof cfg.dataset !== "string" || cfg.dataset === "") throw new ConfigError(`dataset must be a task name or a file path`);
+  return Object.freeze(cfg);
+}
+
+/**
+ * Learning rate at `step` (1-based) for the schedule: warm-up linearly over `warmupSteps`, then constant,
+ * linear decay to 0, or cosine decay to 0 (Loshchilov & Hutter 2017, eq. 5) over the remaining steps.
+ */
+export function learningRateAt(c: Pick<TrainConfig, "learningRate" | "lrSchedulerType" | "warmupSteps" | "maxSteps">, step: number): number {
+  const warm = c.lrSchedulerType === "constant" ? 0 : c.warmupSteps;
+  if (step <= warm) return (c.learningRate * step) / Math.max(1, warm);
+  const rest = Math.max(1, c.maxSteps - warm);
+  const frac = Math.min(1, (step - warm) / rest);
+  switch (c.lrSchedulerType) {
+    case "constant":
+    case "constant_with_warmup":
+      return c.learningRate;
+    case "linear":
+      return c.learningRate * (1 - frac);
+    case "cosine":
+      return c.learningRate * 0.5 * (1 + Math.cos(Math.PI * frac));
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * GRPO loss on a 2×3 hand-worked example. The reference below is written out per token in plain JS from the
+ * paper's formula (DeepSeekMath eq. 3 with DAPO clip-higher and the k3 KL), independent of the jax-js code.
+ */
+import { describe, expect, test } from "vitest";
+import { initEngine } from "../../src/engine/init.js";
+import type { LossType } from "../../src/rl/aggregate.js";
+import type { GrpoLossConfig } from "../../src/rl/losses.js";
+
+await initEngine("wasm");
+const { grad, jit, numpy: np } = await import("@jax-js/jax");
+const { grpoLoss, klK3, nllLoss } = await import("../../src/rl/losses.js");
+const { tokenWeights } = await import("../../src/rl/aggregate.js");
+
+type Arr = ReturnType<typeof np.array>;
+const B = 2, T = 3;
+
+// Row 0 (A = +1.5): ρ = e^0.1 (inside), e^−0.4 (below 1 − ε but A > 0: unclipped), e^0.5 (above 1 + ε_high: clipped).
+// Row 1 (A = −0.7): ρ = e^−0.3 (below 1 − ε, A < 0: clipped), e^0.4 (above 1 + ε_high but A < 0: unclipped),
+// and a masked position whose values must not matter.
+const LOGP = [-1.0, -0.5, -2.0, -0.3, -1.2, -0.8];
+const OLD = [-1.1, -0.1, -2.5, 0.0, -1.6, -0.2];
+const REF = [-0.9, -0.7, -1.5, -0.5, -1.0, -1.0];
+const ADV = [1.5, -0.7];
+const MASK = [1, 1, 1, 1, 1, 0];
+const CFG: GrpoLossConfig = { epsilon: 0.2, epsilonHigh: 0.28, beta: 0.04 };
+const L_MAX = 4;
+
+/** Per-token loss ℓ and dℓ/dlogp, by hand. */
+function reference(cfg: GrpoLossConfig, old: number[] | null) {
+  const loss: number[] = [], dLoss: number[] = [], clipped: boolean[] = [];
+  let klSum = 0, low = 0, high = 0;
+  for (let i = 0; i < B * T; i++) {
+    const A = ADV[Math.floor(i / T)]!;
+    const rho = old === null ? 1 : Math.exp(LOGP[i]! - old[i]!);
+    const clip = Math.min(Math.max(rho, 1 - cfg.epsilon), 1 + cfg.epsilonHigh);
+    const isClipped = clip * A < rho * A; // min picks the constant clipped branch
+    const d = REF[i]! - LOGP[i]!;
+    const kl = Math.exp(d) - d - 1;
+    loss.push(-Math.min(rho * A, clip * A) + cfg.beta * kl);
+    // d/dlogp: unclipped −A·ρ (ρ = e^{logp − old}); clipped 0. KL: β·(1 − e^{ref − logp}).
+    dLoss.push((isClipped ? 0 : -A * rho) + cfg.beta * (1 - Math.exp(d)));
+    clipped.push(isClipped);
+    klSum += MASK[i]! * kl;
+    if (rho < 1 - cfg.epsilon && A < 0) low += MASK[i]!;
+    if (rho > 1 + cfg.epsilonHigh && A > 0) high += MASK[i]!;
+  }
+  return { loss, dLoss, clipped, klSum, low, high };
+}
+
+const f32 = (xs: number[], shape: number[]) => np.array(Float32Array.from(xs)).reshape(shape);
+const weightsFor = (mode: LossType) => Array.from(tokenWeights(mode, Float32Array.from(MASK), B, T, L_MAX));
+const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+
+async function run(cfg: GrpoLossConfig, w: number[], withOld: boolean) {
+  const { loss, metrics } = grpoLoss(
+    {
+      logp: f32(LOGP, [B, T]),
+      oldLogp: withOld ? f32(OLD, [B, T]) : undefined,
+      refLogp: f32(REF, [B, T]),
+      advantages: f32(ADV, [B]),
+      weights: f32(w, [B, T]),
+      mask: f32(MASK, [B, T]),
+    },
+    cfg,
+  );
+  const num = async (a: Arr) => (await a.data())[0]!;
+  return {
+    loss: await num(loss),
+    klSum: await num(metrics.klSum),
+    low: await num(metrics.clipLowSum),
+    high: await num(metrics.clipHighSum),
+    region: await num(metrics.clipRegionSum),
+  };
+}
+
+/** d loss / d logp `[B·T]` through jit(grad) (eager grad leaks in jax-js). */
+async function gradLogp(cfg: GrpoLossConfig, w: number[], withOld: boolean): Promise<Float32Array> {
+  const lossOf = (logp: Arr, old: Arr, ref: Arr, adv: Arr, wt: Arr, mask: Arr) =>
+    grpoLoss({ logp, oldLogp: withOld ? old : (old.dispose(), undefined), refLogp: ref, advantages: adv, weights: wt, mask }, cfg).loss;
+  const g = jit(grad(lossOf));
+  return (await g(f32(LOGP, [B, T]), f32(OLD, [B, T]), f32(REF, [B, T]), f32(ADV, [B]), f32(w, [B, T]), f32(MASK, [B, T])).data()) as Float32Array;
+}
+
+describe("grpoLoss", () => {
+  test("the example covers every clip case", () => {
+    const r = reference(CFG, OLD);
+    expect(r.clipped).toEqual([false, false, true, true, false, true]); // the last is masked out
+  });
+
+  test.each<LossType>(["grpo", "dapo", "dr_grpo"])("%s weights: loss, KL and clip-ratio sums match the hand computation", async (mode) => {
+    const w = weightsFor(mode);
+    const want = reference(CFG, OLD);
+    const got = await run(CFG, w, true);
+    expect(got.loss).toBeCloseTo(dot(w, want.loss), 6);
+    expect(got.klSum).toBeCloseTo(want.klSum, 6);
+    expect([got.low, got.high, got.region]).toEqual([1, 1, 2]);
+    expect([want.low, want.high]).toEqual([1, 1]);
+  });
+
+  test("β = 0 drops the KL term and reports zero KL", async () => {
+    const cfg = { ...CFG, beta: 0 };
+    const w = weightsFor("dapo");
+    const got = await run(cfg, w, true);
+    expect(got.loss).toBeCloseTo(dot(w, reference(cfg, OLD).loss), 6);
+    expect(got.klSum).toBe(0);
+  });
+
+  test("without oldLogp the ratio is exactly 1: loss = −Σ w·A and nothing is clipped", async () => {
+    const cfg = { ...CFG, beta: 0 };
+    const w = weightsFor("grpo");
+    const got = await run(cfg, w, false);
+    const wA = w.map((x, i) => x * ADV[Math.floor(i / T)]!);
+    expect(got.loss).toBeCloseTo(-wA.reduce((a, b) => a + b, 0), 7);
+    expect([got.low, got.high, got.region]).toEqual([0, 0, 0]);
+    const g = await gradLogp(cfg, w, false);
+    g.forEach((x, i) => expect(x, `token ${i}`).toBeCloseTo(-wA[i]!, 7)); // −w·A·ρ with ρ = 1
+  });
+
+  test("gradient w.r.t. logp: −w·A·ρ on unclipped tokens, only the KL term on clipped ones, 0 where masked", async () => {
+    for (const mode of ["grpo", "dr_grpo"] as const) {
+      const w = weightsFor(mode);
+      const want = reference(CFG, OLD);
+      const g = await gradLogp(CFG, w, true);
+      g.forEach((x, i) => expect(x, `${mode} token ${i}`).toBeCloseTo(w[i]! * want.dLoss[i]!, 6));
+      expect(g[5]).toBe(0);
+    }
+    // Without KL the clipped tokens (row 0 pos 2, row 1 pos 0) have exactly zero gradient.
+    const g0 = await gradLogp({ ...CFG, beta: 0 }, weightsFor("dapo"), true);
+    expect([g0[2], g0[3]]).toEqual([0, 0]);
+    expect(g0[0]).toBeCloseTo(-(1 / 5) * 1.5 * Math.exp(0.1), 6);
+    expect(g0[4]).toBeCloseTo(-(1 / 5) * -0.7 * Math.exp(0.4), 6);
+  });
+
+  test("β > 0 without refLogp is rejected", () => {
+    expect(() =>
+      grpoLoss({ logp: f32(LOGP, [B, T]), advantages: f32(ADV, [B]), weights: f32(MASK, [B, T]), mask: f32(MASK, [B, T]) }, CFG),
+    ).toThrow(/refLogp/);
+  });
+});
+
+describe("klK3", () => {
+  test("equals e^{ref−logp} − (ref − logp) − 1, and is 0 when the policies agree", async () => {
+    const got = (await klK3(f32(LOGP, [B, T]), f32(REF, [B, T])).data()) as Float32Array;
+    got.forEach((x, i) => {
+      const d = REF[i]! - LOGP[i]!;
+      expect(x).toBeCloseTo(Math.exp(d) - d - 1, 6);
+    });
+    expect(Array.from(await klK3(f32(LOGP, [B, T]), f32(LOGP, [B, T])).data())).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe("nllLoss", () => {
+  test("is −Σ w·logp", async () => {
+    const w = weightsFor("dapo");
+    expect((await nllLoss(f32(LOGP, [B, T]), f32(w, [B, T])).data())[0]).toBeCloseTo(-dot(w, LOGP), 6);
+  });
+});
