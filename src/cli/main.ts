@@ -2,6 +2,7 @@
  * `thinkrl <command>`: every command is declared here; each action lazily imports its implementation, maps flags to
  * a config object and calls the library. Errors print as one `error: …` line (stack with `--debug`) and exit 1.
  */
+import "../engine/setup.js"; // Worker shim + Float16Array before anything loads @jax-js/jax
 import { Command, CommanderError, Option } from "commander";
 import { ThinkrlError } from "../errors.js";
 import { TRAIN_DEFAULTS } from "../train/config.js";

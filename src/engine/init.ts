@@ -8,14 +8,6 @@ export type DeviceName = "wasm" | "webgpu" | "cpu";
 
 let started: DeviceName | null = null;
 
-/**
- * Node 20 lacks `Float16Array` (ES2025), which jax-js checks for when it receives typed arrays; the maintained
- * `@petamoriken/float16` package provides a spec-compliant one.
- */
-async function installPolyfills(): Promise<void> {
-  const g = globalThis as Record<string, unknown>;
-  if (g.Float16Array === undefined) g.Float16Array = (await import("@petamoriken/float16")).Float16Array;
-}
 
 /**
  * Initialises jax-js on `device` (default `wasm`, the CPU backend with a worker-thread pool).
@@ -24,8 +16,8 @@ async function installPolyfills(): Promise<void> {
  */
 export async function initEngine(device: DeviceName = "wasm", opts: { threads?: number } = {}): Promise<DeviceName> {
   if (started !== null) return started;
+  await import("./setup.js"); // Float16Array polyfill + Worker shim (see setup.ts)
   installWorkerShim(opts.threads);
-  await installPolyfills();
   const jax = await import("@jax-js/jax");
   const avail = await jax.init(device);
   if (!avail.includes(device)) throw new Error(`device ${device} is not available (found: ${avail.join(", ")})`);

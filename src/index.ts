@@ -1,0 +1,48 @@
+/**
+ * thinkrl public API. Call `initEngine()` before using anything that touches the model (jax-js).
+ */
+import "./engine/setup.js"; // must run before @jax-js/jax is loaded
+export { initEngine, type DeviceName } from "./engine/init.js";
+export { ThinkrlError, ConfigError, CheckpointError, DatasetError, EngineError } from "./errors.js";
+
+// data
+export { Rng, seeded } from "./data/rng.js";
+export { getTask, heldOutSet, trainStream, TASK_NAMES, type Problem, type Task, type TaskName } from "./data/tasks/index.js";
+export { loadJsonlDataset, parseJsonlDataset, type DatasetRow, type ChatMessage } from "./data/dataset.js";
+export { renderPrompt, r1ZeroPrompt, compactPrompt, PROMPT_FORMATS, type PromptFormat } from "./data/template.js";
+export { openPromptSource, type PromptItem, type PromptSource } from "./data/source.js";
+export { evaluateExpression, type ExprResult, type Rational } from "./data/expr.js";
+
+// model
+export type { ModelConfig, ModelType } from "./model/config.js";
+export { parseHfConfig, toHfConfig } from "./model/config.js";
+export { loadCheckpointFiles, saveCheckpointFiles } from "./model/checkpoint.js";
+export { readSafetensors, writeSafetensors, parseSafetensors, type Tensor } from "./model/safetensors.js";
+export { loadTokenizer, buildCharTokenizerJson, type TextTokenizer } from "./model/tokenizer.js";
+export { CausalLM } from "./model/causal-lm.js";
+export { loadModel, defaultModelDir } from "./model/load.js";
+export { defaultModelConfig, defaultTokenizerJson } from "./model/default.js";
+export { paramsFromTensors, paramsToTensors, initTensors } from "./model/params.js";
+export { forward, decodeStep, tokenLogprobs, type LlamaParams, type LayerParams } from "./model/llama.js";
+
+// rollout
+export { generate, type Completion, type GenerateOptions, type FinishReason } from "./rollout/generate.js";
+export { sampleToken, type SamplingParams } from "./rollout/sampling.js";
+export { encodePrompt } from "./rollout/prompt.js";
+
+// rewards
+export * from "./reward/index.js";
+
+// rl maths
+export { groupAdvantages, type ScaleRewards, type AdvantageResult } from "./rl/advantages.js";
+export { tokenWeights, LOSS_TYPES, type LossType } from "./rl/aggregate.js";
+export { grpoLoss, klK3, nllLoss, type GrpoLossConfig, type PolicyLossInputs } from "./rl/losses.js";
+
+// training
+export { resolveTrainConfig, learningRateAt, TRAIN_DEFAULTS, type TrainConfig } from "./train/config.js";
+export { GrpoTrainer, type GrpoTrainerDeps, type GrpoStepResult } from "./train/grpo.js";
+export { PolicyUpdater, type Objective, type MicroBatch } from "./train/policy-update.js";
+export { sftColdStart, type SftOptions } from "./train/sft.js";
+export { adamwInit, adamwUpdate, type AdamWConfig, type AdamWState } from "./train/optim.js";
+export { evaluate, passAtK, type EvalResult, type EvalOptions } from "./eval/heldout.js";
+export { runTrain, type TrainSummary } from "./pipeline/r1-zero.js";
