@@ -54,7 +54,11 @@ const TRAIN_HELP: Record<string, string> = {
   logCompletionsSteps: "write sampled completions every N steps",
 };
 
+/** Config keys whose default is null but whose value is a number. */
+const NULLABLE_NUMBERS = new Set(["threads"]);
+
 function parseValue(key: string, raw: string, def: unknown): unknown {
+  if (NULLABLE_NUMBERS.has(key)) def = 0;
   if (Array.isArray(def)) {
     const parts = raw.split(",").map((s) => s.trim()).filter(Boolean);
     return typeof def[0] === "number" ? parts.map(Number) : parts;
@@ -74,7 +78,7 @@ function parseValue(key: string, raw: string, def: unknown): unknown {
 function addTrainFlags(cmd: Command): Command {
   for (const [key, def] of Object.entries(TRAIN_DEFAULTS)) {
     if (key === "model") continue;
-    const type = Array.isArray(def) ? "list" : typeof def === "object" ? "string" : typeof def;
+    const type = NULLABLE_NUMBERS.has(key) ? "number" : Array.isArray(def) ? "list" : typeof def === "object" ? "string" : typeof def;
     const shown = Number.isNaN(def as number) ? "epsilon" : Array.isArray(def) ? def.join(",") : String(def);
     const opt = new Option(`--${kebab(key)} <value>`, `[${type}] ${TRAIN_HELP[key] ?? key} (default: ${shown})`);
     cmd.addOption(opt.argParser((raw: string) => parseValue(key, raw, def)));
@@ -112,7 +116,7 @@ export function buildCli(): Command {
   const program = new Command("thinkrl")
     .description("Teach language models to reason with reinforcement learning (GRPO, DeepSeek-R1-Zero) — in TypeScript")
     .option("--debug", "print stack traces on errors")
-    .showHelpAfterError()
+    .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
   const train = program

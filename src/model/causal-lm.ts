@@ -5,7 +5,7 @@
  */
 import { jit, numpy as np, tree } from "@jax-js/jax";
 import type { ModelConfig } from "./config.js";
-import { decodeStep, forward, tokenLogprobs, type KV, type LlamaParams, type PositionInputs } from "./llama.js";
+import { decodeStep, forward, tokenLogprobs, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
 import { decodePositionInputs, fullPositionInputs } from "./positions.js";
 import type { TextTokenizer } from "./tokenizer.js";
 
@@ -40,7 +40,7 @@ export class CausalLM {
       const { logits, kv } = forward(p, cfg, tokens, pos);
       return { last: logits.slice([], T - 1), kv };
     });
-    this.#decode = jit((p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KV[], slot: np.Array) =>
+    this.#decode = jit((p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KVCache[], slot: np.Array) =>
       decodeStep(p, cfg, token, pos, cache, slot),
     );
     this.#logprobs = jit((p: LlamaParams, tokens: np.Array, targets: np.Array, pos: PositionInputs, invTemp: np.Array) => {
@@ -59,16 +59,22 @@ export class CausalLM {
    * @param tokens `[B, L]` left-padded prompt ids; `pad[b]` leading pads in row b
    * @returns the last position's logits `[B, V]` (host copy) and the cache (owned by the caller)
    */
-  async prefill(tokens: Int32Array, B: number, L: number, pad: number[], S: number): Promise<{ logits: Float32Array; cache: KV[] }> {
+  async prefill(tokens: Int32Array, B: number, L: number, pad: number[], S: number): Promise<{ logits: Float32Array; cache: KVCache[] }> {
     const c = this.config;
     const pos = fullPositionInputs(c, B, L, pad);
     const ids = np.array(tokens, { dtype: np.int32 }).reshape([B, L]);
     const { last, kv } = this.#prefill(tree.ref(this.params), ids, pos);
     const logits = (await last.data()) as Float32Array;
+    // [B, L, K, H] → cache layouts k [B, K, H, S], v [B, K, S, H] (see KVCache), zero slots after the prompt.
     const cache = kv.map(({ k, v }) => {
-      if (S === L) return { k, v };
-      const z = () => np.zeros([B, S - L, c.numKeyValueHeads, c.headDim]);
-      return { k: np.concatenate([k, z()], 1), v: np.concatenate([v, z()], 1) };
+      const kt = k.transpose([0, 2, 3, 1]);
+      const vt = v.transpose([0, 2, 1, 3]);
+      if (S === L) return { k: kt, v: vt };
+      const K = c.numKeyValueHeads, H = c.headDim;
+      return {
+        k: np.concatenate([kt, np.zeros([B, K, H, S - L])], 3),
+        v: np.concatenate([vt, np.zeros([B, K, S - L, H])], 2),
+      };
     });
     return { logits, cache };
   }
@@ -77,9 +83,9 @@ export class CausalLM {
    * One decode step: feeds `token[b]` at cache slot `slot`. Consumes `cache`, returns the new one.
    * @returns logits `[B, V]` (host copy) for the next token
    */
-  async decode(token: Int32Array, slot: number, pad: number[], cache: KV[]): Promise<{ logits: Float32Array; cache: KV[] }> {
+  async decode(token: Int32Array, slot: number, pad: number[], cache: KVCache[]): Promise<{ logits: Float32Array; cache: KVCache[] }> {
     const B = token.length;
-    const S = cache[0]!.k.shape[1]!;
+    const S = cache[0]!.k.shape[3]!;
     const pos = decodePositionInputs(this.config, B, S, slot, pad);
     const slotMask = new Int32Array(S);
     slotMask[slot] = 1;

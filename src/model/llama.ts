@@ -41,8 +41,14 @@ export type LlamaParams = {
   lmHead?: Arr; // [D, V]; absent when tieWordEmbeddings (then embedᵀ is used)
 };
 
-/** Key/value cache of one layer: `[B, S, K, H]` each. */
+/** Keys/values of one layer from a full forward: `[B, T, K, H]` each. */
 export type KV = { k: Arr; v: Arr };
+
+/**
+ * Decode-time key/value cache of one layer, stored in the layouts the attention matmuls read directly
+ * (no per-step transposes or GQA repeats): k `[B, K, H, S]`, v `[B, K, S, H]`.
+ */
+export type KVCache = { k: Arr; v: Arr };
 
 /**
  * Inputs that depend on token positions, prepared on the host (see `rope.ts` / `masks.ts`).
@@ -100,12 +106,26 @@ export function attention(q: Arr, k: Arr, v: Arr, mask: Arr): Arr {
   return out.transpose([0, 2, 1, 3]).reshape([B, T, N * H]);
 }
 
+/**
+ * Attention of one new token per row against the cache. GQA without repeats: the G query heads that share a
+ * key/value head are the rows of one matmul (head n = k·G + g, as HF `repeat_kv`).
+ * q: `[B, 1, N, H]`; cache k `[B, K, H, S]`, v `[B, K, S, H]`; mask `[B, 1, 1, S]` → `[B, 1, N·H]`.
+ */
+export function cachedAttention(q: Arr, k: Arr, v: Arr, mask: Arr): Arr {
+  const [B, , N, H] = q.shape as [number, number, number, number];
+  const K = k.shape[1]!;
+  const qg = q.reshape([B, K, N / K, H]);
+  const scores = np.matmul(qg, k).mul(1 / Math.sqrt(H)); // [B, K, G, S]
+  const probs = nn.softmax(np.where(mask, scores, MASKED_SCORE), -1);
+  return np.matmul(probs, v).reshape([B, 1, N * H]); // [B, K, G, H] → [B, 1, N·H]
+}
+
 function layerForward(
   p: LayerParams,
   cfg: ModelConfig,
   x: Arr,
   pos: PositionInputs,
-  cache: KV | null,
+  cache: KVCache | null,
   slot: Arr | null,
 ): { x: Arr; kv: KV } {
   const [B, T] = x.shape as [number, number, number];
@@ -117,14 +137,20 @@ function layerForward(
   q = applyRope(q, pos.cos.ref, pos.sin.ref);
   k = applyRope(k, pos.cos.ref, pos.sin.ref);
   let kv: KV;
+  let att: Arr;
   if (cache === null) {
     kv = { k, v };
+    att = attention(q, kv.k.ref, kv.v.ref, pos.mask.ref);
   } else {
-    // Decode: T == 1; write the new key/value into cache slot `slot` ([S] one-hot, bool).
-    const s = slot!.reshape([1, -1, 1, 1]);
-    kv = { k: np.where(s.ref, k, cache.k), v: np.where(s, v, cache.v) };
+    // Decode: T == 1; write the new key/value into cache slot `slot` ([S] one-hot, bool). [B,1,K,H] has the
+    // memory order of [B,K,H,1] and of [B,K,1,H], so the new entries need only reshapes.
+    const S = slot!.shape[0]!;
+    kv = {
+      k: np.where(slot!.ref.reshape([1, 1, 1, S]), k.reshape([B, cfg.numKeyValueHeads, H, 1]), cache.k),
+      v: np.where(slot!.reshape([1, 1, S, 1]), v.reshape([B, cfg.numKeyValueHeads, 1, H]), cache.v),
+    };
+    att = cachedAttention(q, kv.k.ref, kv.v.ref, pos.mask.ref);
   }
-  const att = attention(q, kv.k.ref, kv.v.ref, pos.mask.ref);
   x = x.add(linear(att, p.o, p.oBias));
   const h2 = rmsNorm(x.ref, p.postNorm, cfg.rmsNormEps);
   const mlp = linear(nn.silu(linear(h2.ref, p.gate)).mul(linear(h2, p.up)), p.down);
@@ -164,7 +190,7 @@ export function forward(params: LlamaParams, cfg: ModelConfig, tokens: Arr, pos:
  * One decode step with a key/value cache. Consumes everything.
  * @param token `[B, 1]` int32, the newest token of each row
  * @param pos cos/sin `[B, 1, 1, H/2]`, mask `[B, 1, 1, S]` (keys visible to the new token, itself included)
- * @param cache per layer `[B, S, K, H]`
+ * @param cache per layer (`KVCache` layout)
  * @param slot `[S]` bool one-hot: the cache slot the new token's key/value is written to
  * @returns logits `[B, V]` and the updated cache
  */
@@ -173,9 +199,9 @@ export function decodeStep(
   cfg: ModelConfig,
   token: Arr,
   pos: PositionInputs,
-  cache: KV[],
+  cache: KVCache[],
   slot: Arr,
-): { logits: Arr; cache: KV[] } {
+): { logits: Arr; cache: KVCache[] } {
   let x = np.take(params.embed.ref, token, 0); // [B, 1, D]
   const out: KV[] = [];
   params.layers.forEach((layer, i) => {

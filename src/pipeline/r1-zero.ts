@@ -65,8 +65,6 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
     cfg = resolveTrainConfig(partial);
   }
   const runDir = cfg.outputDir;
-  await mkdir(runDir, { recursive: true });
-  await writeFile(join(runDir, "config.json"), JSON.stringify(cfg, null, 1));
 
   // ── model ───────────────────────────────────────────────────────────────────────────────────────────
   const format: PromptFormat = cfg.promptFormat ?? (cfg.model === null ? "compact" : "r1-zero");
@@ -104,6 +102,9 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
     model = await loadModel(defaultModelDir());
   }
   seconds.load = seconds.cold_start === undefined ? (performance.now() - t0) / 1000 : 0;
+  // Inputs are valid (config, dataset, model): only now does the run directory get created.
+  await mkdir(runDir, { recursive: true });
+  await writeFile(join(runDir, "config.json"), JSON.stringify(cfg, null, 1));
 
   // ── held-out evaluation (R1 protocol) ───────────────────────────────────────────────────────────────
   const runEval = async (label: string): Promise<EvalResult> => {

@@ -1,0 +1,176 @@
+/**
+ * Bad input fails fast and cleanly: one `error: …` line on stderr, exit code 1, no training started and nothing
+ * left in the run directory that a later `--resume` could mistake for progress (metrics, checkpoints).
+ */
+import { spawn } from "node:child_process";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, type ExpectStatic, test } from "vitest";
+
+const ROOT = join(import.meta.dirname, "../..");
+/** A bad input must be reported before any model work; generous for a loaded 2-core machine (≈2–3 s idle). */
+const FAST_MS = 15_000;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function thinkrl(args: string[]): Promise<Result> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 4 * FAST_MS);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: performance.now() - t0 });
+    });
+  });
+}
+
+let tmp: string;
+let n = 0;
+/** A fresh run directory path (not created). */
+const outDir = () => join(tmp, `run-${n++}`);
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "thinkrl-cli-errors-"));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** Writes `files` into a new directory under the temp dir and returns its path. */
+async function dirWith(name: string, files: Record<string, string>): Promise<string> {
+  const dir = join(tmp, name);
+  await mkdir(dir, { recursive: true });
+  for (const [f, text] of Object.entries(files)) await writeFile(join(dir, f), text);
+  return dir;
+}
+
+const tinyLlamaConfig = () => readFile(join(ROOT, "test/fixtures/hf/tiny-llama/config.json"), "utf8");
+
+/** Runs `train` with `args --out <fresh dir>` and checks the failure contract; returns the result. */
+async function expectTrainError(expect: ExpectStatic, args: string[], message: RegExp): Promise<Result> {
+  const out = outDir();
+  const r = await thinkrl(["train", ...args, "--out", out]);
+  const errorLines = r.stderr.split("\n").filter((l) => /^error:/.test(l));
+  expect(r.code, `stderr: ${r.stderr}`).toBe(1);
+  expect(errorLines, `stderr: ${r.stderr}`).toHaveLength(1);
+  expect(errorLines[0]).toMatch(message);
+  expect(r.stderr, "no stack trace without --debug").not.toMatch(/^\s+at /m);
+  expect(r.ms).toBeLessThan(FAST_MS);
+  // The run directory may hold the resolved config.json at most: no metrics, samples, summary or checkpoints.
+  const left = await readdir(out).catch(() => [] as string[]);
+  expect(left.filter((f) => f !== "config.json")).toEqual([]);
+  return r;
+}
+
+describe.concurrent("thinkrl train rejects bad input with one error line and exit code 1", () => {
+  test("unknown flag (commander's own usage error)", async ({ expect }) => {
+    await expectTrainError(expect, ["--bogus"], /^error: unknown option '--bogus'/);
+  });
+
+  test("a flag that expects a number", async ({ expect }) => {
+    await expectTrainError(expect, ["--max-steps", "abc"], /--max-steps expects a number \(got "abc"\)/);
+  });
+
+  test("a flag that expects a boolean", async ({ expect }) => {
+    await expectTrainError(expect, ["--drop-zero-std-groups", "yes"], /--drop-zero-std-groups expects true or false/);
+  });
+
+  test("malformed --config JSON", async ({ expect }) => {
+    const dir = await dirWith("bad-json-config", { "c.json": "{ num_generations: 4" });
+    await expectTrainError(expect, ["--config", join(dir, "c.json")], /c\.json: invalid JSON config/);
+  });
+
+  test("--config that is not an object", async ({ expect }) => {
+    const dir = await dirWith("array-config", { "c.json": "[1, 2]" });
+    await expectTrainError(expect, ["--config", join(dir, "c.json")], /c\.json: invalid JSON config/);
+  });
+
+  test("missing --config file", async ({ expect }) => {
+    await expectTrainError(expect, ["--config", join(tmp, "nope.json")], /cannot read config file .*nope\.json/);
+  });
+
+  test("unknown key in a config file", async ({ expect }) => {
+    const dir = await dirWith("unknown-key-config", { "c.json": JSON.stringify({ num_generations: 4, num_generationz: 4 }) });
+    await expectTrainError(expect, ["--config", join(dir, "c.json")], /unknown config key "num_generationz"/);
+  });
+
+  test("--model that does not exist", async ({ expect }) => {
+    await expectTrainError(expect, ["--model", "/nonexistent"], /\/nonexistent does not exist/);
+  });
+
+  test("--model whose config.json is not JSON", async ({ expect }) => {
+    const dir = await dirWith("model-bad-config", { "config.json": "{ not json" });
+    await expectTrainError(expect, ["--model", dir], /config\.json is not valid JSON/);
+  });
+
+  test("--model with an unsupported model_type", async ({ expect }) => {
+    const cfg = JSON.parse(await tinyLlamaConfig()) as Record<string, unknown>;
+    const dir = await dirWith("model-gpt2", { "config.json": JSON.stringify({ ...cfg, model_type: "gpt2" }) });
+    await expectTrainError(expect, ["--model", dir], /model_type.*"gpt2" is not supported/);
+  });
+
+  test("--model with a config but no weights", async ({ expect }) => {
+    const dir = await dirWith("model-no-weights", { "config.json": await tinyLlamaConfig() });
+    await expectTrainError(expect, ["--model", dir], /no model\.safetensors/);
+  });
+
+  test("a dataset file with a bad row names file:line", async ({ expect }) => {
+    const rows = [JSON.stringify({ prompt: "1+1", answer: "2" }), JSON.stringify({ prompt: "2+2", answer: "4" }), JSON.stringify({ answer: "6" })];
+    const dir = await dirWith("bad-dataset", { "bad.jsonl": rows.join("\n") + "\n" });
+    await expectTrainError(expect, ["--dataset", join(dir, "bad.jsonl")], /bad\.jsonl:3: row needs a 'prompt' string or a 'messages' array/);
+  });
+
+  test("a dataset file with invalid JSON names file:line", async ({ expect }) => {
+    const dir = await dirWith("bad-json-dataset", { "bad.jsonl": `${JSON.stringify({ prompt: "1+1" })}\n{"prompt": \n` });
+    await expectTrainError(expect, ["--dataset", join(dir, "bad.jsonl")], /bad\.jsonl:2: invalid JSON/);
+  });
+
+  test("an unknown dataset name", async ({ expect }) => {
+    await expectTrainError(expect, ["--dataset", "gsm9k"], /unknown dataset "gsm9k"/);
+  });
+
+  test("a cross-field rule (fewer than 2 generations)", async ({ expect }) => {
+    await expectTrainError(expect, ["--num-generations", "1"], /numGenerations must be an integer ≥ 2 \(got 1\)/);
+  });
+
+  test("rewardWeights that do not match rewardFuncs", async ({ expect }) => {
+    await expectTrainError(expect, ["--reward-weights", "1"], /rewardWeights must list one number per reward function/);
+  });
+
+  test("--resume of a directory that is not a run", async ({ expect }) => {
+    await expectTrainError(expect, ["--resume", join(tmp, "not-a-run")], /not a thinkrl run directory/);
+  });
+
+  test("--debug adds the stack trace", async ({ expect }) => {
+    const r = await thinkrl(["train", "--num-generations", "1", "--out", outDir(), "--debug"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: numGenerations/m);
+    expect(r.stderr).toMatch(/^\s+at /m);
+  });
+});
+
+describe.concurrent("other commands", () => {
+  test("generate --model /nonexistent", async ({ expect }) => {
+    const r = await thinkrl(["generate", "--model", "/nonexistent", "--prompt", "1+1"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/\/nonexistent does not exist/)]);
+  });
+
+  test("an unknown command", async ({ expect }) => {
+    const r = await thinkrl(["trian"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
+  });
+});

@@ -1,0 +1,132 @@
+/** `resolveTrainConfig`: defaults, key spellings, rejection of unknown keys and cross-field rules; `learningRateAt`. */
+import { describe, expect, test } from "vitest";
+import { ConfigError } from "../../src/errors.js";
+import { learningRateAt, resolveTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from "../../src/train/config.js";
+
+/** The ConfigError thrown by `resolveTrainConfig(partial)` (fails the test when none is thrown). */
+function configError(partial: Record<string, unknown>): ConfigError {
+  try {
+    resolveTrainConfig(partial);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(partial)}`);
+}
+
+describe("resolveTrainConfig", () => {
+  test("an empty partial gives the documented defaults", () => {
+    const c = resolveTrainConfig({});
+    const { epsilonHigh, ...rest } = TRAIN_DEFAULTS;
+    expect(c).toMatchObject(rest);
+    expect(Number.isNaN(epsilonHigh)).toBe(true);
+    expect(c.numGenerations).toBe(8);
+    expect(c.beta).toBe(0);
+    expect(c.lossType).toBe("grpo");
+    expect(c.rewardFuncs).toEqual(["accuracy", "format"]);
+    expect(c.outputDir).toMatch(/^runs\//);
+  });
+
+  test("epsilonHigh defaults to epsilon but can be set apart (DAPO clip-higher)", () => {
+    expect(resolveTrainConfig({ epsilon: 0.1 }).epsilonHigh).toBe(0.1);
+    expect(resolveTrainConfig({ epsilon: 0.2, epsilonHigh: 0.28 }).epsilonHigh).toBe(0.28);
+  });
+
+  test("the result is frozen", () => {
+    expect(Object.isFrozen(resolveTrainConfig({}))).toBe(true);
+  });
+
+  test("snake_case (TRL) and camelCase keys are accepted", () => {
+    const c = resolveTrainConfig({ num_generations: 4, max_completion_length: 16, learningRate: 3e-4, output_dir: "runs/x" });
+    expect(c.numGenerations).toBe(4);
+    expect(c.maxCompletionLength).toBe(16);
+    expect(c.learningRate).toBe(3e-4);
+    expect(c.outputDir).toBe("runs/x");
+  });
+
+  test("undefined values fall back to the defaults", () => {
+    expect(resolveTrainConfig({ numGenerations: undefined }).numGenerations).toBe(TRAIN_DEFAULTS.numGenerations);
+  });
+
+  test("an unknown key is rejected naming the key", () => {
+    expect(configError({ num_generationz: 4 }).message).toContain("num_generationz");
+    expect(configError({ bogus: 1 }).message).toMatch(/unknown config key "bogus"/);
+  });
+
+  test("a mistyped value is rejected naming the key and value", () => {
+    expect(configError({ maxSteps: "10" }).message).toMatch(/maxSteps.*"10"/);
+    expect(configError({ dropZeroStdGroups: "yes" }).message).toMatch(/dropZeroStdGroups/);
+  });
+
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ["fewer than 2 generations", { numGenerations: 1 }, /numGenerations must be an integer ≥ 2 \(got 1\)/],
+    ["a fractional step count", { maxSteps: 2.5 }, /maxSteps.*2\.5/],
+    ["one weight for two rewards", { rewardWeights: [1] }, /rewardWeights must list one number per reward function \(2; got \[1\]\)/],
+    ["a weight per reward but a non-number", { rewardFuncs: ["accuracy"], rewardWeights: ["1"] }, /rewardWeights/],
+    ["no reward functions", { rewardFuncs: [], rewardWeights: [] }, /rewardFuncs must be a non-empty list/],
+    ["epsilon = 1", { epsilon: 1 }, /epsilon must be < 1 \(got 1\)/],
+    ["epsilon > 1", { epsilon: 1.5 }, /epsilon must be < 1 \(got 1\.5\)/],
+    ["top-p 0", { topP: 0 }, /topP must be in \(0, 1\] \(got 0\)/],
+    ["top-p above 1", { topP: 1.1 }, /topP must be in \(0, 1\]/],
+    ["eval top-p 0", { evalTopP: 0 }, /evalTopP/],
+    ["temperature 0", { temperature: 0 }, /temperature must be > 0 \(got 0\)/],
+    ["negative β", { beta: -0.1 }, /beta must be ≥ 0/],
+    ["Adam β2 = 1", { adamBeta2: 1 }, /adamBeta2 must be in \[0, 1\)/],
+    ["an unknown loss", { lossType: "ppo" }, /lossType must be one of .*\(got "ppo"\)/],
+    ["an unknown scaling", { scaleRewards: "max" }, /scaleRewards/],
+    ["an unknown schedule", { lrSchedulerType: "step" }, /lrSchedulerType/],
+    ["an unknown prompt format", { promptFormat: "chat" }, /promptFormat/],
+    ["zero threads", { threads: 0 }, /threads must be an integer ≥ 1/],
+  ])("rejects %s", (_, partial, message) => {
+    expect(configError(partial).message).toMatch(message);
+  });
+});
+
+describe("learningRateAt", () => {
+  const base: Pick<TrainConfig, "learningRate" | "lrSchedulerType" | "warmupSteps" | "maxSteps"> = {
+    learningRate: 1e-3,
+    lrSchedulerType: "constant",
+    warmupSteps: 4,
+    maxSteps: 12,
+  };
+  const at = (over: Partial<typeof base>, step: number) => learningRateAt({ ...base, ...over }, step);
+
+  test("constant ignores warm-up", () => {
+    for (const s of [1, 4, 12]) expect(at({}, s)).toBe(1e-3);
+  });
+
+  test("constant_with_warmup ramps linearly, then stays", () => {
+    const c = { lrSchedulerType: "constant_with_warmup" as const };
+    expect(at(c, 1)).toBeCloseTo(0.25e-3, 12);
+    expect(at(c, 2)).toBeCloseTo(0.5e-3, 12);
+    expect(at(c, 4)).toBeCloseTo(1e-3, 12);
+    expect(at(c, 5)).toBe(1e-3);
+    expect(at(c, 12)).toBe(1e-3);
+  });
+
+  test("constant_with_warmup with no warm-up starts at the full rate", () => {
+    expect(at({ lrSchedulerType: "constant_with_warmup", warmupSteps: 0 }, 1)).toBe(1e-3);
+  });
+
+  test("linear decays to 0 at maxSteps after the warm-up", () => {
+    const c = { lrSchedulerType: "linear" as const };
+    expect(at(c, 2)).toBeCloseTo(0.5e-3, 12);
+    expect(at(c, 4)).toBeCloseTo(1e-3, 12);
+    expect(at(c, 6)).toBeCloseTo(0.75e-3, 12); // 2 of 8 decay steps
+    expect(at(c, 8)).toBeCloseTo(0.5e-3, 12);
+    expect(at(c, 12)).toBeCloseTo(0, 12);
+  });
+
+  test("cosine follows ½(1 + cos πt) after the warm-up", () => {
+    const c = { lrSchedulerType: "cosine" as const };
+    expect(at(c, 4)).toBeCloseTo(1e-3, 12);
+    expect(at(c, 6)).toBeCloseTo(1e-3 * 0.5 * (1 + Math.cos(Math.PI / 4)), 12);
+    expect(at(c, 8)).toBeCloseTo(0.5e-3, 12);
+    expect(at(c, 12)).toBeCloseTo(0, 12);
+  });
+
+  test("decay schedules never go below 0 past maxSteps", () => {
+    expect(at({ lrSchedulerType: "linear" }, 20)).toBeCloseTo(0, 12);
+    expect(at({ lrSchedulerType: "cosine" }, 20)).toBeCloseTo(0, 12);
+  });
+});

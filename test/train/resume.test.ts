@@ -1,0 +1,184 @@
+/**
+ * Resumable runs: a run killed with SIGKILL and continued with `--resume` logs the same metrics as a run that was
+ * never interrupted (model, AdamW moments, sampling RNG and data cursor all restored); checkpoints hold every file
+ * that needs.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { initEngine } from "../../src/engine/init.js";
+
+await initEngine("wasm");
+const { numpy: np, tree } = await import("@jax-js/jax");
+const { defaultModelConfig, defaultTokenizerJson } = await import("../../src/model/default.js");
+const { initTensors, paramsFromTensors, paramsToTensors } = await import("../../src/model/params.js");
+const { saveCheckpointFiles } = await import("../../src/model/checkpoint.js");
+const { openPromptSource } = await import("../../src/data/source.js");
+const { sftColdStart } = await import("../../src/train/sft.js");
+const { loadTokenizer } = await import("../../src/model/tokenizer.js");
+const { CausalLM } = await import("../../src/model/causal-lm.js");
+const { Rng } = await import("../../src/data/rng.js");
+const { adamwInit } = await import("../../src/train/optim.js");
+const { listCheckpoints, loadOptimizerState, readTrainerState, saveRunCheckpoint } = await import("../../src/train/state.js");
+
+const ROOT = join(import.meta.dirname, "../..");
+
+/**
+ * A short run that really updates the model. The brief's `--cold-start-steps 5` leaves the model without the answer
+ * format, so every group has equal (zero) rewards and GRPO never takes a step; resuming would then not exercise the
+ * weights or optimizer state. So the test cold-starts once in-process (40 SFT steps of batch 8 at lr 2e-2 reach
+ * ~25–50% format, ≈20 s) and both runs start from that model directory; most groups then have reward variance,
+ * and lr 1e-3 without warm-up makes every GRPO step move the weights.
+ */
+const COLD_START = { steps: 40, batchSize: 8, learningRate: 2e-2, warmupSteps: 40 };
+const runFlags = (modelDir: string) => [
+  ...["--model", modelDir, "--prompt-format", "compact", "--max-completion-length", "32"],
+  ...["--max-steps", "4", "--prompts-per-step", "4", "--num-generations", "4", "--learning-rate", "1e-3", "--warmup-steps", "0"],
+  ...["--num-eval-problems", "8", "--eval-samples", "1", "--save-steps", "1", "--save-total-limit", "0"],
+];
+
+/** The embedded default model after a short SFT cold start on arithmetic, saved as a model directory. */
+async function coldStartedModel(dir: string): Promise<string> {
+  const mc = defaultModelConfig();
+  const model = new CausalLM(mc, paramsFromTensors(mc, initTensors(mc, new Rng(0))), loadTokenizer(defaultTokenizerJson()));
+  await sftColdStart(model, await openPromptSource("arithmetic", 8, 0), { ...COLD_START, format: "compact" });
+  await saveCheckpointFiles(dir, { config: mc, tensors: await paramsToTensors(mc, model.params), tokenizerJson: model.tokenizer.json, dtype: "F32" });
+  tree.dispose(model.params as never);
+  return dir;
+}
+
+/** Wall-clock metrics differ between any two runs. */
+const isTiming = (k: string) => k === "step_seconds" || k === "tokens_per_second" || k.startsWith("time/");
+
+function spawnCli(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> } {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, output }));
+  });
+  return { child, done };
+}
+
+async function metricRows(runDir: string): Promise<Record<string, number>[]> {
+  const text = await readFile(join(runDir, "metrics.jsonl"), "utf8").catch(() => "");
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as Record<string, number>);
+}
+
+/** Names under `dir` (recursively) matching the atomic-save temporaries `*.tmp-*` / `*.old-*`. */
+async function leftovers(dir: string): Promise<string[]> {
+  const names = await readdir(dir, { recursive: true });
+  return names.filter((n) => /\.(tmp|old)-/.test(n));
+}
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "thinkrl-resume-"));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe("train --resume", () => {
+  test("after SIGKILL reproduces the uninterrupted run's metrics", async () => {
+    const modelDir = await coldStartedModel(join(tmp, "cold-start"));
+    const dirA = join(tmp, "A");
+    const dirB = join(tmp, "B");
+    // A (uninterrupted) and B (to be killed) run side by side to halve the wall time.
+    const a = spawnCli(["train", ...runFlags(modelDir), "--out", dirA]);
+    const b = spawnCli(["train", ...runFlags(modelDir), "--out", dirB]);
+
+    // Kill B once it has logged step 2 and checkpoint-2 is in place.
+    let killedAfter = -1;
+    const bExit = (async () => {
+      let exited = false;
+      void b.done.then(() => (exited = true));
+      while (!exited) {
+        const rows = await metricRows(dirB);
+        if (rows.length >= 2 && existsSync(join(dirB, "checkpoint-2"))) {
+          killedAfter = rows.length;
+          b.child.kill("SIGKILL");
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return b.done;
+    })();
+    const [ra, rb] = await Promise.all([a.done, bExit]);
+    expect(ra.code, ra.output).toBe(0);
+    expect(rb.signal, `B was not killed mid-run (rows at kill: ${killedAfter})\n${rb.output}`).toBe("SIGKILL");
+    expect(killedAfter).toBeLessThan(4);
+    expect(existsSync(join(dirB, "summary.json"))).toBe(false);
+
+    const r = await spawnCli(["train", "--resume", dirB]).done;
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/resuming .* from .*checkpoint-\d/);
+
+    const rowsA = await metricRows(dirA);
+    const rowsB = await metricRows(dirB);
+    expect(rowsA.map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    expect(rowsB.map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    // The run must have learned something for the comparison to cover weights and optimizer state.
+    expect(rowsA.some((m) => m.num_loss_sequences! > 0 && m.grad_norm! > 0)).toBe(true);
+    for (let i = 0; i < 4; i++) {
+      const keys = Object.keys(rowsA[i]!).filter((k) => !isTiming(k));
+      expect(Object.keys(rowsB[i]!).filter((k) => !isTiming(k)).sort()).toEqual([...keys].sort());
+      for (const k of keys) {
+        const va = rowsA[i]![k]!;
+        const vb = rowsB[i]![k]!;
+        expect(Math.abs(va - vb), `step ${i + 1} ${k}: uninterrupted ${va}, resumed ${vb}`).toBeLessThanOrEqual(1e-6);
+      }
+    }
+    expect((await listCheckpoints(dirB)).map((c) => c.step)).toEqual([1, 2, 3, 4]);
+    expect(existsSync(join(dirB, "summary.json"))).toBe(true);
+    expect(await leftovers(tmp)).toEqual([]);
+  }, 90_000);
+});
+
+describe("run checkpoints", () => {
+  test("checkpoint-N holds the model, tokenizer, optimizer and trainer state", async () => {
+    const mc = { ...defaultModelConfig(), hiddenSize: 16, intermediateSize: 32, numHiddenLayers: 1, numAttentionHeads: 2, numKeyValueHeads: 1, headDim: 8 };
+    const model = new CausalLM(mc, paramsFromTensors(mc, initTensors(mc, new Rng(0))), loadTokenizer(defaultTokenizerJson()));
+    const opt = adamwInit(model.params as never);
+    opt.count.dispose();
+    opt.count = np.array(new Float32Array([7])).reshape([]);
+    const runDir = join(tmp, "unit");
+    const rng = new Rng(3);
+    rng.next();
+    const state = { rng_state: rng.getState(), data_state: { epoch: 1, cursor: 5 }, eval_before: { pass1: 0.25 } };
+
+    const dir = await saveRunCheckpoint(runDir, 3, model, opt, state, 0);
+    expect(dir).toBe(join(runDir, "checkpoint-3"));
+    expect((await readdir(dir)).sort()).toEqual(
+      expect.arrayContaining(["config.json", "model.safetensors", "optimizer.safetensors", "tokenizer.json", "trainer_state.json"]),
+    );
+    const ts = await readTrainerState(dir);
+    expect(ts.global_step).toBe(3);
+    expect(ts.rng_state).toEqual(rng.getState());
+    expect(ts.data_state).toEqual({ epoch: 1, cursor: 5 });
+    expect(ts.eval_before).toEqual({ pass1: 0.25 });
+    const cfg = JSON.parse(await readFile(join(dir, "config.json"), "utf8")) as Record<string, unknown>;
+    expect(cfg.model_type).toBe("llama");
+    expect(cfg.hidden_size).toBe(16);
+
+    // The optimizer state round-trips (structure of a fresh state, step count restored).
+    const back = await loadOptimizerState(dir, adamwInit(model.params as never));
+    expect(await back.count.ref.data()).toEqual(new Float32Array([7]));
+    expect(tree.leaves(back.mu as never)).toHaveLength(tree.leaves(opt.mu as never).length);
+
+    // save_total_limit keeps the newest checkpoints only.
+    await saveRunCheckpoint(runDir, 4, model, opt, state, 0);
+    await saveRunCheckpoint(runDir, 5, model, opt, state, 2);
+    expect((await listCheckpoints(runDir)).map((c) => c.step)).toEqual([4, 5]);
+    expect(await leftovers(runDir)).toEqual([]);
+    for (const s of [opt, back]) tree.dispose(s as never);
+  });
+});
