@@ -116,7 +116,6 @@ export function buildCli(): Command {
   const program = new Command("thinkrl")
     .description("Teach language models to reason with reinforcement learning (GRPO, DeepSeek-R1-Zero) — in TypeScript")
     .option("--debug", "print stack traces on errors")
-    .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
   const train = program

@@ -13,15 +13,23 @@ export type LossType = "grpo" | "dapo" | "dr_grpo";
 export const LOSS_TYPES: readonly LossType[] = ["grpo", "dapo", "dr_grpo"];
 
 /**
- * @param mask `[N, T]` row-major 0/1 completion-token mask of the WHOLE batch (all micro-batches)
+ * @param mask `[R, T]` row-major 0/1 completion-token mask of the WHOLE batch (all micro-batches)
  * @param maxCompletionLength L_max, for `dr_grpo`
- * @returns `[N, T]` weights (0 where mask is 0)
+ * @param N number of sequences the mean runs over (default R); rows beyond it are shape padding (mask 0)
+ * @returns `[R, T]` weights (0 where mask is 0)
  */
-export function tokenWeights(lossType: LossType | "token_mean", mask: Float32Array, N: number, T: number, maxCompletionLength: number): Float32Array {
-  const w = new Float32Array(N * T);
+export function tokenWeights(
+  lossType: LossType | "token_mean",
+  mask: Float32Array,
+  R: number,
+  T: number,
+  maxCompletionLength: number,
+  N: number = R,
+): Float32Array {
+  const w = new Float32Array(R * T);
   let total = 0;
-  for (let i = 0; i < N * T; i++) total += mask[i]!;
-  for (let i = 0; i < N; i++) {
+  for (let i = 0; i < R * T; i++) total += mask[i]!;
+  for (let i = 0; i < R; i++) {
     let len = 0;
     for (let t = 0; t < T; t++) len += mask[i * T + t]!;
     let scale: number;

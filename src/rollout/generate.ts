@@ -5,7 +5,9 @@
  * whole batch until every row has finished (EOS, a stop string, or `maxNewTokens`).
  */
 import type { Rng } from "../data/rng.js";
+import { numpy as np } from "@jax-js/jax";
 import { bucket, type CausalLM } from "../model/causal-lm.js";
+import type { KVCache } from "../model/llama.js";
 import { sampleToken, type SamplingParams } from "./sampling.js";
 
 export interface GenerateOptions extends SamplingParams {
@@ -65,24 +67,40 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
   const lps: number[][] = prompts.map(() => []);
   const reason: (FinishReason | null)[] = prompts.map(() => null);
   let { logits, cache } = await model.prefill(tokens, B, L, pad, S);
-  const next = new Int32Array(B);
+  // `live[j]` = original row held in batch slot j. Finished rows are compacted away (`compactCache`) once they
+  // are half the batch, so late decode steps run on smaller batches.
+  let live = prompts.map((_, b) => b);
   for (let t = 0; t < opts.maxNewTokens; t++) {
-    for (let b = 0; b < B; b++) {
+    const next = new Int32Array(live.length);
+    for (let j = 0; j < live.length; j++) {
+      const b = live[j]!;
       if (reason[b] !== null) {
-        next[b] = model.padId;
+        next[j] = model.padId;
         continue;
       }
-      const { id, logprob } = sampleToken(logits, b * V, V, opts, rng);
+      const { id, logprob } = sampleToken(logits, j * V, V, opts, rng);
       ids[b]!.push(id);
       lps[b]!.push(logprob);
-      next[b] = id;
+      next[j] = id;
       if (eos.has(id)) reason[b] = "eos";
       else if (opts.stopStrings?.length && hitsStop(model, ids[b]!, opts.stopStrings)) reason[b] = "stop";
       else if (ids[b]!.length >= opts.maxNewTokens) reason[b] = "length";
     }
-    opts.onStep?.(B);
-    if (reason.every((r) => r !== null) || t === opts.maxNewTokens - 1) break;
-    ({ logits, cache } = await model.decode(next, L + t, pad, cache));
+    opts.onStep?.(live.length);
+    const active = live.map((b, j) => (reason[b] === null ? j : -1)).filter((j) => j >= 0);
+    if (active.length === 0 || t === opts.maxNewTokens - 1) break;
+    const target = rowBucket(active.length);
+    let slotPad = live.map((b) => pad[b]!);
+    let tok = next;
+    if (target < live.length) {
+      // Keep the active slots (in order) plus finished ones as filler up to the bucket size.
+      const keepSlots = [...active, ...live.map((_, j) => j).filter((j) => !active.includes(j))].slice(0, target).sort((a, b) => a - b);
+      cache = compactCache(cache, keepSlots);
+      live = keepSlots.map((j) => live[j]!);
+      tok = Int32Array.from(keepSlots, (j) => next[j]!);
+      slotPad = live.map((b) => pad[b]!);
+    }
+    ({ logits, cache } = await model.decode(tok, L + t, slotPad, cache));
   }
   for (const kv of cache) {
     kv.k.dispose();
@@ -92,6 +110,17 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
     const body = reason[b] === "eos" ? row.slice(0, -1) : row;
     return { ids: row, logprobs: lps[b]!, text: model.tokenizer.decode(body), finishReason: reason[b] ?? "length" };
   });
+}
+
+/** Decode batch size for `n` live rows: the smallest power of two ≥ n (≥ 8), so few decode shapes get compiled. */
+function rowBucket(n: number): number {
+  return Math.max(8, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
+}
+
+/** Keeps batch slots `slots` of every layer's cache (batch is axis 0 of both layouts). Consumes `cache`. */
+function compactCache(cache: KVCache[], slots: number[]): KVCache[] {
+  const idx = () => np.array(Int32Array.from(slots), { dtype: np.int32 });
+  return cache.map(({ k, v }) => ({ k: np.take(k, idx(), 0), v: np.take(v, idx(), 0) }));
 }
 
 function hitsStop(model: CausalLM, row: number[], stops: string[]): boolean {

@@ -5,6 +5,8 @@ import { bucket, type SequenceBatch } from "../model/causal-lm.js";
 
 /** Sequence-length bucket (tokens): bounds the number of jit compilations. */
 export const TRAIN_LENGTH_BUCKET = 16;
+/** Row bucket: batches are padded to a multiple of this many rows (mask 0), for the same reason. */
+export const TRAIN_ROW_BUCKET = 16;
 
 export interface PackedBatch extends SequenceBatch {
   /** `[B, T]` 1 where the target is a completion token (EOS included), 0 on prompt and padding. */
@@ -14,15 +16,17 @@ export interface PackedBatch extends SequenceBatch {
 /**
  * @param prompts prompt ids per row; @param completions completion ids per row
  * @param keep optional per-row flag: rows with `false` get an all-zero mask (e.g. truncated completions)
+ * @param rowMultiple pad the batch with all-pad, mask-0 rows up to a multiple of this (jit shape buckets)
  */
-export function packSequences(prompts: number[][], completions: number[][], padId: number, keep?: boolean[]): PackedBatch {
-  const B = prompts.length;
+export function packSequences(prompts: number[][], completions: number[][], padId: number, keep?: boolean[], rowMultiple = 1): PackedBatch {
+  const n = prompts.length;
+  const B = Math.ceil(n / rowMultiple) * rowMultiple;
   const lens = prompts.map((p, i) => p.length + completions[i]!.length - 1);
   const T = bucket(Math.max(1, ...lens), TRAIN_LENGTH_BUCKET);
   const tokens = new Int32Array(B * T).fill(padId);
   const targets = new Int32Array(B * T).fill(padId);
   const mask = new Float32Array(B * T);
-  for (let b = 0; b < B; b++) {
+  for (let b = 0; b < n; b++) {
     const seq = [...prompts[b]!, ...completions[b]!];
     const P = prompts[b]!.length;
     for (let t = 0; t < seq.length - 1; t++) {

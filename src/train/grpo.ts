@@ -16,7 +16,7 @@ import { rewardBatch } from "../reward/batch.js";
 import { combineRewards, type WeightedReward } from "../reward/index.js";
 import { generate } from "../rollout/generate.js";
 import { encodePrompt, stopStringsFor } from "../rollout/prompt.js";
-import { packSequences, sliceRows, type PackedBatch } from "./batch.js";
+import { packSequences, sliceRows, TRAIN_ROW_BUCKET, type PackedBatch } from "./batch.js";
 import { learningRateAt, type TrainConfig } from "./config.js";
 import { PolicyUpdater, type MicroMetrics } from "./policy-update.js";
 
@@ -96,12 +96,11 @@ export class GrpoTrainer {
     );
     const adv = groupAdvantages(rewardOut.total, G, c.scaleRewards);
 
-    // Which completions enter the loss: drop all-equal groups (zero advantage) and, if asked, truncated ones.
+    // Which completions enter the loss: all-equal groups (zero advantage) can be dropped; truncated completions
+    // stay in the mean over sequences but, with maskTruncatedCompletions, contribute no tokens (as TRL).
     const truncated = comps.map((x) => x.finishReason === "length");
-    const rows = items
-      .map((_, i) => i)
-      .filter((i) => !(c.dropZeroStdGroups && adv.groupStd[Math.floor(i / G)] === 0))
-      .filter((i) => !(c.maskTruncatedCompletions && truncated[i]));
+    const rows = items.map((_, i) => i).filter((i) => !(c.dropZeroStdGroups && adv.groupStd[Math.floor(i / G)] === 0));
+    const keep = rows.map((i) => !(c.maskTruncatedCompletions && truncated[i]));
 
     // 4.–5. Log-probs of π_old / π_ref from the trainer's own forward pass, then μ passes of updates.
     let lossSum = 0;
@@ -109,10 +108,11 @@ export class GrpoTrainer {
     const sums: MicroMetrics = { loss: 0, entropySum: 0, klSum: 0, clipLowSum: 0, clipHighSum: 0, clipRegionSum: 0 };
     let tokens = 0;
     if (rows.length > 0) {
-      const packed = packSequences(rows.map((i) => promptIds[i]!), rows.map((i) => comps[i]!.ids), model.padId);
+      const packed = packSequences(rows.map((i) => promptIds[i]!), rows.map((i) => comps[i]!.ids), model.padId, keep, TRAIN_ROW_BUCKET);
       tokens = packed.mask.reduce((a, b) => a + b, 0);
-      const weights = tokenWeights(c.lossType, packed.mask, packed.B, packed.T, c.maxCompletionLength);
-      const advantages = Float32Array.from(rows.map((i) => adv.advantages[i]!));
+      const weights = tokenWeights(c.lossType, packed.mask, packed.B, packed.T, c.maxCompletionLength, rows.length);
+      const advantages = new Float32Array(packed.B);
+      rows.forEach((i, r) => (advantages[r] = adv.advantages[i]!));
       const oldLogp = c.numIterations > 1 ? await timed(times, "old_logprobs", () => this.#logprobs(packed, model.params)) : undefined;
       const refLogp = c.beta > 0 ? await timed(times, "ref_logprobs", () => this.#logprobs(packed, this.d.refParams!)) : undefined;
       const lr = learningRateAt(c, step);
