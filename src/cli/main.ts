@@ -170,6 +170,13 @@ export function buildCli(): Command {
       const { runEval } = await import("./commands/eval.js");
       await runEval(o);
     });
+  program
+    .command("verify <gold> <text>")
+    .description("extract the final answer from <text> and check it against <gold> (maths verifier)")
+    .action(async (gold: string, text: string) => {
+      const { runVerify } = await import("./commands/verify.js");
+      await runVerify(gold, text);
+    });
   return program;
 }
 

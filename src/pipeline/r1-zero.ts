@@ -106,6 +106,12 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, "config.json"), JSON.stringify(cfg, null, 1));
 
+  if (cfg.rewardFuncs.includes("code")) {
+    // Model output is hostile: refuse to start unless the code sandbox's isolation is verified.
+    const { assertSandbox, resolveSandboxConfig } = await import("../reward/code/sandbox.js");
+    await assertSandbox(resolveSandboxConfig());
+  }
+
   // ── held-out evaluation (R1 protocol) ───────────────────────────────────────────────────────────────
   const runEval = async (label: string): Promise<EvalResult> => {
     const r = await evaluate(

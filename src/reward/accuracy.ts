@@ -4,6 +4,7 @@
  */
 import { evaluateExpression, rational, rationalEquals, type Rational } from "../data/expr.js";
 import { extractAnswer } from "./format.js";
+import { verifyAnswer, verifyFast } from "./math/verify.js";
 import type { RewardBatch, RewardFn } from "./types.js";
 
 /** Longest answer string compared numerically (guards against giant bigint parsing). */
@@ -53,16 +54,18 @@ function judgeArithmetic(answer: string | null, target: unknown): number | null 
   return BigInt(answer) === BigInt(target as number) ? 1 : 0;
 }
 
-/** Generic `answer` column: exact numeric equality when both sides are numbers, else trimmed string equality. */
-function judgeAnswer(answer: string | null, expected: unknown): number | null {
+/**
+ * Generic `answer` column, judged by the maths verifier: its sync fast path (exact numbers, text as strings)
+ * when it decides, else the symbolic check in the verifier worker (`verifyAnswer`; a time-out scores 0).
+ */
+function judgeAnswer(answer: string | null, expected: unknown): number | null | Promise<number> {
   if (typeof expected !== "string" && typeof expected !== "number") return null;
   if (typeof expected === "number" && !Number.isFinite(expected)) return null;
   if (answer === null) return 0;
   const want = String(expected).trim();
-  const a = parseExactNumber(answer);
-  const b = parseExactNumber(want);
-  if (a !== null && b !== null) return rationalEquals(a, b) ? 1 : 0;
-  return answer === want ? 1 : 0;
+  const fast = verifyFast(want, answer);
+  if (fast !== null) return fast ? 1 : 0;
+  return verifyAnswer(want, answer).then((ok) => (ok ? 1 : 0));
 }
 
 function column(batch: RewardBatch, name: string, i: number): unknown {
@@ -71,7 +74,7 @@ function column(batch: RewardBatch, name: string, i: number): unknown {
 }
 
 /** Score one row; null when the row has nothing to judge against. */
-function judgeRow(batch: RewardBatch, i: number): number | null {
+function judgeRow(batch: RewardBatch, i: number): number | null | Promise<number> {
   const completion = batch.completions[i];
   const answer = typeof completion === "string" ? extractAnswer(completion) : null;
   const task = column(batch, "task", i);
@@ -85,16 +88,20 @@ function judgeRow(batch: RewardBatch, i: number): number | null {
  * - `task: "countdown"` (+ `nums`, `target`): the answer expression (parsed by `evaluateExpression`, never
  *   eval'd) uses each number of `nums` at most once and equals `target` exactly → 1, else 0;
  * - `task: "arithmetic"` (+ `target`): the answer is a plain integer equal to `target` → 1, else 0;
- * - otherwise an `answer` column: exact numeric equality (integer, decimal, fraction `a/b`) or, when either
- *   side is not a number, trimmed string equality → 1, else 0.
+ * - otherwise an `answer` column: the maths verifier (`verifyAnswer`: exact numbers, LaTeX, sets, intervals,
+ *   equations, …; text answers compare as strings) → 1, else 0.
  * A broken format (see `extractAnswer`) scores 0. A row with none of these columns (or malformed ones)
  * cannot be judged → null. Never throws.
  */
-export const accuracyReward: RewardFn = (batch: RewardBatch) =>
-  batch.completions.map((_, i) => {
+export const accuracyReward: RewardFn = (batch: RewardBatch) => {
+  const out = batch.completions.map((_, i) => {
     try {
-      return judgeRow(batch, i);
+      const v = judgeRow(batch, i);
+      return v instanceof Promise ? v.catch(() => 0) : v;
     } catch {
       return null;
     }
   });
+  // Stay synchronous unless a row needed the verifier worker.
+  return out.some((v) => v instanceof Promise) ? Promise.all(out) : (out as (number | null)[]);
+};

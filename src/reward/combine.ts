@@ -4,12 +4,39 @@
 import { ConfigError } from "../errors.js";
 import { accuracyReward } from "./accuracy.js";
 import { formatReward } from "./format.js";
+import { mathAccuracyReward } from "./math/reward.js";
+import { codeReward } from "./code/reward.js";
+import { languageConsistencyReward } from "./language.js";
+import { kimiLengthReward, overlongReward } from "./length.js";
+import { repetitionReward } from "./repetition.js";
+import { formatSoftReward, tagCountReward } from "./tags.js";
 import type { RewardBatch, RewardContext, RewardFn } from "./types.js";
 
-export type RewardName = "accuracy" | "format";
+export type RewardName =
+  | "accuracy"
+  | "math_accuracy"
+  | "format"
+  | "format_soft"
+  | "tag_count"
+  | "language_consistency"
+  | "kimi_length"
+  | "overlong"
+  | "repetition"
+  | "code";
 
 /** Built-in rewards by name. */
-export const REWARDS = { accuracy: accuracyReward, format: formatReward } satisfies Record<RewardName, RewardFn>;
+export const REWARDS = {
+  accuracy: accuracyReward,
+  format: formatReward,
+  format_soft: formatSoftReward,
+  tag_count: tagCountReward,
+  language_consistency: languageConsistencyReward,
+  kimi_length: kimiLengthReward,
+  overlong: overlongReward,
+  repetition: repetitionReward,
+  code: codeReward,
+  math_accuracy: mathAccuracyReward,
+} satisfies Record<RewardName, RewardFn>;
 
 /** Valid reward names, in registry order. */
 export const REWARD_NAMES = Object.keys(REWARDS) as RewardName[];

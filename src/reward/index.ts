@@ -1,4 +1,4 @@
-/** Rewards (DeepSeek-R1 §2.2.2): rule-based accuracy and format, batched as in TRL. */
+/** Rewards: rule-based, batched as in TRL, never throwing (DeepSeek-R1 §2.2.2; Kimi k1.5 §2.3; DAPO §3.4). */
 export type { RewardBatch, RewardContext, RewardFn } from "./types.js";
 export { formatReward, extractAnswer } from "./format.js";
 export { accuracyReward, parseExactNumber } from "./accuracy.js";
@@ -11,3 +11,10 @@ export {
   type WeightedReward,
   type CombinedRewards,
 } from "./combine.js";
+export { formatSoftReward, tagCountReward } from "./tags.js";
+export { languageConsistency, languageConsistencyReward } from "./language.js";
+export { kimiLengthPenalty, overlongPenalty, kimiLambdas } from "./length.js";
+export { repetitionPenalty } from "./repetition.js";
+export { createCodeReward, extractCode, parseTests } from "./code/reward.js";
+export { assertSandbox, resolveSandboxConfig, runInSandbox, type SandboxConfig } from "./code/sandbox.js";
+export * from "./math/index.js";

@@ -1,0 +1,234 @@
+/**
+ * Code-execution reward (DeepSeek-R1 §2.2.2 "Accuracy rewards": for code problems "a compiler can be used to
+ * evaluate the responses against a suite of predefined test cases"). The program is the last fenced code block
+ * of the answer; each test runs in its own sandboxed process (see `sandbox.ts`); reward = fraction passed.
+ */
+import { randomBytes } from "node:crypto";
+import { ConfigError } from "../../errors.js";
+import type { RewardBatch, RewardFn } from "../types.js";
+import {
+  assertSandbox,
+  CODE_LANGUAGES,
+  resolveSandboxConfig,
+  runInSandbox,
+  SANDBOX_SRC,
+  type CodeLanguage,
+  type SandboxConfig,
+} from "./sandbox.js";
+
+/** One test: a stdin/stdout pair, or code (asserts) run after the solution in the same program. */
+export type CodeTest = { kind: "io"; input: string; output: string } | { kind: "assert"; code: string };
+
+/** Longest program we run, in characters (longer → 0). */
+const MAX_CODE_CHARS = 100_000;
+
+const FENCE_LANG: Readonly<Record<string, CodeLanguage>> = {
+  python: "python", py: "python", python3: "python",
+  javascript: "javascript", js: "javascript", node: "javascript", nodejs: "javascript",
+};
+
+/**
+ * Program text and fence language of a completion: the last ``` fenced block inside the last
+ * `<answer>…</answer>`, else the last fenced block after `</think>` (or in the whole completion without
+ * `</think>`), else the raw `<answer>` content. Null when there is none.
+ */
+export function extractCode(completion: string): { code: string; fence: CodeLanguage | null } | null {
+  const a1 = completion.lastIndexOf("</answer>");
+  const a0 = a1 === -1 ? -1 : completion.lastIndexOf("<answer>", a1);
+  const answer = a0 === -1 ? null : completion.slice(a0 + "<answer>".length, a1);
+  const thinkEnd = completion.lastIndexOf("</think>");
+  const afterThink = thinkEnd === -1 ? completion : completion.slice(thinkEnd + "</think>".length);
+  for (const region of answer === null ? [afterThink] : [answer, afterThink]) {
+    const fences = [...region.matchAll(/```([\w+#.-]*)[^\n]*\n([\s\S]*?)```/g)];
+    const last = fences.at(-1);
+    if (last) return { code: last[2]!, fence: FENCE_LANG[last[1]!.toLowerCase()] ?? null };
+  }
+  if (answer !== null && answer.trim() !== "") return { code: answer.trim() + "\n", fence: null };
+  return null;
+}
+
+/**
+ * Tests of a row's `tests` column: an array of `{input, output}` (stdin/stdout) and/or strings (assert code, one
+ * test each), `{inputs: string[], outputs: string[]}` (APPS layout), a single assert-code string, or any of these
+ * as a JSON string. Null when absent, empty or malformed (→ the row cannot be judged).
+ */
+export function parseTests(v: unknown): CodeTest[] | null {
+  if (typeof v === "string") {
+    const t = v.trim();
+    if (t.startsWith("[") || t.startsWith("{")) {
+      try {
+        return parseTests(JSON.parse(t));
+      } catch {
+        /* not JSON: assert code that starts with a bracket */
+      }
+    }
+    return t === "" ? null : [{ kind: "assert", code: v }];
+  }
+  if (Array.isArray(v)) {
+    const out: CodeTest[] = [];
+    for (const x of v) {
+      if (typeof x === "string") out.push({ kind: "assert", code: x });
+      else if (x !== null && typeof x === "object" && typeof (x as { input?: unknown }).input === "string" && typeof (x as { output?: unknown }).output === "string")
+        out.push({ kind: "io", input: (x as { input: string }).input, output: (x as { output: string }).output });
+      else return null;
+    }
+    return out.length === 0 ? null : out;
+  }
+  if (v !== null && typeof v === "object") {
+    const { inputs, outputs } = v as { inputs?: unknown; outputs?: unknown };
+    if (Array.isArray(inputs) && Array.isArray(outputs) && inputs.length === outputs.length)
+      return parseTests(inputs.map((input, k) => ({ input, output: outputs[k] })));
+  }
+  return null;
+}
+
+/** Output comparison: CRLF → LF, trailing whitespace of each line and trailing blank lines ignored. */
+export function normalizeOutput(s: string): string {
+  return s.replace(/\r\n?/g, "\n").split("\n").map((l) => l.trimEnd()).join("\n").replace(/\n+$/, "");
+}
+
+/*
+ * Assert-style harnesses. The solution and the test code run in one program, so a solution that simply exits
+ * early (`sys.exit(0)`, `process.exit(0)`) would pass on exit code alone. The harness first reads a random
+ * nonce from stdin (nothing else holds it), runs solution + tests, and prints the nonce last; a test passes only
+ * with exit code 0 and the nonce as the last stdout line. The nonce lives in a function local that the program
+ * cannot name (a deliberate frame-introspection attack could still find it; so could an `__eq__` that always
+ * returns True — reward hacks of that kind need monitoring, not a sandbox).
+ */
+const HARNESS_PY = `def _thinkrl_harness():
+    import os, sys
+    nonce = sys.stdin.readline().strip()
+    with open("${SANDBOX_SRC}/prog.py", encoding="utf-8") as f:
+        code = compile(f.read(), "solution.py", "exec")
+    exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
+    sys.stdout.flush()
+    os.write(1, ("\\n" + nonce + "\\n").encode())
+_thinkrl_harness()
+`;
+const HARNESS_JS = `"use strict";
+(() => {
+  const fs = require("fs");
+  const nonce = fs.readFileSync(0, "utf8").split("\\n")[0].trim();
+  require("${SANDBOX_SRC}/prog.js");
+  fs.writeSync(1, "\\n" + nonce + "\\n");
+})();
+`;
+
+/** Run one test; true when it passed. `timeout` is reported so the caller can stop early. */
+async function runTest(cfg: Readonly<SandboxConfig>, language: CodeLanguage, code: string, test: CodeTest): Promise<{ pass: boolean; timeout: boolean; infra: boolean }> {
+  const ext = language === "python" ? "py" : "js";
+  if (test.kind === "io") {
+    const r = await runInSandbox(cfg, { language, files: { [`prog.${ext}`]: code }, main: `prog.${ext}`, stdin: test.input });
+    const pass = r.status === "exited" && r.exitCode === 0 && normalizeOutput(r.stdout) === normalizeOutput(test.output);
+    return { pass, timeout: r.status === "timeout", infra: r.status === "spawn_error" };
+  }
+  const nonce = randomBytes(16).toString("hex");
+  const r = await runInSandbox(cfg, {
+    language,
+    files: { [`prog.${ext}`]: `${code}\n\n${test.code}\n`, [`main.${ext}`]: language === "python" ? HARNESS_PY : HARNESS_JS },
+    main: `main.${ext}`,
+    stdin: `${nonce}\n`,
+  });
+  const lines = r.stdout.replace(/\s+$/, "").split("\n");
+  const pass = r.status === "exited" && r.exitCode === 0 && lines.at(-1) === nonce;
+  return { pass, timeout: r.status === "timeout", infra: r.status === "spawn_error" };
+}
+
+export interface CodeRewardOptions {
+  /** Sandbox settings (limits, uid, paths); see `SandboxConfig`. */
+  sandbox?: Partial<SandboxConfig>;
+  /** Language of every program. Default: the row's `code_language` column, else the fence tag, else python. */
+  language?: CodeLanguage;
+  /** After a test times out, count the remaining tests of that completion as failed without running them. Default true. */
+  stopOnTimeout?: boolean;
+  /** Programs run at once across the batch. Default 2 (each run is one process; set to the free cores). */
+  concurrency?: number;
+}
+
+/** Small promise pool: runs `jobs` with at most `limit` in flight, results in order. */
+async function pool<T>(jobs: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const out = new Array<T>(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const k = next++;
+      out[k] = await jobs[k]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return out;
+}
+
+function rowLanguage(batch: RewardBatch, i: number, fixed: CodeLanguage | undefined, fence: CodeLanguage | null): CodeLanguage {
+  if (fixed) return fixed;
+  const col = Array.isArray(batch.code_language) ? batch.code_language[i] : undefined;
+  if (typeof col === "string" && (CODE_LANGUAGES as readonly string[]).includes(col)) return col as CodeLanguage;
+  return fence ?? "python";
+}
+
+/**
+ * Code-execution reward (DeepSeek-R1 §2.2.2):
+ *   r_i = #(tests passed) / #(tests)
+ * A stdin/stdout test passes when the program exits 0 and its normalized stdout equals the expected output; an
+ * assert test when solution + test code exits 0 and prints the harness nonce (see above). A timeout, crash,
+ * resource-limit kill or output flood fails the test. No code block → 0. No/malformed `tests` column → null;
+ * a sandbox that could not be spawned (infrastructure) → null.
+ *
+ * Resolves only after `assertSandbox` has proved the isolation on this machine.
+ * @throws ConfigError (rejects) when the options are invalid or the sandbox does not isolate. The returned
+ * RewardFn never throws.
+ */
+export async function createCodeReward(opts: CodeRewardOptions = {}): Promise<RewardFn> {
+  const score = scoreCode(opts);
+  const cfg = resolveSandboxConfig(opts.sandbox);
+  await assertSandbox(cfg, opts.language ? [opts.language] : CODE_LANGUAGES);
+  return score;
+}
+
+/** The scoring RewardFn without the isolation check (used after `assertSandbox`). @throws ConfigError on bad options. */
+function scoreCode(opts: CodeRewardOptions): RewardFn {
+  const { language, stopOnTimeout = true, concurrency = 2 } = opts;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
+    throw new ConfigError(`codeReward: concurrency must be an integer ≥ 1 (got ${concurrency})`);
+  if (language !== undefined && !CODE_LANGUAGES.includes(language))
+    throw new ConfigError(`codeReward: language must be one of ${CODE_LANGUAGES.join(", ")} (got ${String(language)})`);
+  const cfg = resolveSandboxConfig(opts.sandbox);
+  return async (batch: RewardBatch) => {
+    const jobs = batch.completions.map((c, i) => async (): Promise<number | null> => {
+      try {
+        const tests = parseTests(Array.isArray(batch.tests) ? batch.tests[i] : undefined);
+        if (tests === null) return null;
+        const found = typeof c === "string" ? extractCode(c) : null;
+        if (found === null || found.code.length > MAX_CODE_CHARS) return 0;
+        const lang = rowLanguage(batch, i, language, found.fence);
+        let passed = 0;
+        for (const t of tests) {
+          const r = await runTest(cfg, lang, found.code, t);
+          if (r.infra) return null;
+          if (r.pass) passed++;
+          if (r.timeout && stopOnTimeout) break;
+        }
+        return passed / tests.length;
+      } catch {
+        return null;
+      }
+    });
+    return pool(jobs, concurrency);
+  };
+}
+
+/**
+ * RewardFn with the default options that runs `assertSandbox` once, before its first scoring; when the check
+ * fails, every call rejects with that ConfigError (combineRewards then reports it as a warning and scores null).
+ * Prefer `await createCodeReward(opts)` at startup, which fails before training begins.
+ */
+export function lazyCodeReward(opts: CodeRewardOptions = {}): RewardFn {
+  let ready: Promise<RewardFn> | undefined;
+  return async (batch, ctx) => {
+    ready ??= createCodeReward(opts);
+    return (await ready)(batch, ctx);
+  };
+}
+
+/** Registry entry: default sandbox, isolation proved on first use. */
+export const codeReward: RewardFn = lazyCodeReward();

@@ -1,0 +1,14 @@
+/** Maths answer verification (Math-Verify's job, in TypeScript): extraction, normalisation, equivalence, reward. */
+export { extractMathAnswer, findMathAnswer, DEFAULT_PRIORITY, type ExtractOptions, type MathAnswerSource } from "./extract.js";
+export { normalizeAnswer, type NormalizedAnswer } from "./normalize.js";
+export {
+  verifyAnswer,
+  verifyAnswerSync,
+  MathVerifier,
+  defaultMathVerifier,
+  resolveVerifyOptions,
+  DEFAULT_VERIFY_OPTIONS,
+  type VerifyOptions,
+  type ResolvedVerifyOptions,
+} from "./verify.js";
+export { mathAccuracyReward, createMathAccuracyReward, goldAnswer, type MathAccuracyOptions } from "./reward.js";
