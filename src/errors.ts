@@ -18,3 +18,5 @@ export class CheckpointError extends ThinkrlError {}
 export class DatasetError extends ThinkrlError {}
 /** Numerical engine failure: non-finite loss or log-prob, shape mismatch. */
 export class EngineError extends ThinkrlError {}
+/** An OpenAI-compatible endpoint failed: network, HTTP status, timeout or malformed response (after retries). */
+export class EndpointError extends ThinkrlError {}

@@ -3,7 +3,7 @@
  */
 import "./engine/setup.js"; // must run before @jax-js/jax is loaded
 export { initEngine, type DeviceName } from "./engine/init.js";
-export { ThinkrlError, ConfigError, CheckpointError, DatasetError, EngineError } from "./errors.js";
+export { ThinkrlError, ConfigError, CheckpointError, DatasetError, EngineError, EndpointError } from "./errors.js";
 
 // data
 export { Rng, seeded } from "./data/rng.js";
@@ -46,3 +46,20 @@ export { sftColdStart, type SftOptions } from "./train/sft.js";
 export { adamwInit, adamwUpdate, type AdamWConfig, type AdamWState } from "./train/optim.js";
 export { evaluate, passAtK, type EvalResult, type EvalOptions } from "./eval/heldout.js";
 export { runTrain, type TrainSummary } from "./pipeline/r1-zero.js";
+
+// endpoints and rejection sampling
+export { EndpointClient, resolveEndpointConfig, endpointUrl, ENDPOINT_DEFAULTS, type EndpointConfig, type EndpointStats, type EndpointApi } from "./rollout/endpoint.js";
+export { chatHistory, type Sampler, type SamplePrompt, type SampleParams, type SampleOutput, type SampleFinishReason } from "./rollout/sampler.js";
+export { LocalSampler, type LocalSamplerOptions } from "./rollout/local-sampler.js";
+export { runSample, resolveSampleConfig, type SampleConfig, type SampleSummary } from "./pipeline/sample.js";
+export { keepSamples, KEEP_POLICY_NAMES, type KeepPolicy } from "./pipeline/keep.js";
+export { readabilityReject, type ReadabilityFilters } from "./pipeline/readability.js";
+
+// SFT and benchmarks
+export { readRecords, loadSftExamples, toSftExample, SFT_FIELD_DEFAULTS, type SftExample, type SftFieldMapping, type LocatedRecord } from "./data/formats/index.js";
+export { runSft, tokenizeSft, splitEval, type SftSummary, type SftRunOptions } from "./train/sft-trainer.js";
+export { resolveSftConfig, SFT_DEFAULTS, type SftConfig } from "./train/sft-config.js";
+export { sftStep, sftMicroBatches, sftEvalLoss, epochBatches } from "./train/sft-batch.js";
+export { runBenchmark, mathJudge, taskJudge, majorityVote, summarize, formatSummaryTable, type Judge, type ProblemResult } from "./eval/benchmark.js";
+export { loadBenchmark, toProblems, detectLayout, type BenchmarkProblem, type BenchmarkLayout } from "./eval/problems.js";
+export { localSampler, type EvalSampler } from "./eval/solver.js";

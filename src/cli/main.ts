@@ -155,21 +155,96 @@ export function buildCli(): Command {
     });
 
   program
-    .command("eval")
-    .description("held-out accuracy (R1 protocol: k samples at T 0.6 / top-p 0.95, pass@1 = mean)")
+    .command("sample")
+    .description("rejection sampling: N samples per prompt from a model or an endpoint, scored, filtered, kept → SFT JSONL")
+    .requiredOption("--dataset <name>", "[string] arithmetic | countdown | file.jsonl")
+    .requiredOption("--out <file>", "[path] output JSONL (its index <out>.done.jsonl is kept next to it)")
     .option("--model <dir>", "[path] Hugging Face model directory (default: the embedded model)")
-    .option("--dataset <name>", "[string] arithmetic | countdown | file.jsonl (default: arithmetic)", "arithmetic")
+    .option("--endpoint <url>", "[url] OpenAI-compatible server instead of a local model, e.g. http://localhost:8000/v1")
+    .option("--endpoint-model <name>", "[string] model name the endpoint serves (required with --endpoint)")
+    .option("--endpoint-api <api>", "[string] chat | completions (default: chat)")
+    .option("--api-key-env <var>", "[string] environment variable holding the API key (default: OPENAI_API_KEY)")
+    .option("--system-prompt <text>", "[string] chat API: system message before each prompt (default: none)")
+    .option("--format <fmt>", "[string] compact | r1-zero: local prompt template / completions API (default: compact for the embedded model, else r1-zero)")
+    .option("--num-prompts <n>", "[number] built-in tasks: prompts drawn from the training stream; files: first N rows (default: 256 / all rows)", (v) => parseValue("numPrompts", v, 0))
+    .option("--num-samples <n>", "[number] samples per prompt (default: 4)", (v) => parseValue("numSamples", v, 0))
+    .option("--keep <policy>", "[string] all-correct | best-of-n | shortest-correct (default: all-correct)")
+    .option("--reward-funcs <list>", "[list] reward functions (default: accuracy,format)", (v) => parseValue("rewardFuncs", v, [""]))
+    .option("--reward-weights <list>", "[list] one weight per reward (default: 1 each)", (v) => parseValue("rewardWeights", v, [0]))
+    .option("--correct-reward <name>", "[string] reward whose score ≥ 1 means correct (default: accuracy)")
+    .option("--temperature <t>", "[number] (default: 0.6)", (v) => parseValue("temperature", v, 0))
+    .option("--top-p <p>", "[number] (default: 0.95)", (v) => parseValue("topP", v, 0))
+    .option("--max-tokens <n>", "[number] max completion tokens (default: 48 local, 4096 endpoint)", (v) => parseValue("maxTokens", v, 0))
+    .option("--seed <n>", "[number] prompt drawing and sampling; endpoints get seed + sample index (default: 0)", (v) => parseValue("seed", v, 0))
+    .option("--filter-mixed-language", "drop samples whose chain of thought mixes scripts (R1 stage 3)")
+    .option("--mixed-language-min-share <x>", "[number] share of CoT words in the target script that passes (default: 0.95)", (v) => parseValue("mixedLanguageMinShare", v, 0))
+    .option("--language <code>", "[string] target language when a row has no language column (default: en)")
+    .option("--filter-long-paragraphs <n>", "[number] drop samples with a CoT paragraph over N characters (default: off)", (v) => parseValue("filterLongParagraphs", v, 0))
+    .option("--filter-code-blocks", "drop samples with a fenced code block in the chain of thought")
+    .option("--concurrency <n>", "[number] endpoint requests in flight (default: 8)", (v) => parseValue("concurrency", v, 0))
+    .option("--max-retries <n>", "[number] endpoint retries on network errors, 408/429/5xx, malformed replies (default: 5)", (v) => parseValue("maxRetries", v, 0))
+    .option("--timeout <s>", "[number] endpoint per-request timeout in seconds (default: 600)", (v) => parseValue("timeout", v, 0))
+    .option("--samples-per-request <n>", "[number] endpoint samples per request, OpenAI n (default: 1)", (v) => parseValue("samplesPerRequest", v, 0))
+    .option("--resume", "continue an interrupted run into the same --out (settings must match)")
+    .action(async (o: Record<string, unknown>) => {
+      const { runSampleCommand } = await import("./commands/sample.js");
+      await runSampleCommand(o);
+    });
+
+  program
+    .command("sft")
+    .description("supervised fine-tuning, loss on completion tokens only (cold start, rejection-sampling SFT, distillation)")
+    .option("--dataset <file>", "[path] .jsonl or .parquet: prompt + completion fields, or chat messages (required unless --resume)")
+    .option("--model <dir>", "[path] Hugging Face model directory (default: the embedded model)")
+    .option("--out <dir>", "[path] run directory (default: runs/sft-<timestamp>)")
+    .option("--resume [dir]", "[path] continue the run in <dir> (default: --out) from its latest checkpoint")
+    .option("--prompt-field <name>", "[string] prompt field (default: prompt)")
+    .option("--completion-field <name>", "[string] completion field (default: completion)")
+    .option("--messages-field <name>", "[string] chat messages field; used when present in a row (default: messages)")
     .option("--format <fmt>", "[string] compact | r1-zero (default: compact for the embedded model, else r1-zero)")
-    .option("--num-eval-problems <n>", "[number] (default: 256)", (v) => parseValue("n", v, 0), 256)
-    .option("--eval-samples <k>", "[number] samples per problem (default: 4)", (v) => parseValue("k", v, 0), 4)
+    .option("--epochs <n>", "[number] passes over the training split (default: 1)", (v) => parseValue("epochs", v, 0))
+    .option("--batch-size <n>", "[number] sequences per optimizer step (default: 8)", (v) => parseValue("batchSize", v, 0))
+    .option("--micro-batch-size <n>", "[number] sequences per forward/backward pass (default: 8)", (v) => parseValue("microBatchSize", v, 0))
+    .option("--learning-rate <x>", "[number] AdamW learning rate (default: 2e-5; ~1e-3 for the embedded model)", (v) => parseValue("learningRate", v, 0))
+    .option("--lr-scheduler-type <s>", "[string] constant | constant_with_warmup | linear | cosine (default: linear)")
+    .option("--warmup-steps <n>", "[number] (default: 0)", (v) => parseValue("warmupSteps", v, 0))
+    .option("--weight-decay <x>", "[number] AdamW weight decay (default: 0)", (v) => parseValue("weightDecay", v, 0))
+    .option("--max-grad-norm <x>", "[number] gradient clipping, 0 = off (default: 1)", (v) => parseValue("maxGradNorm", v, 0))
+    .option("--max-length <n>", "[number] tokens per example, longer ones cut on the right (default: 1024)", (v) => parseValue("maxLength", v, 0))
+    .option("--eval-split <x>", "[number] fraction held out for eval_loss, 0 = none (default: 0.05)", (v) => parseValue("evalSplit", v, 0))
+    .option("--eval-steps <n>", "[number] eval_loss every N steps, 0 = at the end only (default: 50)", (v) => parseValue("evalSteps", v, 0))
+    .option("--save-steps <n>", "[number] checkpoint every N steps, 0 = at the end only (default: 100)", (v) => parseValue("saveSteps", v, 0))
+    .option("--save-total-limit <n>", "[number] keep at most N checkpoints, 0 = all (default: 2)", (v) => parseValue("saveTotalLimit", v, 0))
+    .option("--group-by-length <bool>", "[boolean] length-grouped batches (default: true)", (v) => parseValue("groupByLength", v, true))
+    .option("--seed <n>", "[number] (default: 0)", (v) => parseValue("seed", v, 0))
+    .action(async (o: Record<string, unknown>) => {
+      const { runSftCommand } = await import("./commands/sft.js");
+      await runSftCommand(o, log);
+    });
+
+  program
+    .command("eval")
+    .description("benchmark a model (R1 protocol: n samples at T 0.6 / top-p 0.95; pass@1 = mean, cons@n, pass@k)")
+    .option("--model <dir>", "[path] Hugging Face model directory (default: the embedded model)")
+    .option("--dataset <name>", "[string] arithmetic | countdown | file.jsonl | file.parquet (default: arithmetic)", "arithmetic")
+    .option("--layout <name>", "[string] file layout: auto | gsm8k | math | aime | fields (default: auto)")
+    .option("--question-field <name>", "[string] question field (default: the layout's: question / problem)")
+    .option("--answer-field <name>", "[string] gold answer field (default: the layout's: answer / solution)")
+    .option("--format <fmt>", "[string] compact | r1-zero (default: compact for the embedded model, else r1-zero)")
+    .option("--num-eval-problems <n>", "[number] built-in task: held-out problems; file: first N rows (default: 256 / all)", (v) => parseValue("n", v, 0))
+    .option("--eval-samples <n>", "[number] samples per problem, n (default: 4)", (v) => parseValue("n", v, 0), 4)
     .option("--max-new-tokens <n>", "[number] (default: 48)", (v) => parseValue("n", v, 0), 48)
     .option("--temperature <t>", "[number] (default: 0.6)", (v) => parseValue("t", v, 0), 0.6)
     .option("--top-p <p>", "[number] (default: 0.95)", (v) => parseValue("p", v, 0), 0.95)
+    .option("--batch-size <n>", "[number] sequences per generate call (default: 256)", (v) => parseValue("n", v, 0), 256)
     .option("--seed <n>", "[number] (default: 0)", (v) => parseValue("seed", v, 0), 0)
+    .option("--out <dir>", "[path] where results.jsonl and summary.json go (default: runs/eval-<timestamp>)")
+    .option("--json", "print the summary as JSON instead of a table")
     .action(async (o: Record<string, unknown>) => {
       const { runEval } = await import("./commands/eval.js");
       await runEval(o);
     });
+
   program
     .command("verify <gold> <text>")
     .description("extract the final answer from <text> and check it against <gold> (maths verifier)")

@@ -1,5 +1,5 @@
 /**
- * The embedded default model: a ~0.8M-parameter Llama-architecture decoder with a 26-token character vocabulary
+ * The embedded default model: a 0.72M-parameter Llama-architecture decoder with a 26-token character vocabulary
  * (the four reasoning tags and BOS/EOS/pad are single tokens). It is built from code — no download — and is
  * saved and loaded as an ordinary Hugging Face checkpoint (`config.json`, `model.safetensors`, `tokenizer.json`).
  *

@@ -1,16 +1,16 @@
 /**
  * Supervised fine-tuning on (prompt, completion) pairs with the loss on completion tokens only — the R1 "cold
  * start" (DeepSeek-R1 §2.3.1): a little worked-solution data so RL starts from a model that can sometimes solve the
- * task and already uses the output format.
+ * task and already uses the output format. Batches come from a built-in task's generator; `thinkrl sft`
+ * (`sft-trainer.ts`) is the same step on a dataset file.
  */
 import type { PromptSource } from "../data/source.js";
 import type { PromptFormat } from "../data/template.js";
 import { ConfigError } from "../errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
-import { tokenWeights } from "../rl/aggregate.js";
 import { encodePrompt } from "../rollout/prompt.js";
-import { packSequences } from "./batch.js";
 import { PolicyUpdater } from "./policy-update.js";
+import { sftStep } from "./sft-batch.js";
 
 export interface SftOptions {
   steps: number;
@@ -32,13 +32,10 @@ export async function sftColdStart(model: CausalLM, source: PromptSource, o: Sft
     const t0 = performance.now();
     const items = Array.from({ length: o.batchSize }, () => source.next());
     if (items.some((p) => p.solution === undefined)) throw new ConfigError(`dataset ${source.name} has no worked solutions for a cold start`);
-    const prompts = items.map((p) => encodePrompt(model, o.format, p.question));
-    const comps = items.map((p) => [...model.tokenizer.encode(p.solution!), eos]);
-    const b = packSequences(prompts, comps, model.padId);
-    const weights = tokenWeights("token_mean", b.mask, b.B, b.T, 0);
-    const m = await up.accumulate({ ...b, weights });
-    await up.apply(o.learningRate * Math.min(1, step / Math.max(1, o.warmupSteps)));
-    o.onStep?.(step, m.loss, (performance.now() - t0) / 1000);
+    const rows = items.map((p) => ({ prompt: encodePrompt(model, o.format, p.question), completion: [...model.tokenizer.encode(p.solution!), eos] }));
+    // One micro-batch of the whole batch (the same shapes and weights as ever: the shipped checkpoint stays reproducible).
+    const { loss } = await sftStep(up, rows, rows.length, o.learningRate * Math.min(1, step / Math.max(1, o.warmupSteps)));
+    o.onStep?.(step, loss, (performance.now() - t0) / 1000);
   }
   up.dispose();
 }

@@ -1,0 +1,141 @@
+/**
+ * `thinkrl sft` configuration. Field names follow TRL's `SFTConfig` / `TrainingArguments` in camelCase (JSON
+ * configs may use snake_case); defaults are TRL's unless noted.
+ */
+import { ConfigError } from "../errors.js";
+import type { PromptFormat } from "../data/template.js";
+import { camelCase } from "./config.js";
+
+export type LrSchedulerType = "constant" | "constant_with_warmup" | "linear" | "cosine";
+
+export interface SftConfig {
+  /** Hugging Face model directory to start from; null = the embedded default model's cold-start checkpoint. */
+  model: string | null;
+  // ── data ─────────────────────────────────────────────────────────────────────────────────────────────
+  /** `.jsonl` or `.parquet` file of prompt/completion or `messages` rows. Required. */
+  dataset: string;
+  /** Field names (flags `--prompt-field`, `--completion-field`, `--messages-field`). */
+  promptField: string;
+  completionField: string;
+  messagesField: string;
+  /** `compact` | `r1-zero`; null = compact for the embedded model, r1-zero for `--model`. */
+  promptFormat: PromptFormat | null;
+  /** Tokens per example (prompt + completion + EOS); longer ones are cut on the right (TRL `max_length`, 1024). */
+  maxLength: number;
+  /** Fraction of rows held out for `eval_loss` (0 = none). Default 0.05. */
+  evalSplit: number;
+  /**
+   * Length bucketing (HF `group_by_length`, default here true): each epoch is shuffled, cut into windows of
+   * `LENGTH_WINDOW_BATCHES` batches, sorted by length inside each window, batched, and the batch order shuffled —
+   * batches hold similar lengths (less padding) while the data order stays random.
+   */
+  groupByLength: boolean;
+  seed: number;
+  // ── optimisation ─────────────────────────────────────────────────────────────────────────────────────
+  epochs: number;
+  /** Sequences per optimizer step. Default 8 (TRL `per_device_train_batch_size`). */
+  batchSize: number;
+  /** Sequences per forward/backward pass (memory); gradients are summed over the batch's micro-batches. */
+  microBatchSize: number;
+  /** AdamW learning rate. Default 2e-5 (TRL); the embedded tiny model wants ~1e-3. */
+  learningRate: number;
+  lrSchedulerType: LrSchedulerType;
+  warmupSteps: number;
+  weightDecay: number;
+  adamBeta1: number;
+  adamBeta2: number;
+  adamEpsilon: number;
+  /** Global-norm clipping; 0 = off. */
+  maxGradNorm: number;
+  // ── evaluation, checkpoints ──────────────────────────────────────────────────────────────────────────
+  /** `eval_loss` every N steps (0 = only at the end). */
+  evalSteps: number;
+  /** `checkpoint-<step>/` every N steps (0 = only at the end). */
+  saveSteps: number;
+  /** Keep at most N checkpoints (0 = all). */
+  saveTotalLimit: number;
+  /** Run directory: `config.json`, `metrics.jsonl`, `checkpoint-<step>/`, `final/` (the trained model). */
+  outputDir: string;
+}
+
+/** Batches per length-bucketing window (HF's `LengthGroupedSampler` uses megabatches of 50 batches). */
+export const LENGTH_WINDOW_BATCHES = 50;
+
+export const SFT_DEFAULTS: Readonly<Omit<SftConfig, "dataset" | "outputDir">> = Object.freeze({
+  model: null,
+  promptField: "prompt",
+  completionField: "completion",
+  messagesField: "messages",
+  promptFormat: null,
+  maxLength: 1024,
+  evalSplit: 0.05,
+  groupByLength: true,
+  seed: 0,
+  epochs: 1,
+  batchSize: 8,
+  microBatchSize: 8,
+  learningRate: 2e-5,
+  lrSchedulerType: "linear",
+  warmupSteps: 0,
+  weightDecay: 0,
+  adamBeta1: 0.9,
+  adamBeta2: 0.999,
+  adamEpsilon: 1e-8,
+  maxGradNorm: 1,
+  evalSteps: 50,
+  saveSteps: 100,
+  saveTotalLimit: 2,
+});
+
+const KEYS = new Set([...Object.keys(SFT_DEFAULTS), "dataset", "outputDir"]);
+
+/**
+ * Applies defaults and checks every field once.
+ * @param partial camelCase or snake_case keys
+ * @throws ConfigError naming the key and the offending value
+ */
+export function resolveSftConfig(partial: Record<string, unknown>): Readonly<SftConfig> {
+  const given: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(partial)) {
+    if (v === undefined) continue;
+    const key = camelCase(k);
+    if (!KEYS.has(key)) throw new ConfigError(`unknown sft config key "${k}"`, { hint: `valid keys: ${[...KEYS].join(", ")}` });
+    given[key] = v;
+  }
+  const c = { ...SFT_DEFAULTS, dataset: "", outputDir: "", ...given } as Record<string, unknown>;
+  for (const [k, def] of Object.entries(SFT_DEFAULTS)) {
+    const v = c[k];
+    if (typeof def === "number" && (typeof v !== "number" || !Number.isFinite(v))) throw new ConfigError(`${k} must be a number (got ${JSON.stringify(v)})`);
+    if (typeof def === "boolean" && typeof v !== "boolean") throw new ConfigError(`${k} must be true or false (got ${JSON.stringify(v)})`);
+    if (typeof def === "string" && (typeof v !== "string" || v === "")) throw new ConfigError(`${k} must be a non-empty string (got ${JSON.stringify(v)})`);
+  }
+  const cfg = c as unknown as SftConfig;
+  if (typeof cfg.dataset !== "string" || cfg.dataset === "") throw new ConfigError("dataset is required (a .jsonl or .parquet file)");
+  if (!cfg.outputDir) cfg.outputDir = `runs/sft-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  const int = (k: keyof SftConfig, min: number) => {
+    const v = cfg[k] as number;
+    if (!Number.isInteger(v) || v < min) throw new ConfigError(`${k} must be an integer ≥ ${min} (got ${v})`);
+  };
+  int("seed", 0);
+  int("epochs", 1);
+  int("batchSize", 1);
+  int("microBatchSize", 1);
+  int("maxLength", 2);
+  int("warmupSteps", 0);
+  int("evalSteps", 0);
+  int("saveSteps", 0);
+  int("saveTotalLimit", 0);
+  if (!(cfg.learningRate > 0)) throw new ConfigError(`learningRate must be > 0 (got ${cfg.learningRate})`);
+  if (!(cfg.adamEpsilon > 0)) throw new ConfigError(`adamEpsilon must be > 0 (got ${cfg.adamEpsilon})`);
+  for (const k of ["weightDecay", "maxGradNorm"] as const) if (!(cfg[k] >= 0)) throw new ConfigError(`${k} must be ≥ 0 (got ${cfg[k]})`);
+  for (const k of ["adamBeta1", "adamBeta2"] as const) if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${k} must be in [0, 1) (got ${cfg[k]})`);
+  if (!(cfg.evalSplit >= 0 && cfg.evalSplit < 1)) throw new ConfigError(`evalSplit must be in [0, 1) (got ${cfg.evalSplit})`);
+  if (!["constant", "constant_with_warmup", "linear", "cosine"].includes(cfg.lrSchedulerType)) {
+    throw new ConfigError(`lrSchedulerType must be constant, constant_with_warmup, linear or cosine (got "${cfg.lrSchedulerType}")`);
+  }
+  if (cfg.model !== null && (typeof cfg.model !== "string" || cfg.model === "")) throw new ConfigError(`model must be a directory (got ${JSON.stringify(cfg.model)})`);
+  if (cfg.promptFormat !== null && !["compact", "r1-zero"].includes(cfg.promptFormat)) {
+    throw new ConfigError(`promptFormat must be compact or r1-zero (got "${cfg.promptFormat}")`);
+  }
+  return Object.freeze(cfg);
+}

@@ -1,0 +1,184 @@
+/**
+ * `thinkrl sft`'s trainer on a tiny random model: the loss falls on a small JSONL dataset, only completion tokens
+ * carry loss, a run stopped after a checkpoint and resumed logs the same metrics as an uninterrupted one, and
+ * Parquet input gives the same examples as JSONL.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parquetWriteBuffer } from "hyparquet-writer";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { initEngine } from "../../src/engine/init.js";
+
+await initEngine("wasm");
+const { defaultTokenizerJson } = await import("../../src/model/default.js");
+const { initTensors, paramsFromTensors } = await import("../../src/model/params.js");
+const { loadTokenizer } = await import("../../src/model/tokenizer.js");
+const { CausalLM } = await import("../../src/model/causal-lm.js");
+const { loadModel } = await import("../../src/model/load.js");
+const { Rng } = await import("../../src/data/rng.js");
+const { loadSftExamples } = await import("../../src/data/formats/load.js");
+const { encodePrompt } = await import("../../src/rollout/prompt.js");
+const { runSft, tokenizeSft } = await import("../../src/train/sft-trainer.js");
+const { sftEvalLoss, sftMicroBatches } = await import("../../src/train/sft-batch.js");
+const { resolveSftConfig } = await import("../../src/train/sft-config.js");
+const { listCheckpoints } = await import("../../src/train/state.js");
+type ModelConfig = import("../../src/model/config.js").ModelConfig;
+
+/** A much smaller sibling of the embedded model (same vocabulary): fast to compile and train on 2 cores. */
+const TINY: ModelConfig = {
+  modelType: "llama",
+  vocabSize: 26,
+  hiddenSize: 32,
+  intermediateSize: 64,
+  numHiddenLayers: 2,
+  numAttentionHeads: 2,
+  numKeyValueHeads: 1,
+  headDim: 16,
+  rmsNormEps: 1e-5,
+  ropeTheta: 10000,
+  maxPositionEmbeddings: 64,
+  tieWordEmbeddings: false,
+  attentionBias: false,
+  bosTokenId: 1,
+  eosTokenId: [2],
+  padTokenId: 0,
+};
+const tinyModel = (seed = 0) => new CausalLM(TINY, paramsFromTensors(TINY, initTensors(TINY, new Rng(seed))), loadTokenizer(defaultTokenizerJson()));
+
+/** 20 one-digit additions with worked completions (≤ 16 tokens each: one jit shape). */
+const ROWS = Array.from({ length: 20 }, (_, i) => {
+  const a = i % 10;
+  const b = (i * 7 + 3) % 10;
+  return { prompt: `${a}+${b}`, completion: `<think>${a}+${b}=${a + b}</think><answer>${a + b}</answer>` };
+});
+
+const silent = { info: () => {}, progress: () => {} };
+const BASE = { evalSplit: 0.2, batchSize: 4, microBatchSize: 4, maxLength: 32, learningRate: 1e-2, lrSchedulerType: "linear", warmupSteps: 2, evalSteps: 2, saveTotalLimit: 0 };
+const isTiming = (k: string) => k === "tokens_per_second" || k === "step_seconds";
+const stripTiming = (rows: Record<string, number>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !isTiming(k))));
+const readMetrics = async (dir: string) =>
+  (await readFile(join(dir, "metrics.jsonl"), "utf8"))
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, number>);
+
+let tmp: string;
+let jsonlPath: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "thinkrl-sft-"));
+  jsonlPath = join(tmp, "data.jsonl");
+  await writeFile(jsonlPath, ROWS.map((r) => JSON.stringify(r)).join("\n") + "\n");
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe("SFT loss mask", () => {
+  test("only completion tokens (EOS included) are targets with loss; prompt and padding are masked out", async () => {
+    const model = tinyModel();
+    const [ex] = await loadSftExamples(jsonlPath);
+    const { rows } = tokenizeSft(model, [ex!], "compact", 32);
+    const r = rows[0]!;
+    expect(r.prompt).toEqual(encodePrompt(model, "compact", "0+3"));
+    expect(r.completion).toEqual([...model.tokenizer.encode("<think>0+3=3</think><answer>3</answer>"), 2]);
+    const { micro, tokens } = sftMicroBatches([r, r], model.padId, 4);
+    const mb = micro[0]!;
+    expect([mb.B, mb.T]).toEqual([4, 16]);
+    expect(tokens).toBe(2 * r.completion.length);
+    const P = r.prompt.length;
+    for (let row = 0; row < 4; row++) {
+      for (let t = 0; t < 16; t++) {
+        const inCompletion = row < 2 && t >= P - 1 && t < P - 1 + r.completion.length;
+        expect(mb.mask[row * 16 + t], `row ${row} t ${t}`).toBe(inCompletion ? 1 : 0);
+        if (inCompletion) expect(mb.targets[row * 16 + t]).toBe(r.completion[t - (P - 1)]);
+        expect(mb.weights[row * 16 + t]).toBeCloseTo(inCompletion ? 1 / tokens : 0, 7);
+      }
+    }
+    // The eval loss is the mean NLL over exactly those positions.
+    const { logp } = await model.sequenceLogprobs(mb);
+    let nll = 0;
+    for (let i = 0; i < mb.mask.length; i++) nll -= mb.mask[i]! * logp[i]!;
+    expect(await sftEvalLoss(model, [r, r], 4)).toBeCloseTo(nll / tokens, 5);
+    model.dispose();
+  });
+
+  test("long examples are cut on the right to maxLength; prompts that fill it are dropped", () => {
+    const model = tinyModel();
+    const ex = [
+      { prompt: "1+2", completion: "<think>1+2=3</think><answer>3</answer>", where: "a:1" },
+      { prompt: "123456789", completion: "1", where: "a:2" },
+    ];
+    const t = tokenizeSft(model, ex, "compact", 8);
+    expect([t.truncated, t.dropped, t.rows.length]).toEqual([1, 1, 1]);
+    expect(t.rows[0]!.prompt.length + t.rows[0]!.completion.length).toBe(8);
+    model.dispose();
+  });
+});
+
+describe("runSft", () => {
+  test("the training and eval loss fall on a small JSONL dataset; final/ is a loadable model", async () => {
+    const out = join(tmp, "learn");
+    const cfg = resolveSftConfig({ ...BASE, dataset: jsonlPath, outputDir: out, epochs: 5, saveSteps: 0 });
+    const model = tinyModel();
+    const s = await runSft({ model, examples: await loadSftExamples(jsonlPath), format: "compact", config: cfg, log: silent });
+    expect([s.steps, s.trainExamples, s.evalExamples]).toEqual([20, 16, 4]);
+    const rows = await readMetrics(out);
+    expect(rows.map((r) => r.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    for (const k of ["loss", "learning_rate", "grad_norm", "tokens_per_second", "num_tokens", "epoch"]) expect(Number.isFinite(rows[0]![k]), k).toBe(true);
+    const firstEpoch = rows.slice(0, 4).reduce((a, r) => a + r.loss!, 0) / 4;
+    const lastEpoch = rows.slice(-4).reduce((a, r) => a + r.loss!, 0) / 4;
+    expect(lastEpoch).toBeLessThan(0.6 * firstEpoch);
+    const evals = rows.filter((r) => r.eval_loss !== undefined).map((r) => r.eval_loss!);
+    expect(evals.length).toBe(10);
+    expect(evals.at(-1)!).toBeLessThan(0.7 * evals[0]!);
+    expect(s.evalLoss).toBe(evals.at(-1));
+    const reloaded = await loadModel(s.finalModel);
+    const { rows: ev } = tokenizeSft(reloaded, await loadSftExamples(jsonlPath), "compact", 32);
+    expect(await sftEvalLoss(reloaded, ev, 4)).toBeCloseTo(await sftEvalLoss(model, ev, 4), 5);
+    model.dispose();
+    reloaded.dispose();
+  });
+
+  test("a run stopped after a checkpoint and resumed logs the uninterrupted run's metrics", async () => {
+    const examples = await loadSftExamples(jsonlPath);
+    const run = async (out: string, stopAt?: number) => {
+      const stop = new AbortController();
+      const cfg = resolveSftConfig({ ...BASE, dataset: jsonlPath, outputDir: out, epochs: 2, saveSteps: 3 });
+      return runSft({ model: tinyModel(), examples, format: "compact", config: cfg, log: silent, signal: stop.signal, onStep: (r) => r.step === stopAt && stop.abort() });
+    };
+    const a = await run(join(tmp, "A"));
+    const dirB = join(tmp, "B");
+    const b1 = await run(dirB, 5); // killed during epoch 2 (4 steps per epoch); last checkpoint: step 3
+    expect(b1.interrupted).toBe(true);
+    expect((await readMetrics(dirB)).length).toBe(5);
+    const cks = await listCheckpoints(dirB);
+    expect(cks.map((c) => c.step)).toEqual([3]);
+    const cfg = resolveSftConfig({ ...(JSON.parse(await readFile(join(dirB, "config.json"), "utf8")) as object) });
+    const b2 = await runSft({ model: await loadModel(cks[0]!.dir), examples, format: "compact", config: cfg, log: silent, resumeFrom: cks[0]! });
+    expect(b2.interrupted).toBe(false);
+    expect(stripTiming(await readMetrics(dirB))).toEqual(stripTiming(await readMetrics(join(tmp, "A"))));
+    expect(b2.evalLoss).toBe(a.evalLoss);
+    expect(existsSync(join(dirB, "final", "model.safetensors"))).toBe(true);
+  });
+
+  test("Parquet input (prompt/completion columns) gives the same examples as JSONL and trains", async () => {
+    const path = join(tmp, "data.parquet");
+    const buf = parquetWriteBuffer({
+      columnData: [
+        { name: "question", data: ROWS.map((r) => r.prompt), type: "STRING" },
+        { name: "response", data: ROWS.map((r) => r.completion), type: "STRING" },
+      ],
+    });
+    await writeFile(path, new Uint8Array(buf));
+    const fromParquet = await loadSftExamples(path, { prompt: "question", completion: "response" });
+    const fromJsonl = await loadSftExamples(jsonlPath);
+    expect(fromParquet.map(({ prompt, completion }) => ({ prompt, completion }))).toEqual(fromJsonl.map(({ prompt, completion }) => ({ prompt, completion })));
+    expect(fromParquet[1]!.where).toBe(`${path}:row 2`);
+    const cfg = resolveSftConfig({ ...BASE, dataset: path, outputDir: join(tmp, "pq"), epochs: 1, saveSteps: 0 });
+    const s = await runSft({ model: tinyModel(), examples: fromParquet, format: "compact", config: cfg, log: silent });
+    expect(s.steps).toBe(4);
+    expect(Number.isFinite(s.loss)).toBe(true);
+  });
+});
