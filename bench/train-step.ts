@@ -7,11 +7,11 @@
  */
 import { parseArgs } from "node:util";
 import { availableParallelism, cpus } from "node:os";
-import { initEngine } from "../src/engine/init.js";
+import { initEngine, type DeviceChoice } from "../src/engine/init.js";
 
-const { values } = parseArgs({ options: { threads: { type: "string" }, reps: { type: "string", default: "5" } } });
+const { values } = parseArgs({ options: { threads: { type: "string" }, reps: { type: "string", default: "5" }, device: { type: "string", default: "wasm" } } });
 const threads = values.threads ? Number(values.threads) : availableParallelism();
-await initEngine("wasm", { threads });
+const device = await initEngine(values.device as DeviceChoice, { threads });
 const { Rng } = await import("../src/data/rng.js");
 const { CausalLM } = await import("../src/model/causal-lm.js");
 const { defaultModelConfig, defaultTokenizerJson } = await import("../src/model/default.js");
@@ -69,7 +69,8 @@ for (const B of [1, 8, 64, 256]) {
 const head = ["what", "time (median)", "throughput", "matmul rate", "compile (first call extra)"];
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (r: string[]) => "| " + r.map((c, i) => c.padEnd(w[i]!)).join(" | ") + " |";
-console.log(`default model: ${(nParams / 1e6).toFixed(2)}M params; ${cpus()[0]?.model ?? "cpu"}; ${threads} Wasm threads; Node ${process.version}`);
+const where = device === "webgpu" ? "WebGPU (Dawn)" : `${cpus()[0]?.model ?? "cpu"}; ${threads} Wasm threads`;
+console.log(`default model: ${(nParams / 1e6).toFixed(2)}M params; ${where}; Node ${process.version}`);
 console.log(line(head));
 console.log("|" + w.map((n) => "-".repeat(n + 2)).join("|") + "|");
 for (const r of rows) console.log(line(r));

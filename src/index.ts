@@ -63,3 +63,4 @@ export { sftStep, sftMicroBatches, sftEvalLoss, epochBatches } from "./train/sft
 export { runBenchmark, mathJudge, taskJudge, majorityVote, summarize, formatSummaryTable, type Judge, type ProblemResult } from "./eval/benchmark.js";
 export { loadBenchmark, toProblems, detectLayout, type BenchmarkProblem, type BenchmarkLayout } from "./eval/problems.js";
 export { localSampler, type EvalSampler } from "./eval/solver.js";
+export { samplerSolver, type SamplerSolverOptions } from "./eval/sampler-solver.js";

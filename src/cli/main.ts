@@ -6,13 +6,14 @@ import "../engine/setup.js"; // Worker shim + Float16Array before anything loads
 import { Command, CommanderError, Option } from "commander";
 import { ThinkrlError } from "../errors.js";
 import { TRAIN_DEFAULTS } from "../train/config.js";
+import { deviceChoice, setDeviceChoice } from "./device.js";
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Flag help for each train config key: "[type] what (default: x)". */
 const TRAIN_HELP: Record<string, string> = {
   seed: "seed of data, sampling and init",
-  dataset: "built-in task (arithmetic, countdown) or a .jsonl file (prompt or messages + columns for rewards)",
+  dataset: "built-in task (arithmetic, countdown), a mix of them (arithmetic,countdown or arithmetic:3,countdown:1), or a .jsonl file (prompt or messages + columns for rewards)",
   promptFormat: "compact | r1-zero (default: compact for the embedded model, r1-zero for --model)",
   threads: "Wasm worker threads (default: all cores)",
   coldStartSteps: "embedded model only: SFT steps from scratch instead of the shipped cold-start checkpoint",
@@ -116,6 +117,8 @@ export function buildCli(): Command {
   const program = new Command("thinkrl")
     .description("Teach language models to reason with reinforcement learning (GRPO, DeepSeek-R1-Zero) — in TypeScript")
     .option("--debug", "print stack traces on errors")
+    .option("--device <name>", "[string] wasm (CPU) | webgpu (GPU via the optional `webgpu` package) | auto (default: wasm)")
+    .hook("preAction", (_cmd, action) => setDeviceChoice(action.optsWithGlobals().device))
     .exitOverride();
 
   const train = program
@@ -132,7 +135,7 @@ export function buildCli(): Command {
     if (model !== undefined) partial.model = model;
     if (out !== undefined) partial.outputDir = out;
     // The engine must start before any module that imports jax-js is loaded.
-    await initEngine("wasm", { threads: (partial.threads as number | undefined) ?? undefined });
+    await initEngine(deviceChoice(), { threads: (partial.threads as number | undefined) ?? undefined });
     const { runTrain } = await import("../pipeline/r1-zero.js");
     await runTrain(partial, { resume: resume as string | undefined, log });
   });
@@ -238,11 +241,27 @@ export function buildCli(): Command {
     .option("--top-p <p>", "[number] (default: 0.95)", (v) => parseValue("p", v, 0), 0.95)
     .option("--batch-size <n>", "[number] sequences per generate call (default: 256)", (v) => parseValue("n", v, 0), 256)
     .option("--seed <n>", "[number] (default: 0)", (v) => parseValue("seed", v, 0), 0)
+    .option("--endpoint <url>", "[url] OpenAI-compatible server as the solver instead of a local model, e.g. http://localhost:8000/v1")
+    .option("--endpoint-model <name>", "[string] model name the endpoint serves (required with --endpoint)")
+    .option("--endpoint-api <api>", "[string] chat (question as the user message) | completions (--format template, r1-zero) (default: chat)")
+    .option("--api-key-env <var>", "[string] environment variable holding the endpoint's API key (default: OPENAI_API_KEY)")
+    .option("--concurrency <n>", "[number] endpoint requests in flight (default: 8)", (v) => parseValue("concurrency", v, 0))
+    .option("--max-tokens <n>", "[number] endpoint max completion tokens; --max-new-tokens is the local model's (default: 32768, R1 §3.1)", (v) => parseValue("maxTokens", v, 0))
     .option("--out <dir>", "[path] where results.jsonl and summary.json go (default: runs/eval-<timestamp>)")
     .option("--json", "print the summary as JSON instead of a table")
     .action(async (o: Record<string, unknown>) => {
       const { runEval } = await import("./commands/eval.js");
       await runEval(o);
+    });
+
+  program
+    .command("pipeline <recipe>")
+    .description("run a multi-stage recipe (YAML: sft, grpo, sample, eval stages wired by outputs); a rerun skips finished stages and resumes an interrupted one")
+    .option("--out <dir>", "[path] run root (default: the recipe's out)")
+    .option("--dry-run", "check the recipe and print its stages without running them")
+    .action(async (recipe: string, o: Record<string, unknown>) => {
+      const { runPipelineCommand } = await import("./commands/pipeline.js");
+      await runPipelineCommand(recipe, o, log);
     });
 
   program

@@ -1,27 +1,62 @@
 /**
  * Engine start-up: the only place that calls jax-js `init()` and picks a device.
  * Library code receives arrays and never chooses a device itself.
+ *
+ * - `wasm` (default): CPU, a Wasm kernel per op on a worker-thread pool.
+ * - `webgpu`: a GPU through WebGPU. In Node it comes from the optional npm package `webgpu` (Google's Dawn;
+ *   Vulkan on Linux/NVIDIA); in a browser from `navigator.gpu`.
+ * - `auto`: `webgpu` when an adapter is found, else `wasm` (said once on stderr).
  */
+import "./setup.js"; // Float16Array polyfill + Worker shim, before anything loads @jax-js/jax
 import { installWorkerShim } from "./worker-shim.js";
 
 export type DeviceName = "wasm" | "webgpu" | "cpu";
+export type DeviceChoice = DeviceName | "auto";
+export const DEVICE_CHOICES: readonly DeviceChoice[] = ["wasm", "webgpu", "auto", "cpu"];
 
 let started: DeviceName | null = null;
 
+/** Makes `navigator.gpu` available in Node from the `webgpu` package. @returns false when it is not installed. */
+async function installNodeWebGpu(): Promise<boolean> {
+  const g = globalThis as unknown as Record<string, unknown> & { navigator?: Record<string, unknown> };
+  if (g.navigator?.gpu) return true;
+  let mod: { create: (opts: string[]) => unknown; globals: object };
+  try {
+    mod = (await import("webgpu" as string)) as typeof mod;
+  } catch {
+    return false;
+  }
+  Object.assign(globalThis, mod.globals);
+  const gpu = mod.create(["enable-dawn-features=allow_unsafe_apis"]);
+  if (g.navigator === undefined) g.navigator = { userAgent: "node" };
+  Object.defineProperty(g.navigator, "gpu", { value: gpu, configurable: true });
+  return true;
+}
 
 /**
- * Initialises jax-js on `device` (default `wasm`, the CPU backend with a worker-thread pool).
+ * Initialises jax-js on `device` (default `wasm`).
  * @param opts.threads Wasm worker threads (default: all cores).
- * @throws Error when the device is not available.
+ * @throws Error when the requested device is not available (with what was found).
  */
-export async function initEngine(device: DeviceName = "wasm", opts: { threads?: number } = {}): Promise<DeviceName> {
+export async function initEngine(device: DeviceChoice = "wasm", opts: { threads?: number } = {}): Promise<DeviceName> {
   if (started !== null) return started;
-  await import("./setup.js"); // Float16Array polyfill + Worker shim (see setup.ts)
   installWorkerShim(opts.threads);
+  const wantGpu = device === "webgpu" || device === "auto";
+  const haveGpuModule = wantGpu ? await installNodeWebGpu() : false;
+  if (device === "webgpu" && !haveGpuModule) {
+    throw new Error("device webgpu needs the optional npm package `webgpu` (npm install webgpu@0.6.2)");
+  }
   const jax = await import("@jax-js/jax");
-  const avail = await jax.init(device);
-  if (!avail.includes(device)) throw new Error(`device ${device} is not available (found: ${avail.join(", ")})`);
-  jax.defaultDevice(device);
-  started = device;
-  return device;
+  const avail = (await jax.init(...(wantGpu ? (["webgpu", "wasm"] as const) : ([device] as const)))) as DeviceName[];
+  let chosen: DeviceName;
+  if (device === "auto") {
+    chosen = avail.includes("webgpu") ? "webgpu" : "wasm";
+    if (chosen === "wasm") console.error("thinkrl: no WebGPU adapter found; using the CPU (wasm) backend");
+  } else {
+    if (!avail.includes(device)) throw new Error(`device ${device} is not available (found: ${avail.join(", ")})`);
+    chosen = device;
+  }
+  jax.defaultDevice(chosen);
+  started = chosen;
+  return chosen;
 }

@@ -4,6 +4,7 @@
 import { ConfigError } from "../errors.js";
 import { accuracyReward } from "./accuracy.js";
 import { formatReward } from "./format.js";
+import { envJudgeReward } from "./judge.js";
 import { mathAccuracyReward } from "./math/reward.js";
 import { codeReward } from "./code/reward.js";
 import { languageConsistencyReward } from "./language.js";
@@ -22,7 +23,8 @@ export type RewardName =
   | "kimi_length"
   | "overlong"
   | "repetition"
-  | "code";
+  | "code"
+  | "judge";
 
 /** Built-in rewards by name. */
 export const REWARDS = {
@@ -36,6 +38,8 @@ export const REWARDS = {
   repetition: repetitionReward,
   code: codeReward,
   math_accuracy: mathAccuracyReward,
+  /** Generative judge (R1 stage 3), configured from THINKRL_JUDGE_URL / THINKRL_JUDGE_MODEL on first use (`judge.ts`). */
+  judge: envJudgeReward(),
 } satisfies Record<RewardName, RewardFn>;
 
 /** Valid reward names, in registry order. */

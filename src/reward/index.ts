@@ -15,6 +15,21 @@ export { formatSoftReward, tagCountReward } from "./tags.js";
 export { languageConsistency, languageConsistencyReward } from "./language.js";
 export { kimiLengthPenalty, overlongPenalty, kimiLambdas } from "./length.js";
 export { repetitionPenalty } from "./repetition.js";
+export {
+  createJudgeReward,
+  envJudgeReward,
+  resolveJudgeConfig,
+  judgePrompt,
+  parseVerdict,
+  judgedAnswer,
+  JUDGE_DEFAULTS,
+  JUDGE_ENV,
+  JUDGE_PROMPT_VERSION,
+  type JudgeConfig,
+  type JudgeReward,
+  type JudgeStats,
+  type Verdict,
+} from "./judge.js";
 export { createCodeReward, extractCode, parseTests } from "./code/reward.js";
 export { assertSandbox, resolveSandboxConfig, runInSandbox, type SandboxConfig } from "./code/sandbox.js";
 export * from "./math/index.js";

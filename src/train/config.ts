@@ -15,7 +15,7 @@ export interface TrainConfig {
   seed: number;
   /** Model directory in Hugging Face layout; null = the embedded default model (cold-start checkpoint). */
   model: string | null;
-  /** Built-in task name (`arithmetic`, `countdown`) or a JSONL file. Default `arithmetic`. */
+  /** Built-in task name (`arithmetic`, `countdown`), a mix (`arithmetic,countdown`, weights `arithmetic:3,countdown:1`; held-out sets per task concatenated) or a JSONL file. Default `arithmetic`. */
   dataset: string;
   /** Prompt format: `compact` (embedded model) or `r1-zero` (default for `--model` checkpoints). */
   promptFormat: "compact" | "r1-zero" | null;

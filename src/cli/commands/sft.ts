@@ -16,7 +16,7 @@ export async function runSftCommand(flags: Record<string, unknown>, log: SftLog)
   const partial: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) partial[RENAMED[k] ?? k] = v;
   const { initEngine } = await import("../../engine/init.js");
-  await initEngine("wasm");
+  await initEngine((await import("../device.js")).deviceChoice());
   const { resolveSftConfig } = await import("../../train/sft-config.js");
   const { listCheckpoints } = await import("../../train/state.js");
   const { loadModel, defaultModelDir } = await import("../../model/load.js");

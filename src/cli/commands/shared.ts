@@ -5,7 +5,7 @@ import type { CausalLM } from "../../model/causal-lm.js";
 
 export async function openModel(dir: unknown): Promise<{ model: CausalLM; isDefault: boolean }> {
   const { initEngine } = await import("../../engine/init.js");
-  await initEngine("wasm");
+  await initEngine((await import("../device.js")).deviceChoice());
   const { defaultModelDir, loadModel } = await import("../../model/load.js");
   const isDefault = dir === undefined;
   return { model: await loadModel(isDefault ? defaultModelDir() : String(dir)), isDefault };

@@ -1,0 +1,288 @@
+/**
+ * Runs a recipe (`recipe.ts`): stages in order, stage `s` in `<out>/<s>/`.
+ *
+ * - A stage that finished has a `stage.done.json` marker (written atomically, last) holding its outputs, seconds
+ *   and metrics; a rerun skips it and wires its outputs from the marker.
+ * - A stage that was interrupted continues: `sft` and `grpo` from their latest checkpoint (the `--resume` of
+ *   `thinkrl sft` / `thinkrl train`), `sample` from its index (`--resume`), `eval` from the start.
+ * - `stage.json` records the options a stage started with; rerunning it with other options is refused (delete the
+ *   stage directory — and those of the stages after it — to redo it).
+ * - `<out>/pipeline-summary.json`: per stage seconds and, for eval and grpo stages, held-out pass@1 and format rate.
+ *
+ * Each stage reuses its command's code: `sft` the SFT trainer (`runSft`), `grpo` the `thinkrl train` run
+ * (`runTrain`), `sample` and `eval` the `thinkrl sample` / `thinkrl eval` commands with the stage options as flags.
+ * The jax-js engine must be started (`initEngine`) before this module is imported.
+ */
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { openPromptSource } from "../data/source.js";
+import { TASK_NAMES } from "../data/tasks/index.js";
+import { ConfigError, ThinkrlError } from "../errors.js";
+import { resolveStageOptions, SFT_PIPELINE_DEFAULTS, type Recipe, type StageSpec, type StageType } from "./recipe.js";
+import type { RunLog } from "./r1-zero.js";
+
+/** Held-out metrics of a stage (eval: its benchmark; grpo: its eval after RL). */
+export interface StageMetrics {
+  /** R1 pass@1: mean correctness over samples and problems. */
+  pass1?: number;
+  /** Samples in the `<think>…</think><answer>…</answer>` format. */
+  formatRate?: number;
+  /** Anything else the stage reports (e.g. grpo `pass1_before`, sample `rows`, sft `loss`). */
+  [k: string]: number | undefined;
+}
+
+export interface StageResult {
+  stage: string;
+  type: StageType;
+  /** `ran` (from the start), `resumed` (continued an interrupted run), `skipped` (already done). */
+  status: "ran" | "resumed" | "skipped";
+  /** Seconds this stage took when it ran (a skipped stage reports its original time). */
+  seconds: number;
+  outputs: Record<string, string>;
+  metrics: StageMetrics;
+}
+
+export interface PipelineSummary {
+  recipe: string;
+  out: string;
+  stages: StageResult[];
+  /** Seconds of this invocation (skipped stages cost ~0). */
+  seconds: number;
+}
+
+/** The marker a finished stage leaves in its directory. */
+export const DONE_FILE = "stage.done.json";
+const START_FILE = "stage.json";
+
+/** Interrupted by the caller's signal; rerunning the recipe continues. */
+export class PipelineInterrupted extends ThinkrlError {}
+
+export interface RunRecipeOptions {
+  log: RunLog;
+  /** Stops at the next safe point (an sft step, a sampled prompt, between stages); rerun to continue. */
+  signal?: AbortSignal;
+}
+
+/** Runs every stage that is not done yet and writes `<out>/pipeline-summary.json`. */
+export async function runRecipe(recipe: Recipe, o: RunRecipeOptions): Promise<PipelineSummary> {
+  const t0 = performance.now();
+  const { log } = o;
+  const outputs = new Map<string, Record<string, string>>();
+  const results: StageResult[] = [];
+  await mkdir(recipe.out, { recursive: true });
+  for (const [i, spec] of recipe.stages.entries()) {
+    const dir = join(recipe.out, spec.name);
+    const opts = resolveStageOptions(spec, outputs);
+    const head = `[${i + 1}/${recipe.stages.length}] ${spec.name} (${spec.type})`;
+    const done = await readJson<StageResult & { with: unknown }>(join(dir, DONE_FILE));
+    if (done !== null) {
+      if (!sameJson(done.with, opts)) throw changedError(spec, dir);
+      log.info(`${head}: done, skipped`);
+      outputs.set(spec.name, done.outputs);
+      results.push({ stage: spec.name, type: spec.type, status: "skipped", seconds: done.seconds, outputs: done.outputs, metrics: done.metrics });
+      continue;
+    }
+    if (o.signal?.aborted) throw new PipelineInterrupted(`interrupted before stage ${spec.name}; rerun the recipe to continue`);
+    const started = await readJson<{ with: unknown }>(join(dir, START_FILE));
+    if (started !== null && !sameJson(started.with, opts)) throw changedError(spec, dir);
+    await mkdir(dir, { recursive: true });
+    if (started === null) await writeAtomic(join(dir, START_FILE), { stage: spec.name, type: spec.type, with: opts });
+    log.info(`${head}: ${started === null ? "running" : "continuing"} in ${dir}`);
+    const ts = performance.now();
+    const r = await STAGES[spec.type](dir, opts, o);
+    const result: StageResult = {
+      stage: spec.name,
+      type: spec.type,
+      status: r.resumed ? "resumed" : "ran",
+      seconds: (performance.now() - ts) / 1000,
+      outputs: { ...r.outputs, dir },
+      metrics: r.metrics,
+    };
+    await writeAtomic(join(dir, DONE_FILE), { ...result, with: opts, finished: new Date().toISOString() });
+    outputs.set(spec.name, result.outputs);
+    results.push(result);
+    log.info(`${head}: finished in ${result.seconds.toFixed(0)} s${describeMetrics(result.metrics)}`);
+  }
+  const summary: PipelineSummary = { recipe: recipe.name, out: recipe.out, stages: results, seconds: (performance.now() - t0) / 1000 };
+  await writeAtomic(join(recipe.out, "pipeline-summary.json"), summary);
+  log.info(formatPipelineTable(summary));
+  return summary;
+}
+
+/** The final table: stage, type, status, seconds, held-out pass@1 and format rate (eval and grpo stages). */
+export function formatPipelineTable(s: PipelineSummary): string {
+  const pct = (x: number | undefined) => (x === undefined ? "" : `${(100 * x).toFixed(1)}%`);
+  const rows = [
+    ["stage", "type", "status", "seconds", "pass@1", "format"],
+    ...s.stages.map((r) => [r.stage, r.type, r.status, r.seconds.toFixed(0), pct(r.metrics.pass1), pct(r.metrics.formatRate)]),
+  ];
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((x, c) => (c >= 3 ? x.padStart(w[c]!) : x.padEnd(w[c]!))).join("  ");
+  return [`pipeline ${s.recipe} (${s.out}):`, ...rows.map(line), `summary: ${join(s.out, "pipeline-summary.json")}`].join("\n");
+}
+
+// ── stages ──────────────────────────────────────────────────────────────────────────────────────────────
+
+interface StageRun {
+  outputs: Record<string, string>;
+  metrics: StageMetrics;
+  /** True when an interrupted run of this stage was continued. */
+  resumed: boolean;
+}
+
+type StageFn = (dir: string, opts: Record<string, unknown>, o: RunRecipeOptions) => Promise<StageRun>;
+
+const STAGES = { sft: sftStage, grpo: grpoStage, sample: sampleStage, eval: evalStage } satisfies Record<StageType, StageFn>;
+
+/**
+ * SFT (`thinkrl sft`) in the stage directory. A built-in task (or mix) as `dataset` is first exported as
+ * `numExamples` worked solutions to `solutions.jsonl`; `fromScratch` starts from a seeded random init of the
+ * embedded model. Continues from the latest checkpoint when there is one.
+ */
+async function sftStage(dir: string, opts: Record<string, unknown>, o: RunRecipeOptions): Promise<StageRun> {
+  const { resolveSftConfig } = await import("../train/sft-config.js");
+  const { listCheckpoints } = await import("../train/state.js");
+  const { loadModel, defaultModelDir } = await import("../model/load.js");
+  const { loadSftExamples } = await import("../data/formats/load.js");
+  const { runSft } = await import("../train/sft-trainer.js");
+  const { fromScratch = SFT_PIPELINE_DEFAULTS.fromScratch, numExamples = SFT_PIPELINE_DEFAULTS.numExamples, ...rest } = opts;
+  const partial: Record<string, unknown> = { ...rest, outputDir: dir };
+  if (isBuiltinTasks(String(rest.dataset))) {
+    partial.dataset = join(dir, "solutions.jsonl");
+    await exportSolutions(String(rest.dataset), numExamples as number, (rest.seed as number | undefined) ?? 0, partial.dataset as string);
+  }
+  const cfg = resolveSftConfig(partial);
+  const cks = await listCheckpoints(dir);
+  const resumeFrom = cks[cks.length - 1] ?? null;
+  if (resumeFrom === null) await rm(join(dir, "metrics.jsonl"), { force: true }); // rows of a run stopped before its first checkpoint
+  const examples = await loadSftExamples(cfg.dataset, { prompt: cfg.promptField, completion: cfg.completionField, messages: cfg.messagesField });
+  const model = resumeFrom ? await loadModel(resumeFrom.dir) : fromScratch ? await randomEmbeddedModel(cfg.seed) : await loadModel(cfg.model ?? defaultModelDir());
+  const format = cfg.promptFormat ?? (cfg.model === null ? "compact" : "r1-zero");
+  const s = await runSft({ model, examples, format, config: cfg, log: o.log, resumeFrom, signal: o.signal });
+  if (s.interrupted) throw new PipelineInterrupted(`interrupted in stage ${dir} after SFT step ${s.steps}; rerun the recipe to continue`);
+  o.log.info(`SFT: ${s.steps} steps, loss ${s.loss.toFixed(4)}${Number.isNaN(s.evalLoss) ? "" : `, eval_loss ${s.evalLoss.toFixed(4)}`}`);
+  const metrics: StageMetrics = { loss: s.loss, steps: s.steps, examples: s.trainExamples };
+  if (!Number.isNaN(s.evalLoss)) metrics.evalLoss = s.evalLoss;
+  return { outputs: { model: s.finalModel }, metrics, resumed: resumeFrom !== null };
+}
+
+/** GRPO (`thinkrl train`) in the stage directory; `--resume` semantics when it already holds a run. */
+async function grpoStage(dir: string, opts: Record<string, unknown>, o: RunRecipeOptions): Promise<StageRun> {
+  const { runTrain } = await import("./r1-zero.js");
+  const { listCheckpoints } = await import("../train/state.js");
+  const resume = (await exists(join(dir, "config.json"))) ? dir : undefined;
+  if (resume !== undefined && (await listCheckpoints(dir)).length === 0) {
+    // Stopped before its first checkpoint: start over without the rows the stopped run logged.
+    await rm(join(dir, "metrics.jsonl"), { force: true });
+    await rm(join(dir, "completions.jsonl"), { force: true });
+  }
+  const s = await runTrain({ ...opts, outputDir: dir }, { resume, log: o.log });
+  const cks = await listCheckpoints(dir);
+  const last = cks[cks.length - 1];
+  if (last === undefined) throw new ConfigError(`stage ${dir}: the GRPO run saved no checkpoint`);
+  return {
+    outputs: { model: last.dir, summary: join(dir, "summary.json") },
+    metrics: {
+      pass1: s.evalAfter.pass1,
+      formatRate: s.evalAfter.formatRate,
+      passAtK: s.evalAfter.passAtK,
+      pass1Before: s.evalBefore.pass1,
+      formatRateBefore: s.evalBefore.formatRate,
+    },
+    resumed: resume !== undefined,
+  };
+}
+
+/** Rejection sampling (`thinkrl sample --resume`) into `<dir>/samples.jsonl`. */
+async function sampleStage(dir: string, opts: Record<string, unknown>): Promise<StageRun> {
+  const { runSampleCommand } = await import("../cli/commands/sample.js");
+  const out = join(dir, "samples.jsonl");
+  const resumed = await exists(`${out}.done.jsonl`);
+  await runSampleCommand({ ...opts, out, resume: true });
+  const text = await readFile(out, "utf8");
+  const rows = text.split("\n").filter((l) => l.trim() !== "").length;
+  if (rows === 0) throw new ConfigError(`stage ${dir}: sampling kept no rows (no sample passed the keep policy)`, { hint: "more prompts or samples, or a stronger model" });
+  return { outputs: { output: out }, metrics: { rows }, resumed };
+}
+
+/** `thinkrl eval` flags' defaults (as declared in `cli/main.ts`), for options a stage leaves out. */
+const EVAL_FLAG_DEFAULTS = { dataset: "arithmetic", evalSamples: 4, maxNewTokens: 48, temperature: 0.6, topP: 0.95, batchSize: 256, seed: 0 };
+
+/** Benchmark evaluation (`thinkrl eval --out <dir>`); restarts when interrupted. */
+async function evalStage(dir: string, opts: Record<string, unknown>): Promise<StageRun> {
+  const { runEval } = await import("../cli/commands/eval.js");
+  await runEval({ ...EVAL_FLAG_DEFAULTS, ...opts, out: dir });
+  const summaryPath = join(dir, "summary.json");
+  const s = (await readJson<Record<string, unknown>>(summaryPath)) ?? {};
+  const metrics: StageMetrics = {};
+  for (const [k, v] of Object.entries(s)) if (typeof v === "number" && (k.includes("@") || k.endsWith("_rate"))) metrics[k] = v;
+  metrics.pass1 = s["pass@1"] as number | undefined;
+  metrics.formatRate = s.format_rate as number | undefined;
+  return { outputs: { summary: summaryPath }, metrics, resumed: false };
+}
+
+// ── helpers ─────────────────────────────────────────────────────────────────────────────────────────────
+
+function isBuiltinTasks(dataset: string): boolean {
+  return dataset.split(",").every((part) => (TASK_NAMES as string[]).includes(part.trim().split(":")[0]!));
+}
+
+/**
+ * Writes `n` worked solutions of a built-in task (or mix) as SFT rows `{prompt, completion, …columns}`, drawn from
+ * its training stream (`numEval` 0: the held-out pool is still excluded, so evaluation problems never become SFT
+ * data). Deterministic for a seed, so rewriting it on resume gives the same file.
+ */
+async function exportSolutions(dataset: string, n: number, seed: number, path: string): Promise<void> {
+  const source = await openPromptSource(dataset, 0, seed);
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = source.next();
+    if (p.solution === undefined) throw new ConfigError(`${dataset} has no worked solutions to export`);
+    lines.push(JSON.stringify({ ...p.columns, prompt: p.question, completion: p.solution }));
+  }
+  await writeFile(path, lines.join("\n") + "\n");
+}
+
+/** The embedded model's architecture with seeded random weights (the "base model" of the tiny setting). */
+async function randomEmbeddedModel(seed: number) {
+  const { CausalLM } = await import("../model/causal-lm.js");
+  const { defaultModelConfig, defaultTokenizerJson } = await import("../model/default.js");
+  const { initTensors, paramsFromTensors } = await import("../model/params.js");
+  const { loadTokenizer } = await import("../model/tokenizer.js");
+  const { Rng } = await import("../data/rng.js");
+  const mc = defaultModelConfig();
+  return new CausalLM(mc, paramsFromTensors(mc, initTensors(mc, new Rng(seed))), loadTokenizer(defaultTokenizerJson()));
+}
+
+function changedError(spec: StageSpec, dir: string): ConfigError {
+  return new ConfigError(`stage ${spec.name}: its options changed since it ran in ${dir}`, {
+    hint: `delete ${dir} (and the directories of the stages after it) to run it again with the new options`,
+  });
+}
+
+function describeMetrics(m: StageMetrics): string {
+  if (m.pass1 === undefined) return "";
+  return `: held-out pass@1 ${(100 * m.pass1).toFixed(1)}%${m.formatRate === undefined ? "" : `, format ${(100 * m.formatRate).toFixed(1)}%`}`;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(() => true, () => false);
+}
+
+async function readJson<T>(p: string): Promise<T | null> {
+  const text = await readFile(p, "utf8").catch(() => null);
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+/** Writes JSON under a temporary name, then renames it: readers see the whole file or none. */
+async function writeAtomic(p: string, v: unknown): Promise<void> {
+  await writeFile(`${p}.tmp`, JSON.stringify(v, null, 1) + "\n");
+  await rename(`${p}.tmp`, p);
+}
+
+/** Equality of JSON values, whatever the order of object keys (a reordered recipe is the same recipe). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canon) : typeof v === "object" && v !== null ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, x]) => [k, canon(x)])) : v;
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+}

@@ -1,0 +1,154 @@
+/**
+ * `thinkrl pipeline`: recipe parsing and validation, then tiny end-to-end runs on the embedded model — outputs wired
+ * from stage to stage, finished stages skipped, an interrupted stage resumed, and r1-distill's shape (teacher
+ * endpoint → sample → SFT → eval) against the local OpenAI-compatible test server.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { initEngine } from "../../src/engine/init.js";
+import { ConfigError } from "../../src/errors.js";
+import { parseRecipe } from "../../src/pipeline/recipe.js";
+import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
+
+await initEngine("wasm");
+const { runRecipe, DONE_FILE, PipelineInterrupted } = await import("../../src/pipeline/run-recipe.js");
+
+const ROOT = join(import.meta.dirname, "../..");
+const quiet = { info: () => {}, progress: () => {} };
+
+const stage = (name: string, type: string, w: string) => `  - name: ${name}\n    type: ${type}\n    with: ${w}\n`;
+const recipe = (stages: string, out = "runs/x") => `name: t\nout: ${out}\nstages:\n${stages}`;
+
+describe("recipe parsing and validation", () => {
+  test("snake_case and camelCase keys, env references, comma lists", () => {
+    const r = parseRecipe(
+      recipe(stage("a", "grpo", "{ max_steps: 3, rewardFuncs: 'accuracy,format', reward_weights: '1,0.1' }") + stage("b", "eval", "{ model: '${stages.a.model}', prompt_format: compact }"), "${env.ROOT}/r"),
+      { env: { ROOT: "/tmp/q" } },
+    );
+    expect(r.out).toBe("/tmp/q/r");
+    expect(r.stages[0]!.with).toEqual({ maxSteps: 3, rewardFuncs: ["accuracy", "format"], rewardWeights: [1, 0.1] });
+    expect(r.stages[1]!.with).toEqual({ model: "${stages.a.model}", format: "compact" });
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ["unknown stage type", recipe(stage("a", "dpo", "{}")), /stage "a": unknown type "dpo"/],
+    ["unknown key", recipe(stage("a", "sft", "{ dataset: d.jsonl, epoch: 2 }")), /stage "a" \(sft\), key "epoch": unknown option/],
+    ["pipeline-owned key", recipe(stage("a", "grpo", "{ output_dir: x }")), /key "output_dir": set by the pipeline/],
+    ["reference to a later stage", recipe(stage("a", "eval", "{ model: '${stages.b.model}' }") + stage("b", "sft", "{ dataset: d.jsonl }")), /stage "a" \(eval\), key "model": cannot resolve \$\{stages.b.model\}: no earlier stage "b"/],
+    ["missing export", recipe(stage("a", "eval", "{}") + stage("b", "sft", "{ dataset: '${stages.a.output}' }")), /key "dataset": cannot resolve \$\{stages.a.output\}: a eval stage exports summary, dir/],
+    ["malformed reference", recipe(stage("a", "eval", "{ model: '${a.model}' }")), /cannot resolve \$\{a.model\}/],
+    ["unset environment variable", recipe(stage("a", "sample", "{ dataset: arithmetic, endpoint: '${env.NOPE_URL}', endpoint_model: m }")), /stage "a" \(sample\), key "endpoint": cannot resolve \$\{env.NOPE_URL\}: environment variable NOPE_URL is not set/],
+    ["bad grpo value", recipe(stage("a", "grpo", "{ num_generations: 1 }")), /stage "a" \(grpo\): numGenerations must be an integer ≥ 2/],
+    ["bad sft value", recipe(stage("a", "sft", "{ dataset: d.jsonl, epochs: 0 }")), /stage "a" \(sft\): epochs must be an integer ≥ 1/],
+    ["duplicate stage", recipe(stage("a", "eval", "{}") + stage("a", "eval", "{}")), /stage name "a" is used twice/],
+    ["no stages", "name: t\nout: x\nstages: []\n", /"stages" must be a non-empty list/],
+    ["invalid YAML", "name: t\nout: [x\n", /invalid YAML/],
+  ];
+  test.each(bad)("%s → ConfigError", (_, text, msg) => {
+    expect(() => parseRecipe(text, { env: {} })).toThrow(ConfigError);
+    expect(() => parseRecipe(text, { env: {} })).toThrow(msg);
+  });
+
+  test("the shipped recipes parse (r1-distill with its environment set)", async () => {
+    const r1 = parseRecipe(await readFile(join(ROOT, "recipes/r1.yaml"), "utf8"), { env: {} });
+    expect(r1.stages.map((s) => s.type)).toEqual(["sft", "eval", "grpo", "eval", "sample", "sft", "eval", "grpo", "eval"]);
+    expect(r1.stages.filter((s) => s.type === "eval").every((s) => s.with.dataset === "arithmetic" && s.with.numEvalProblems === undefined)).toBe(true);
+    const env = { TEACHER_URL: "http://t/v1", TEACHER_MODEL: "m", STUDENT_MODEL: "s", DISTILL_DATASET: "a.jsonl", EVAL_DATASET: "b.jsonl" };
+    const distill = await readFile(join(ROOT, "recipes/r1-distill.yaml"), "utf8");
+    expect(parseRecipe(distill, { env }).stages.map((s) => s.type)).toEqual(["sample", "sft", "eval"]);
+    expect(() => parseRecipe(distill, { env: {} })).toThrow(/TEACHER_URL is not set/);
+  });
+});
+
+describe("running recipes (embedded model, tiny sizes)", () => {
+  let dir: string;
+  let server: OpenAIServer;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "thinkrl-pipeline-"));
+    // A teacher that solves arithmetic in the embedded model's compact format (its vocabulary has no letters).
+    server = await startOpenAIServer({
+      respond: ({ prompt }) => {
+        const m = /^(\d+)([+*-])(\d+)$/.exec(prompt.trim());
+        if (!m) return { content: "<think></think><answer>0</answer>" };
+        const [a, b] = [Number(m[1]), Number(m[3])];
+        const v = m[2] === "+" ? a + b : m[2] === "-" ? a - b : a * b;
+        return { content: `<think>${prompt.trim()}=${v}</think><answer>${v}</answer>` };
+      },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("sft → grpo → sample → eval wire their outputs; a rerun skips every stage", async () => {
+    const out = join(dir, "e2e");
+    const r = parseRecipe(
+      recipe(
+        stage("cold", "sft", "{ dataset: arithmetic, num_examples: 16, batch_size: 8, micro_batch_size: 8, learning_rate: 1.0e-3, eval_split: 0, save_steps: 1 }") +
+          stage("rl", "grpo", "{ model: '${stages.cold.model}', prompt_format: compact, max_steps: 2, prompts_per_step: 2, num_generations: 2, max_completion_length: 32, num_eval_problems: 4, eval_samples: 1, save_steps: 1 }") +
+          stage("rs", "sample", "{ model: '${stages.rl.model}', format: compact, dataset: arithmetic, num_prompts: 4, num_samples: 2, keep: best-of-n, max_tokens: 32 }") +
+          stage("rs_sft", "sft", "{ model: '${stages.rl.model}', prompt_format: compact, dataset: '${stages.rs.output}', batch_size: 4, micro_batch_size: 4, eval_split: 0 }") +
+          stage("score", "eval", "{ model: '${stages.rs_sft.model}', format: compact, dataset: arithmetic, num_eval_problems: 4, eval_samples: 1, max_new_tokens: 32 }"),
+        out,
+      ),
+    );
+    const s = await runRecipe(r, { log: quiet });
+    expect(s.stages.map((x) => x.status)).toEqual(["ran", "ran", "ran", "ran", "ran"]);
+    expect(s.stages[0]!.outputs.model).toBe(join(out, "cold", "final"));
+    expect(s.stages[1]!.outputs.model).toBe(join(out, "rl", "checkpoint-2"));
+    expect(JSON.parse(await readFile(join(out, "rl", "config.json"), "utf8")).model).toBe(join(out, "cold", "final"));
+    const rows = (await readFile(join(out, "rs", "samples.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(4);
+    expect(rows[0].provenance.model).toBe(join(out, "rl", "checkpoint-2"));
+    expect(JSON.parse(await readFile(join(out, "rs_sft", "config.json"), "utf8")).dataset).toBe(join(out, "rs", "samples.jsonl"));
+    for (const k of [1, 4]) {
+      expect(s.stages[k]!.metrics.pass1).toBeGreaterThanOrEqual(0);
+      expect(s.stages[k]!.metrics.formatRate).toBeGreaterThanOrEqual(0);
+    }
+    const onDisk = JSON.parse(await readFile(join(out, "pipeline-summary.json"), "utf8"));
+    expect(onDisk.stages.map((x: { stage: string }) => x.stage)).toEqual(["cold", "rl", "rs", "rs_sft", "score"]);
+
+    const again = await runRecipe(r, { log: quiet });
+    expect(again.stages.map((x) => x.status)).toEqual(["skipped", "skipped", "skipped", "skipped", "skipped"]);
+    expect(again.stages.map((x) => x.metrics)).toEqual(s.stages.map((x) => x.metrics));
+
+    // Changing a finished stage's options is refused rather than silently skipped.
+    const changed = parseRecipe(recipe(stage("cold", "sft", "{ dataset: arithmetic, num_examples: 32, batch_size: 8 }"), out));
+    await expect(runRecipe(changed, { log: quiet })).rejects.toThrow(/stage cold: its options changed/);
+  }, 120_000);
+
+  test("an interrupted SFT stage resumes from its checkpoint", async () => {
+    const out = join(dir, "interrupt");
+    const r = parseRecipe(recipe(stage("cold", "sft", "{ dataset: arithmetic, num_examples: 32, batch_size: 8, micro_batch_size: 8, eval_split: 0, save_steps: 1, learning_rate: 1.0e-3 }"), out));
+    const stop = new AbortController();
+    const log = { info: () => {}, progress: (m: string) => void (m.startsWith("step 2/") && stop.abort()) };
+    await expect(runRecipe(r, { log, signal: stop.signal })).rejects.toBeInstanceOf(PipelineInterrupted);
+    expect(existsSync(join(out, "cold", "checkpoint-2"))).toBe(true);
+    expect(existsSync(join(out, "cold", DONE_FILE))).toBe(false);
+    const s = await runRecipe(r, { log: quiet });
+    expect(s.stages[0]!.status).toBe("resumed");
+    const steps = (await readFile(join(out, "cold", "metrics.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l).step);
+    expect(steps).toEqual([1, 2, 3, 4]);
+  }, 60_000);
+
+  test("r1-distill shape: teacher endpoint → sample (verifier-correct only) → SFT → eval", async () => {
+    const out = join(dir, "distill");
+    const text = recipe(
+      stage("teacher", "sample", "{ endpoint: '${env.TEACHER_URL}', endpoint_model: '${env.TEACHER_MODEL}', dataset: arithmetic, num_prompts: 8, num_samples: 2, keep: all-correct, max_tokens: 64 }") +
+        stage("distill", "sft", "{ dataset: '${stages.teacher.output}', batch_size: 8, micro_batch_size: 8, eval_split: 0, learning_rate: 1.0e-3 }") +
+        stage("student", "eval", "{ model: '${stages.distill.model}', format: compact, dataset: arithmetic, num_eval_problems: 4, eval_samples: 1, max_new_tokens: 32 }"),
+      out,
+    );
+    const s = await runRecipe(parseRecipe(text, { env: { TEACHER_URL: server.url, TEACHER_MODEL: "teacher" } }), { log: quiet });
+    const rows = (await readFile(join(out, "teacher", "samples.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(16);
+    expect(rows.every((r) => r.rewards.accuracy === 1 && r.provenance.model === "teacher")).toBe(true);
+    expect(s.stages[1]!.metrics.steps).toBe(2);
+    expect(s.stages[2]!.metrics.pass1).toBeGreaterThanOrEqual(0);
+    expect(existsSync(join(out, "student", "results.jsonl"))).toBe(true);
+  }, 60_000);
+});
