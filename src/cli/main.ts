@@ -30,7 +30,7 @@ const TRAIN_HELP: Record<string, string> = {
   scaleRewards: "group | batch | none",
   maskTruncatedCompletions: "leave truncated completions out of the loss",
   dropZeroStdGroups: "drop groups with all-equal rewards from the loss",
-  rewardFuncs: "comma-separated reward names (accuracy, format)",
+  rewardFuncs: "comma-separated reward names: accuracy, math_accuracy, format, format_soft, tag_count, language_consistency, kimi_length, overlong, repetition, code, judge",
   rewardWeights: "comma-separated weights, one per reward",
   temperature: "sampling temperature for rollouts",
   topP: "rollout top-p",
@@ -80,8 +80,9 @@ function addTrainFlags(cmd: Command): Command {
   for (const [key, def] of Object.entries(TRAIN_DEFAULTS)) {
     if (key === "model") continue;
     const type = NULLABLE_NUMBERS.has(key) ? "number" : Array.isArray(def) ? "list" : typeof def === "object" ? "string" : typeof def;
-    const shown = Number.isNaN(def as number) ? "epsilon" : Array.isArray(def) ? def.join(",") : String(def);
-    const opt = new Option(`--${kebab(key)} <value>`, `[${type}] ${TRAIN_HELP[key] ?? key} (default: ${shown})`);
+    const shown = Array.isArray(def) ? def.join(",") : String(def);
+    const help = TRAIN_HELP[key] ?? key;
+    const opt = new Option(`--${kebab(key)} <value>`, `[${type}] ${help}${help.includes("(default:") ? "" : ` (default: ${shown})`}`);
     cmd.addOption(opt.argParser((raw: string) => parseValue(key, raw, def)));
   }
   return cmd;
@@ -116,6 +117,8 @@ async function loadConfigFile(path: string | undefined): Promise<Record<string, 
 export function buildCli(): Command {
   const program = new Command("thinkrl")
     .description("Teach language models to reason with reinforcement learning (GRPO, DeepSeek-R1-Zero) — in TypeScript")
+    // Every description states its default itself; commander's own "(default: …)" suffix would repeat it.
+    .configureHelp({ optionDescription: (o) => o.description })
     .option("--debug", "print stack traces on errors")
     .option("--device <name>", "[string] wasm (CPU) | webgpu (GPU via the optional `webgpu` package) | auto (default: wasm)")
     .hook("preAction", (_cmd, action) => setDeviceChoice(action.optsWithGlobals().device))
@@ -218,7 +221,7 @@ export function buildCli(): Command {
     .option("--eval-steps <n>", "[number] eval_loss every N steps, 0 = at the end only (default: 50)", (v) => parseValue("evalSteps", v, 0))
     .option("--save-steps <n>", "[number] checkpoint every N steps, 0 = at the end only (default: 100)", (v) => parseValue("saveSteps", v, 0))
     .option("--save-total-limit <n>", "[number] keep at most N checkpoints, 0 = all (default: 2)", (v) => parseValue("saveTotalLimit", v, 0))
-    .option("--group-by-length <bool>", "[boolean] length-grouped batches (default: true)", (v) => parseValue("groupByLength", v, true))
+    .option("--group-by-length <bool>", "[boolean] length-grouped batches: less padding, but each batch is one length range (default: false, as TRL)", (v) => parseValue("groupByLength", v, true))
     .option("--seed <n>", "[number] (default: 0)", (v) => parseValue("seed", v, 0))
     .action(async (o: Record<string, unknown>) => {
       const { runSftCommand } = await import("./commands/sft.js");

@@ -17,6 +17,7 @@ import { defaultModelDir, loadModel } from "../model/load.js";
 import { initTensors, paramsFromTensors } from "../model/params.js";
 import { loadTokenizer } from "../model/tokenizer.js";
 import { getReward } from "../reward/index.js";
+import { defaultPromptFormat } from "../rollout/prompt.js";
 import { resolveTrainConfig, type TrainConfig } from "../train/config.js";
 import { GrpoTrainer } from "../train/grpo.js";
 import { sftColdStart } from "../train/sft.js";
@@ -67,7 +68,8 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
   const runDir = cfg.outputDir;
 
   // ── model ───────────────────────────────────────────────────────────────────────────────────────────
-  const format: PromptFormat = cfg.promptFormat ?? (cfg.model === null ? "compact" : "r1-zero");
+  // Fail on unknown reward names before any slow work.
+  const rewards = cfg.rewardFuncs.map((name, i) => ({ name, fn: getReward(name), weight: cfg.rewardWeights[i]! }));
   const source = await openPromptSource(cfg.dataset, cfg.numEvalProblems, cfg.seed);
   let model: CausalLM;
   let trainerState: Record<string, unknown> = {};
@@ -88,7 +90,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
       batchSize: cfg.coldStartBatchSize,
       learningRate: cfg.coldStartLearningRate,
       warmupSteps: Math.min(50, cfg.coldStartSteps),
-      format,
+      format: cfg.promptFormat ?? "compact",
       onStep: (s, loss) => log.progress(`cold start ${s}/${cfg.coldStartSteps}  loss ${loss.toFixed(4)}`),
     });
     seconds.cold_start = (performance.now() - t0) / 1000;
@@ -102,6 +104,8 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
     model = await loadModel(defaultModelDir());
   }
   seconds.load = seconds.cold_start === undefined ? (performance.now() - t0) / 1000 : 0;
+  // Without --prompt-format: r1-zero for real tokenizers, compact for the embedded model's vocabulary.
+  const format: PromptFormat = cfg.promptFormat ?? defaultPromptFormat(model);
   // Inputs are valid (config, dataset, model): only now does the run directory get created.
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, "config.json"), JSON.stringify(cfg, null, 1));
@@ -129,16 +133,14 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
       new Rng(cfg.seed + EVAL_SEED),
     );
     log.info(
-      `eval ${label}: pass@1 ${(100 * r.pass1).toFixed(1)}%  pass@${r.samples} ${(100 * r.passAtK).toFixed(1)}%  ` +
+      `eval ${label}: pass@1 ${(100 * r.pass1).toFixed(1)}%  ${r.samples > 1 ? `pass@${r.samples} ${(100 * r.passAtK).toFixed(1)}%  ` : ""}` +
         `format ${(100 * r.formatRate).toFixed(1)}%  (${r.numProblems} held-out problems × ${r.samples} samples, ${r.seconds.toFixed(0)} s)`,
     );
     return r;
   };
   let evalBefore = trainerState.eval_before as EvalResult | undefined;
-  if (evalBefore === undefined) {
-    evalBefore = await runEval("before RL");
-    seconds.eval_before = evalBefore.seconds;
-  }
+  if (evalBefore === undefined) evalBefore = await runEval("before RL");
+  seconds.eval_before = evalBefore.seconds;
 
   // ── GRPO ────────────────────────────────────────────────────────────────────────────────────────────
   const rng = new Rng(cfg.seed + 1);
@@ -146,7 +148,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
     model,
     refParams: cfg.beta > 0 ? tree.ref(model.params) : null,
     source,
-    rewards: cfg.rewardFuncs.map((name, i) => ({ name, fn: getReward(name), weight: cfg.rewardWeights[i]! })),
+    rewards,
     rng,
     format,
     config: cfg,
@@ -191,7 +193,9 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
 
   const evalAfter = await runEval("after RL");
   seconds.eval_after = evalAfter.seconds;
-  seconds.total = (performance.now() - tStart) / 1000;
+  // Phases of the whole run (a resumed run counts its earlier processes' GRPO time too, from trainer_state.json).
+  seconds.total = Object.values(seconds).reduce((a, b) => a + b, 0);
+  seconds.this_process = (performance.now() - tStart) / 1000;
   const summary: TrainSummary = { outputDir: runDir, evalBefore, evalAfter, gain: evalAfter.pass1 - evalBefore.pass1, seconds };
   await writeFile(join(runDir, "summary.json"), JSON.stringify(summary, null, 1));
   log.info(

@@ -157,7 +157,7 @@ async function sftStage(dir: string, opts: Record<string, unknown>, o: RunRecipe
   if (resumeFrom === null) await rm(join(dir, "metrics.jsonl"), { force: true }); // rows of a run stopped before its first checkpoint
   const examples = await loadSftExamples(cfg.dataset, { prompt: cfg.promptField, completion: cfg.completionField, messages: cfg.messagesField });
   const model = resumeFrom ? await loadModel(resumeFrom.dir) : fromScratch ? await randomEmbeddedModel(cfg.seed) : await loadModel(cfg.model ?? defaultModelDir());
-  const format = cfg.promptFormat ?? (cfg.model === null ? "compact" : "r1-zero");
+  const format = cfg.promptFormat ?? (await import("../rollout/prompt.js")).defaultPromptFormat(model);
   const s = await runSft({ model, examples, format, config: cfg, log: o.log, resumeFrom, signal: o.signal });
   if (s.interrupted) throw new PipelineInterrupted(`interrupted in stage ${dir} after SFT step ${s.steps}; rerun the recipe to continue`);
   o.log.info(`SFT: ${s.steps} steps, loss ${s.loss.toFixed(4)}${Number.isNaN(s.evalLoss) ? "" : `, eval_loss ${s.evalLoss.toFixed(4)}`}`);

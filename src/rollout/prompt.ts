@@ -2,7 +2,7 @@
  * Prompt text → token ids for a model: the prompt template (`data/template.ts`), then the tokenizer, with BOS
  * prepended for models that expect it (Llama family; Qwen2 has none — its tokenizer adds no BOS).
  */
-import { renderPrompt, type PromptFormat } from "../data/template.js";
+import { r1ZeroPrompt, renderPrompt, type PromptFormat } from "../data/template.js";
 import type { CausalLM } from "../model/causal-lm.js";
 
 export function encodePrompt(model: CausalLM, format: PromptFormat, question: string): number[] {
@@ -17,4 +17,14 @@ export function encodePrompt(model: CausalLM, format: PromptFormat, question: st
  */
 export function stopStringsFor(format: PromptFormat): string[] {
   return format === "r1-zero" ? ["</answer>"] : [];
+}
+
+/**
+ * The prompt format a model can read when none is given: the R1-Zero template if its tokenizer encodes the
+ * template text faithfully (any real BPE tokenizer), else `compact` (e.g. the embedded model's 26-token
+ * vocabulary, which cannot spell the template's words).
+ */
+export function defaultPromptFormat(model: CausalLM): PromptFormat {
+  const probe = r1ZeroPrompt("12+34");
+  return model.tokenizer.decode(model.tokenizer.encode(probe)) === probe ? "r1-zero" : "compact";
 }

@@ -25,9 +25,11 @@ export interface SftConfig {
   /** Fraction of rows held out for `eval_loss` (0 = none). Default 0.05. */
   evalSplit: number;
   /**
-   * Length bucketing (HF `group_by_length`, default here true): each epoch is shuffled, cut into windows of
+   * Length bucketing (HF `group_by_length`, default false as in TRL): each epoch is shuffled, cut into windows of
    * `LENGTH_WINDOW_BATCHES` batches, sorted by length inside each window, batched, and the batch order shuffled —
-   * batches hold similar lengths (less padding) while the data order stays random.
+   * batches hold similar lengths (less padding) while the data order stays random. Off by default: when length
+   * tracks the kind of example (the built-in arithmetic: one operation per length range) each batch sees one kind,
+   * and the embedded model's cold start stalled at 0% held-out pass@1 with it (loss 1.9 vs 1.2 at step 50).
    */
   groupByLength: boolean;
   seed: number;
@@ -69,7 +71,7 @@ export const SFT_DEFAULTS: Readonly<Omit<SftConfig, "dataset" | "outputDir">> = 
   promptFormat: null,
   maxLength: 1024,
   evalSplit: 0.05,
-  groupByLength: true,
+  groupByLength: false,
   seed: 0,
   epochs: 1,
   batchSize: 8,

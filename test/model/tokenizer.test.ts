@@ -118,3 +118,13 @@ describe.skipIf(REAL.length === 0)("real byte-level BPE tokenizer.json", () => {
     expect(tok.decode(tok.encode(text))).toBe(text);
   });
 });
+
+test("default prompt format: r1-zero when the tokenizer can spell the template, compact for the embedded vocabulary", async () => {
+  const { defaultPromptFormat } = await import("../../src/rollout/prompt.js");
+  const { defaultTokenizerJson } = await import("../../src/model/default.js");
+  type Model = Parameters<typeof defaultPromptFormat>[0];
+  const byteLevel = { tokenizer: loadTokenizer(qwen2StyleTokenizerJson(), { clean_up_tokenization_spaces: false }) } as Model;
+  const embedded = { tokenizer: loadTokenizer(defaultTokenizerJson()) } as Model;
+  expect(defaultPromptFormat(byteLevel)).toBe("r1-zero");
+  expect(defaultPromptFormat(embedded)).toBe("compact");
+});

@@ -75,7 +75,7 @@ async function localSolver(o: Record<string, unknown>, onProgress: (done: number
   const { model, isDefault } = await openModel(o.model);
   const { Rng } = await import("../../data/rng.js");
   const { localSampler } = await import("../../eval/solver.js");
-  const format = pickFormat(o.format, isDefault) as "compact" | "r1-zero";
+  const format = (await pickFormat(o.format, model)) as "compact" | "r1-zero";
   const sampler = localSampler(
     model,
     { format, temperature: Number(o.temperature), topP: Number(o.topP), maxNewTokens: Number(o.maxNewTokens), batchSize: Number(o.batchSize ?? 256), onProgress },
@@ -99,7 +99,7 @@ async function endpointSolver(o: Record<string, unknown>, onProgress: (done: num
       api: o.endpointApi as "chat" | "completions" | undefined,
       apiKeyEnv: o.apiKeyEnv as string | undefined,
       concurrency: o.concurrency as number | undefined,
-      promptFormat: pickFormat(o.format ?? "r1-zero", false) as "compact" | "r1-zero",
+      promptFormat: (await pickFormat(o.format ?? "r1-zero", null)) as "compact" | "r1-zero",
       jitterSeed: Number(o.seed),
     },
     { env: process.env },

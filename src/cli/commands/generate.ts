@@ -6,7 +6,7 @@ export async function runGenerate(o: Record<string, unknown>): Promise<void> {
   const { Rng } = await import("../../data/rng.js");
   const { generate } = await import("../../rollout/generate.js");
   const { encodePrompt, stopStringsFor } = await import("../../rollout/prompt.js");
-  const format = pickFormat(o.format, isDefault, true);
+  const format = await pickFormat(o.format, model, true);
   const question = String(o.prompt);
   const ids = format === "raw" ? model.tokenizer.encode(question) : encodePrompt(model, format, question);
   const n = Number(o.numSamples);

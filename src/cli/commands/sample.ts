@@ -64,7 +64,7 @@ export async function runSampleCommand(o: Record<string, unknown>): Promise<void
     const { model, isDefault } = await openModel(o.model);
     const { Rng } = await import("../../data/rng.js");
     const { LocalSampler } = await import("../../rollout/local-sampler.js");
-    const format = pickFormat(o.format, isDefault) as "compact" | "r1-zero";
+    const format = (await pickFormat(o.format, model)) as "compact" | "r1-zero";
     sampler = new LocalSampler({ model, format, rng: new Rng(cfg.seed), modelName: isDefault ? "embedded" : String(o.model) });
   }
 

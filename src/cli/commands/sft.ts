@@ -40,7 +40,7 @@ export async function runSftCommand(flags: Record<string, unknown>, log: SftLog)
   }
   const examples = await loadSftExamples(cfg.dataset, { prompt: cfg.promptField, completion: cfg.completionField, messages: cfg.messagesField });
   const model = await loadModel(resumeFrom?.dir ?? cfg.model ?? defaultModelDir());
-  const format = cfg.promptFormat ?? (cfg.model === null ? "compact" : "r1-zero");
+  const format = cfg.promptFormat ?? (await import("../../rollout/prompt.js")).defaultPromptFormat(model);
   // Ctrl-C: finish the current step, then stop (the run continues with --resume from its last checkpoint).
   const stop = new AbortController();
   const onInt = () => stop.abort();

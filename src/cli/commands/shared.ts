@@ -11,8 +11,16 @@ export async function openModel(dir: unknown): Promise<{ model: CausalLM; isDefa
   return { model: await loadModel(isDefault ? defaultModelDir() : String(dir)), isDefault };
 }
 
-export function pickFormat(flag: unknown, isDefault: boolean, allowRaw = false): PromptFormat | "raw" {
-  if (flag === undefined) return isDefault ? "compact" : "r1-zero";
+/**
+ * The `--format` flag, or the model's default (`defaultPromptFormat`: compact for the embedded model's vocabulary,
+ * r1-zero for real tokenizers; r1-zero when there is no local model, e.g. an endpoint).
+ */
+export async function pickFormat(flag: unknown, model: CausalLM | null, allowRaw = false): Promise<PromptFormat | "raw"> {
+  if (flag === undefined) {
+    if (model === null) return "r1-zero";
+    const { defaultPromptFormat } = await import("../../rollout/prompt.js");
+    return defaultPromptFormat(model);
+  }
   const ok = allowRaw ? ["compact", "r1-zero", "raw"] : ["compact", "r1-zero"];
   if (!ok.includes(String(flag))) throw new ThinkrlError(`--format must be one of ${ok.join(", ")} (got "${String(flag)}")`);
   return flag as PromptFormat | "raw";
