@@ -3,10 +3,19 @@
  * prepended for models that expect it (Llama family; Qwen2 has none — its tokenizer adds no BOS).
  */
 import { r1ZeroPrompt, renderPrompt, type PromptFormat } from "../data/template.js";
+import { DatasetError } from "../errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
 
 export function encodePrompt(model: CausalLM, format: PromptFormat, question: string): number[] {
-  const ids = model.tokenizer.encode(renderPrompt(format, question));
+  const text = renderPrompt(format, question);
+  const ids = model.tokenizer.encode(text);
+  // Small vocabularies (the embedded model's) silently drop characters they lack: refuse instead of training on
+  // a different prompt than the data says.
+  if (format === "compact" && model.tokenizer.decode(ids) !== text) {
+    throw new DatasetError(`prompt ${JSON.stringify(question.slice(0, 60))} has characters the model's vocabulary cannot encode`, {
+      hint: "the embedded model reads digits, + - * / ( ) = , : only; use --model with a real tokenizer for text",
+    });
+  }
   const bos = model.config.bosTokenId;
   return model.config.modelType === "llama" && bos !== null && ids[0] !== bos ? [bos, ...ids] : ids;
 }

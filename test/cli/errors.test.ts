@@ -168,6 +168,15 @@ describe.concurrent("other commands", () => {
     expect(r.stderr.split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/\/nonexistent does not exist/)]);
   });
 
+  test("generate: a prompt the embedded vocabulary cannot spell, and a negative temperature", async ({ expect }) => {
+    const text = await thinkrl(["generate", "--prompt", "What is 2+2?"]);
+    expect(text.code).toBe(1);
+    expect(text.stderr.split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/cannot encode/)]);
+    const temp = await thinkrl(["generate", "--prompt", "2+2", "--temperature", "-1"]);
+    expect(temp.code).toBe(1);
+    expect(temp.stderr.split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/--temperature must be ≥ 0/)]);
+  });
+
   test("an unknown command", async ({ expect }) => {
     const r = await thinkrl(["trian"]);
     expect(r.code).toBe(1);

@@ -10,6 +10,13 @@ export async function runGenerate(o: Record<string, unknown>): Promise<void> {
   const question = String(o.prompt);
   const ids = format === "raw" ? model.tokenizer.encode(question) : encodePrompt(model, format, question);
   const n = Number(o.numSamples);
+  const { ThinkrlError } = await import("../../errors.js");
+  const bad = (flag: string, want: string, v: unknown) => new ThinkrlError(`--${flag} must be ${want} (got ${String(v)})`);
+  if (!(Number(o.temperature) >= 0)) throw bad("temperature", "≥ 0", o.temperature);
+  if (!(Number(o.topP) > 0 && Number(o.topP) <= 1)) throw bad("top-p", "in (0, 1]", o.topP);
+  if (!(Number.isInteger(Number(o.topK)) && Number(o.topK) >= 0)) throw bad("top-k", "an integer ≥ 0", o.topK);
+  if (!(Number.isInteger(Number(o.maxNewTokens)) && Number(o.maxNewTokens) >= 1)) throw bad("max-new-tokens", "an integer ≥ 1", o.maxNewTokens);
+  if (!(Number.isInteger(n) && n >= 1)) throw bad("num-samples", "an integer ≥ 1", o.numSamples);
   const outs = await generate(
     model,
     Array.from({ length: n }, () => ids),
