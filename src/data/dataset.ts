@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { DatasetError } from "../errors.js";
+import { parseJsonlRecords } from "./formats/records.js";
 
 export interface ChatMessage {
   role: string;
@@ -66,20 +67,7 @@ function typeName(v: unknown): string {
  * prompt/messages, a reserved column name, or when there are no rows at all.
  */
 export function parseJsonlDataset(text: string, source: string): DatasetRow[] {
-  const rows: DatasetRow[] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.replace(/\r$/, "");
-    if (line.trim() === "") continue;
-    const where = `${source}:${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new DatasetError(`${where}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
-    }
-    rows.push(parseRow(value, where));
-  }
+  const rows = parseJsonlRecords(text, source).map((r) => parseRow(r.value, r.where));
   if (rows.length === 0) throw new DatasetError(`${source}: dataset is empty`);
   return rows;
 }

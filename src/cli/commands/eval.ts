@@ -12,7 +12,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "../../errors.js";
 import type { EvalSampler } from "../../eval/solver.js";
-import { openModel, pickFormat } from "./shared.js";
+import { endpointFlags, openModel, pickFormat } from "./shared.js";
 
 /** Sampling-seed offset, as in `thinkrl train`'s held-out evaluation (same samples for the same model and seed). */
 const EVAL_SEED = 20_000;
@@ -94,11 +94,7 @@ async function endpointSolver(o: Record<string, unknown>, onProgress: (done: num
   const { samplerSolver } = await import("../../eval/sampler-solver.js");
   const client = new EndpointClient(
     {
-      baseUrl: String(o.endpoint),
-      model: String(o.endpointModel),
-      api: o.endpointApi as "chat" | "completions" | undefined,
-      apiKeyEnv: o.apiKeyEnv as string | undefined,
-      concurrency: o.concurrency as number | undefined,
+      ...endpointFlags(o),
       promptFormat: (await pickFormat(o.format ?? "r1-zero", null)) as "compact" | "r1-zero",
       jitterSeed: Number(o.seed),
     },

@@ -41,13 +41,10 @@ export async function runSampleCommand(o: Record<string, unknown>): Promise<void
   let stats: (() => unknown) | null = null;
   if (kind === "endpoint") {
     const { EndpointClient } = await import("../../rollout/endpoint.js");
+    const { endpointFlags } = await import("./shared.js");
     const client = new EndpointClient(
       {
-        baseUrl: String(o.endpoint),
-        model: String(o.endpointModel),
-        api: o.endpointApi as "chat" | "completions" | undefined,
-        apiKeyEnv: o.apiKeyEnv as string | undefined,
-        concurrency: o.concurrency as number | undefined,
+        ...endpointFlags(o),
         maxRetries: o.maxRetries as number | undefined,
         timeoutMs: o.timeout === undefined ? undefined : Math.round(1000 * (o.timeout as number)),
         samplesPerRequest: o.samplesPerRequest as number | undefined,

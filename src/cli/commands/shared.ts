@@ -25,3 +25,20 @@ export async function pickFormat(flag: unknown, model: CausalLM | null, allowRaw
   if (!ok.includes(String(flag))) throw new ThinkrlError(`--format must be one of ${ok.join(", ")} (got "${String(flag)}")`);
   return flag as PromptFormat | "raw";
 }
+
+/** The endpoint fields every command reads from the same flags (`--endpoint`, `--endpoint-model`, …). */
+export function endpointFlags(o: Record<string, unknown>): {
+  baseUrl: string;
+  model: string;
+  api: "chat" | "completions" | undefined;
+  apiKeyEnv: string | undefined;
+  concurrency: number | undefined;
+} {
+  return {
+    baseUrl: String(o.endpoint),
+    model: String(o.endpointModel),
+    api: o.endpointApi as "chat" | "completions" | undefined,
+    apiKeyEnv: o.apiKeyEnv as string | undefined,
+    concurrency: o.concurrency as number | undefined,
+  };
+}

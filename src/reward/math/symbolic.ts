@@ -13,6 +13,7 @@ import { ComputeEngine } from "@cortex-js/compute-engine";
 import { rational, type Rational } from "../../data/expr.js";
 import type { Verdict } from "./compare.js";
 import { plainLeaf } from "./compare.js";
+import { Rng } from "../../data/rng.js";
 
 type Json = number | string | { num: string } | Json[] | { [k: string]: unknown };
 
@@ -333,30 +334,23 @@ export function close(a: number, b: number, relTol: number): boolean {
   return Math.abs(a - b) <= relTol * Math.max(Math.abs(a), Math.abs(b)) + ABS_TOL;
 }
 
-/** mulberry32: a tiny seeded PRNG, so the sample points are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `POINTS` environments over `vars` (sorted): half in (0.2, 3.2), half in (-3, 3) away from 0, so domain-limited
  * identities (√x² = |x|) are tested on both signs.
  */
 function samplePoints(vars: string[]): Map<string, number>[] {
-  const rand = mulberry32(0x7e57ab1e);
+  const rng = new Rng(0x7e57ab1e); // fixed seed: the same sample points on every run
+  const rand = () => rng.next();
   const out: Map<string, number>[] = [];
   for (let p = 0; p < POINTS; p++) {
     const env = new Map<string, number>();
-    for (const v of vars) {
+    vars.forEach((v, i) => {
       const u = rand();
-      env.set(v, p % 2 === 0 ? 0.2 + 3 * u : (u < 0.5 ? -1 : 1) * (0.3 + 2.7 * rand()));
-    }
+      // Odd points: the sign of variable i flips with (⌊p/2⌋ + i), so every variable is negative at some points and
+      // mixed-sign combinations occur, whatever the random stream.
+      const sign = (Math.floor(p / 2) + i) % 2 === 0 ? -1 : 1;
+      env.set(v, p % 2 === 0 ? 0.2 + 3 * u : sign * (0.3 + 2.7 * u));
+    });
     out.push(env);
   }
   return out;

@@ -1,17 +1,13 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { defaultMathVerifier, verifyAnswer, verifyAnswerSync } from "../../../src/reward/math/index.js";
+import { Rng } from "../../../src/data/rng.js";
 
 afterAll(() => defaultMathVerifier().close());
 
-/** mulberry32, seeded: the generated cases are the same on every run. */
+/** Seeded uniform [0, 1) draws (the project's Rng): the generated cases are the same on every run. */
 function rng(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Rng(seed);
+  return () => g.next();
 }
 
 /** Random expression over x, y and small integers (defined almost everywhere: roots only of positive terms). */

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { defaultMathVerifier, verifyAnswer } from "../../../src/reward/math/index.js";
+import { Rng } from "../../../src/data/rng.js";
 
 const PYTHON = "/usr/bin/python3";
 const hasSympy = spawnSync(PYTHON, ["-c", "import sympy"], { stdio: "ignore" }).status === 0;
@@ -19,14 +20,10 @@ afterAll(() => defaultMathVerifier().close());
 /** An expression tree rendered both for SymPy (`**`, `sqrt()`) and as the plain/LaTeX text a model writes. */
 type Expr = { py: string; tex: string };
 
+/** Seeded uniform [0, 1) draws (the project's Rng): the generated cases are the same on every run. */
 function rng(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Rng(seed);
+  return () => g.next();
 }
 
 const int = (r: () => number, n: number) => Math.floor(r() * n);
