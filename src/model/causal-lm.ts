@@ -5,7 +5,7 @@
  */
 import { jit, numpy as np, tree } from "@jax-js/jax";
 import type { ModelConfig } from "./config.js";
-import { decodeStep, forward, tokenLogprobs, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
+import { LOGITS_CHUNK_ELEMENTS, chunkedTokenLogprobs, decodeStep, forwardHidden, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
 import { decodePositionInputs, fullPositionInputs } from "./positions.js";
 import type { TextTokenizer } from "./tokenizer.js";
 
@@ -28,6 +28,11 @@ export class CausalLM {
   readonly #prefill;
   readonly #decode;
   readonly #logprobs;
+  /**
+   * Most logits elements (tokens × V) materialised at once when scoring or training (`chunkedTokenLogprobs`).
+   * Read when a shape is first compiled; set it before the first call.
+   */
+  logitsChunkElements = LOGITS_CHUNK_ELEMENTS;
 
   constructor(
     readonly config: ModelConfig,
@@ -36,16 +41,23 @@ export class CausalLM {
   ) {
     const cfg = config;
     this.#prefill = jit((p: LlamaParams, tokens: np.Array, pos: PositionInputs) => {
+      // Only the last position's logits are needed: project one hidden state per row, not [B, L, V].
       const T = tokens.shape[1]!;
-      const { logits, kv } = forward(p, cfg, tokens, pos);
-      return { last: logits.slice([], T - 1), kv };
+      const { hidden, head, kv } = forwardHidden(p, cfg, tokens, pos);
+      return { last: np.matmul(hidden.slice([], T - 1), head), kv };
     });
     this.#decode = jit((p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KVCache[], slot: np.Array) =>
       decodeStep(p, cfg, token, pos, cache, slot),
     );
     this.#logprobs = jit((p: LlamaParams, tokens: np.Array, targets: np.Array, pos: PositionInputs, invTemp: np.Array) => {
-      const { logits } = forward(p, cfg, tokens, pos);
-      return tokenLogprobs(logits.mul(invTemp), targets, 1);
+      // logits / temperature = (hidden · (1/temperature)) @ head: scaling the hidden states keeps the
+      // temperature a runtime input (no recompile per value) and works chunk by chunk.
+      const { hidden, head, kv } = forwardHidden(p, cfg, tokens, pos);
+      for (const x of kv) {
+        x.k.dispose();
+        x.v.dispose();
+      }
+      return chunkedTokenLogprobs(hidden.mul(invTemp), head, targets, 1, this.logitsChunkElements);
     });
   }
 

@@ -157,13 +157,20 @@ function layerForward(
   return { x: x.add(mlp), kv };
 }
 
-function finalLogits(params: LlamaParams, cfg: ModelConfig, x: Arr): Arr {
-  const h = rmsNorm(x, params.norm, cfg.rmsNormEps);
+/**
+ * The output projection `[D, V]`: `lm_head` (disposing the unused embedding reference), or the transposed
+ * embedding when tied. Consumes `params.embed` / `params.lmHead`.
+ */
+export function outputHead(params: LlamaParams): Arr {
   if (params.lmHead !== undefined) {
     params.embed.dispose();
-    return np.matmul(h, params.lmHead);
+    return params.lmHead;
   }
-  return np.matmul(h, params.embed.transpose());
+  return params.embed.transpose();
+}
+
+function finalLogits(params: LlamaParams, cfg: ModelConfig, x: Arr): Arr {
+  return np.matmul(rmsNorm(x, params.norm, cfg.rmsNormEps), outputHead(params));
 }
 
 /**
@@ -173,17 +180,29 @@ function finalLogits(params: LlamaParams, cfg: ModelConfig, x: Arr): Arr {
  * @returns logits `[B, T, V]` (float32) and each layer's keys/values `[B, T, K, H]`
  */
 export function forward(params: LlamaParams, cfg: ModelConfig, tokens: Arr, pos: PositionInputs): { logits: Arr; kv: KV[] } {
+  const { hidden, head, kv } = forwardHidden(params, cfg, tokens, pos);
+  return { logits: np.matmul(hidden, head), kv };
+}
+
+/**
+ * Full forward pass up to the final RMSNorm (no output projection), for log-probs computed in chunks
+ * (`chunkedTokenLogprobs`). Consumes `params` and all inputs.
+ * @param tokens `[B, T]` int32
+ * @returns hidden states `[B, T, D]` after the final norm, the output head `[D, V]`, and each layer's
+ *   keys/values `[B, T, K, H]` (dispose them when unused)
+ */
+export function forwardHidden(params: LlamaParams, cfg: ModelConfig, tokens: Arr, pos: PositionInputs): { hidden: Arr; head: Arr; kv: KV[] } {
   let x = np.take(params.embed.ref, tokens, 0); // [B, T, D]
-  const kvs: KV[] = [];
+  const kv: KV[] = [];
   for (const layer of params.layers) {
     const out = layerForward(layer, cfg, x, pos, null, null);
     x = out.x;
-    kvs.push(out.kv);
+    kv.push(out.kv);
   }
   pos.cos.dispose();
   pos.sin.dispose();
   pos.mask.dispose();
-  return { logits: finalLogits(params, cfg, x), kv: kvs };
+  return { hidden: rmsNorm(x, params.norm, cfg.rmsNormEps), head: outputHead(params), kv };
 }
 
 /**
@@ -230,4 +249,40 @@ export function tokenLogprobs(logits: Arr, targets: Arr, temperature: number): {
   const logp = lsm.ref.mul(nn.oneHot(targets, V)).sum(-1);
   const entropy = np.exp(lsm.ref).mul(lsm).sum(-1).neg();
   return { logp, entropy };
+}
+
+/** Default cap on logits elements materialised at once by `chunkedTokenLogprobs` (2^25 floats = 128 MiB). */
+export const LOGITS_CHUNK_ELEMENTS = 2 ** 25;
+
+/**
+ * `tokenLogprobs` of `hidden @ head` computed over chunks of at most `maxElements / V` tokens, so the full
+ * `[B, T, V]` logits (B·T·V floats: 2.5 GB for 4096 tokens of a 151,936-token vocabulary, above WebGPU's 2 GiB
+ * storage-binding limit) never exist as one array. When all B·T tokens fit in one chunk this is exactly
+ * `tokenLogprobs(hidden @ head, …)`. Under `grad` each chunk's softmax is kept for the backward pass (jax-js has
+ * no rematerialisation), so training memory still scales with the micro-batch: bound it with the micro-batch size.
+ * @param hidden `[B, T, D]` final hidden states (consumed); head `[D, V]` (consumed); targets `[B, T]` int32 (consumed)
+ * @param maxElements logits elements per chunk (≥ V; default `LOGITS_CHUNK_ELEMENTS`)
+ * @returns logp `[B, T]`, entropy `[B, T]` (nats)
+ */
+export function chunkedTokenLogprobs(hidden: Arr, head: Arr, targets: Arr, temperature: number, maxElements = LOGITS_CHUNK_ELEMENTS): { logp: Arr; entropy: Arr } {
+  const [B, T, D] = hidden.shape as [number, number, number];
+  const V = head.shape[1]!;
+  const N = B * T;
+  const rows = Math.max(1, Math.floor(maxElements / V));
+  if (rows >= N) return tokenLogprobs(np.matmul(hidden, head), targets, temperature);
+  const h = hidden.reshape([N, D]);
+  const t = targets.reshape([N]);
+  const logp: Arr[] = [];
+  const entropy: Arr[] = [];
+  for (let s = 0; s < N; s += rows) {
+    const e = Math.min(N, s + rows);
+    const logits = np.matmul(h.ref.slice([s, e]), head.ref).reshape([1, e - s, V]);
+    const r = tokenLogprobs(logits, t.ref.slice([s, e]).reshape([1, e - s]), temperature);
+    logp.push(r.logp.reshape([e - s]));
+    entropy.push(r.entropy.reshape([e - s]));
+  }
+  h.dispose();
+  t.dispose();
+  head.dispose();
+  return { logp: np.concatenate(logp, 0).reshape([B, T]), entropy: np.concatenate(entropy, 0).reshape([B, T]) };
 }

@@ -8,7 +8,7 @@
 import { jit, lax, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
 import { EngineError } from "../errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
-import { forward, tokenLogprobs, type LlamaParams, type PositionInputs } from "../model/llama.js";
+import { chunkedTokenLogprobs, forwardHidden, type LlamaParams, type PositionInputs } from "../model/llama.js";
 import { fullPositionInputs } from "../model/positions.js";
 import { grpoLoss, nllLoss, type GrpoLossConfig } from "../rl/losses.js";
 import { adamwInit, adamwUpdate, type AdamWConfig, type AdamWState, type Tree } from "./optim.js";
@@ -68,9 +68,13 @@ export class PolicyUpdater {
   ) {
     const cfg = model.config;
     const lossFn = (params: LlamaParams, b: DeviceBatch): [Arr, Record<string, Arr>] => {
-      const { logits } = forward(params, cfg, b.tokens, b.pos);
+      const { hidden, head, kv } = forwardHidden(params, cfg, b.tokens, b.pos);
+      for (const x of kv) {
+        x.k.dispose();
+        x.v.dispose();
+      }
       const temp = objective.kind === "grpo" ? objective.temperature : 1;
-      const { logp, entropy } = tokenLogprobs(logits, b.targets, temp);
+      const { logp, entropy } = chunkedTokenLogprobs(hidden, head, b.targets, temp, model.logitsChunkElements);
       const entropySum = lax.stopGradient(entropy.mul(b.mask.ref)).sum();
       if (objective.kind === "nll") {
         b.mask.dispose();
