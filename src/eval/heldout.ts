@@ -10,7 +10,7 @@ import type { CausalLM } from "../model/causal-lm.js";
 import { accuracyReward, formatReward } from "../reward/index.js";
 import { rewardBatch } from "../reward/batch.js";
 import { generate } from "../rollout/generate.js";
-import { encodePrompt, stopStringsFor } from "../rollout/prompt.js";
+import { preparePrompt, stopStringsFor, withCompletionPrefix } from "../rollout/prompt.js";
 
 export interface EvalOptions {
   samples: number;
@@ -48,7 +48,8 @@ export async function evaluate(model: CausalLM, problems: PromptItem[], opts: Ev
   const t0 = performance.now();
   const k = opts.samples;
   const items = problems.flatMap((p) => Array.from({ length: k }, () => p));
-  const prompts = items.map((p) => encodePrompt(model, opts.format, p.question));
+  const encoded = items.map((p) => preparePrompt(model, opts.format, p.question));
+  const prompts = encoded.map((e) => e.ids);
   const done = { n: 0 };
   const comps = [];
   for (let s = 0; s < prompts.length; s += opts.batchSize) {
@@ -57,7 +58,7 @@ export async function evaluate(model: CausalLM, problems: PromptItem[], opts: Ev
     done.n += part.length;
     opts.onProgress?.(done.n, prompts.length);
   }
-  const batch = rewardBatch(items, comps);
+  const batch = rewardBatch(items, withCompletionPrefix(comps, encoded.map((e) => e.completionPrefix)));
   const ctx = { step: 0, groupSize: k, maxCompletionLength: opts.maxNewTokens };
   const acc = (await accuracyReward(batch, ctx)).map((x) => x ?? 0);
   const fmt = (await formatReward(batch, ctx)).map((x) => x ?? 0);

@@ -7,7 +7,7 @@ import type { Rng } from "../data/rng.js";
 import type { PromptFormat } from "../data/template.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { generate } from "../rollout/generate.js";
-import { encodePrompt, stopStringsFor } from "../rollout/prompt.js";
+import { preparePrompt, stopStringsFor } from "../rollout/prompt.js";
 
 /**
  * @param questions question texts (before any prompt template: the sampler renders its own)
@@ -32,7 +32,11 @@ export interface LocalSamplerOptions {
  */
 export function localSampler(model: CausalLM, o: LocalSamplerOptions, rng: Rng): EvalSampler {
   return async (questions, n) => {
-    const prompts = questions.flatMap((q) => Array.from({ length: n }, () => encodePrompt(model, o.format, q)));
+    const encoded = questions.flatMap((q) => {
+      const e = preparePrompt(model, o.format, q);
+      return Array.from({ length: n }, () => e);
+    });
+    const prompts = encoded.map((e) => e.ids);
     const texts: string[] = [];
     for (let s = 0; s < prompts.length; s += o.batchSize) {
       const part = await generate(
@@ -41,7 +45,8 @@ export function localSampler(model: CausalLM, o: LocalSamplerOptions, rng: Rng):
         { temperature: o.temperature, topP: o.topP, topK: 0, maxNewTokens: o.maxNewTokens, stopStrings: stopStringsFor(o.format) },
         rng,
       );
-      texts.push(...part.map((c) => c.text));
+      // Texts as the model wrote them, including a `<think>` the chat template opened.
+      texts.push(...part.map((c, i) => encoded[s + i]!.completionPrefix + c.text));
       o.onProgress?.(texts.length, prompts.length);
     }
     return questions.map((_, q) => texts.slice(q * n, (q + 1) * n));

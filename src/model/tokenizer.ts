@@ -17,10 +17,10 @@ export interface TextTokenizer {
   idToToken(id: number): string | undefined;
   /** The `tokenizer.json` object this tokenizer was built from (for saving it back). */
   readonly json: unknown;
-  /** The `tokenizer_config.json` object it was built with (for saving it back), or null. */
-  readonly config: Record<string, unknown> | null;
-  /** The model's chat template (`chat_template`), or null when it has none (base models may have none). */
-  readonly chatTemplate: ChatTemplate | null;
+  /** The `tokenizer_config.json` object it was built with (for saving it back); null/absent when none. */
+  readonly config?: Record<string, unknown> | null;
+  /** The model's chat template (`chat_template`); null/absent when it has none (base models may have none). */
+  readonly chatTemplate?: ChatTemplate | null;
 }
 
 /**

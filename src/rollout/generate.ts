@@ -18,6 +18,11 @@ export interface GenerateOptions extends SamplingParams {
   batchSize?: number;
   /** Called after each decode step with (tokens generated so far in this batch, rows). */
   onStep?: (newTokens: number) => void;
+  /**
+   * Called with each sampled token as soon as it is drawn (before the next decode step), for streaming:
+   * `row` indexes `prompts`, `id` is the token (the final EOS included). Tokens of one row arrive in order.
+   */
+  onToken?: (row: number, id: number) => void;
 }
 
 export type FinishReason = "eos" | "stop" | "length";
@@ -46,12 +51,12 @@ export async function generate(model: CausalLM, prompts: number[][], opts: Gener
   const out: Completion[] = [];
   const bs = opts.batchSize ?? prompts.length;
   for (let s = 0; s < prompts.length; s += bs) {
-    out.push(...(await generateBatch(model, prompts.slice(s, s + bs), opts, rng)));
+    out.push(...(await generateBatch(model, prompts.slice(s, s + bs), opts, rng, s)));
   }
   return out;
 }
 
-async function generateBatch(model: CausalLM, prompts: number[][], opts: GenerateOptions, rng: Rng): Promise<Completion[]> {
+async function generateBatch(model: CausalLM, prompts: number[][], opts: GenerateOptions, rng: Rng, rowOffset: number): Promise<Completion[]> {
   const B = prompts.length;
   const V = model.config.vocabSize;
   const eos = new Set(model.config.eosTokenId);
@@ -82,6 +87,7 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
       ids[b]!.push(id);
       lps[b]!.push(logprob);
       next[j] = id;
+      opts.onToken?.(rowOffset + b, id);
       if (eos.has(id)) reason[b] = "eos";
       else if (opts.stopStrings?.length && hitsStop(model, ids[b]!, opts.stopStrings)) reason[b] = "stop";
       else if (ids[b]!.length >= opts.maxNewTokens) reason[b] = "length";

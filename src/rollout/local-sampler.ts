@@ -1,12 +1,14 @@
 /**
  * `Sampler` over a local `CausalLM`: the prompt template (`rollout/prompt.ts`) then batched KV-cache
- * `generate`. Chat `messages` are not used: the question is rendered with the prompt format.
+ * `generate`. Chat `messages` are not used: the question is rendered with the prompt format. Output texts start
+ * with the completion prefix the prompt opened (`<think>\n` after an R1-Distill chat template), as endpoint
+ * samplers return `"<think>" + reasoning + "</think>" + content`.
  */
 import { Rng } from "../data/rng.js";
 import type { PromptFormat } from "../data/template.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { generate } from "./generate.js";
-import { encodePrompt, stopStringsFor } from "./prompt.js";
+import { preparePrompt, stopStringsFor } from "./prompt.js";
 import type { SampleCallOptions, SampleOutput, SampleParams, SamplePrompt, Sampler } from "./sampler.js";
 
 export interface LocalSamplerOptions {
@@ -47,13 +49,12 @@ export class LocalSampler implements Sampler {
     for (let s = 0; s < prompts.length; s += perCall) {
       opts.signal?.throwIfAborted();
       const chunk = prompts.slice(s, s + perCall);
-      const ids = chunk.flatMap((p) => {
-        const enc = encodePrompt(model, format, p.question);
-        return Array.from({ length: n }, () => enc);
-      });
+      const enc = chunk.map((p) => preparePrompt(model, format, p.question));
+      const ids = enc.flatMap((e) => Array.from({ length: n }, () => e.ids));
       const comps = await generate(model, ids, { maxNewTokens: params.maxTokens, temperature: params.temperature, topP: params.topP, topK: 0, stopStrings }, rng);
       for (let p = 0; p < chunk.length; p++) {
-        const outs = comps.slice(p * n, (p + 1) * n).map((c): SampleOutput => ({ text: c.text, finishReason: c.finishReason, tokens: c.ids.length }));
+        const prefix = enc[p]!.completionPrefix;
+        const outs = comps.slice(p * n, (p + 1) * n).map((c): SampleOutput => ({ text: prefix + c.text, finishReason: c.finishReason, tokens: c.ids.length }));
         out.push(outs);
         await opts.onPrompt?.(s + p, outs);
       }

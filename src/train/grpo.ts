@@ -15,7 +15,7 @@ import { tokenWeights } from "../rl/aggregate.js";
 import { rewardBatch } from "../reward/batch.js";
 import { combineRewards, type WeightedReward } from "../reward/index.js";
 import { generate } from "../rollout/generate.js";
-import { encodePrompt, stopStringsFor } from "../rollout/prompt.js";
+import { preparePrompt, stopStringsFor, withCompletionPrefix } from "../rollout/prompt.js";
 import { packSequences, sliceRows, TRAIN_ROW_BUCKET, type PackedBatch } from "./batch.js";
 import { learningRateAt, type TrainConfig } from "./config.js";
 import { PolicyUpdater, type MicroMetrics } from "./policy-update.js";
@@ -73,7 +73,8 @@ export class GrpoTrainer {
     // 1. Rollouts: G completions for each of P prompts from π_old (= the current policy).
     const problems: PromptItem[] = Array.from({ length: c.promptsPerStep }, () => this.d.source.next());
     const items = problems.flatMap((p) => Array.from({ length: G }, () => p));
-    const promptIds = items.map((p) => encodePrompt(model, this.d.format, p.question));
+    const encoded = items.map((p) => preparePrompt(model, this.d.format, p.question));
+    const promptIds = encoded.map((e) => e.ids);
     const comps = await timed(times, "generate", () =>
       generate(
         model,
@@ -90,9 +91,11 @@ export class GrpoTrainer {
       ),
     );
 
-    // 2. Rewards (rule-based, R1 §2.2.2), 3. group-relative advantages.
+    // 2. Rewards (rule-based, R1 §2.2.2) on the completion as the model wrote it, including a `<think>` the chat
+    // template opened in the prompt; 3. group-relative advantages.
+    const scored = withCompletionPrefix(comps, encoded.map((e) => e.completionPrefix));
     const rewardOut = await timed(times, "reward", () =>
-      combineRewards(this.d.rewards, rewardBatch(items, comps), { step, groupSize: G, maxCompletionLength: c.maxCompletionLength }, this.d.onWarning),
+      combineRewards(this.d.rewards, rewardBatch(items, scored), { step, groupSize: G, maxCompletionLength: c.maxCompletionLength }, this.d.onWarning),
     );
     const adv = groupAdvantages(rewardOut.total, G, c.scaleRewards);
 
@@ -172,7 +175,7 @@ export class GrpoTrainer {
     for (const [k, v] of Object.entries(metrics)) {
       if (!Number.isFinite(v)) throw new EngineError(`step ${step}: metric ${k} is ${v}`);
     }
-    const samples = comps.slice(0, 2 * G).map((x, i) => ({
+    const samples = scored.slice(0, 2 * G).map((x, i) => ({
       prompt: items[i]!.question,
       completion: x.text,
       reward: rewardOut.total[i] ?? null,

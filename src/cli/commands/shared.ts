@@ -1,19 +1,28 @@
 /** Helpers shared by CLI commands: engine start-up and model selection. */
-import type { PromptFormat } from "../../data/template.js";
+import { PROMPT_FORMATS, type PromptFormat } from "../../data/template.js";
 import { ThinkrlError } from "../../errors.js";
 import type { CausalLM } from "../../model/causal-lm.js";
+import type { GenerationConfig } from "../../model/generation-config.js";
 
-export async function openModel(dir: unknown): Promise<{ model: CausalLM; isDefault: boolean }> {
+/**
+ * Starts the engine and loads `--model` (the embedded model when undefined), with its generation_config.json.
+ * @throws CheckpointError for a bad model directory
+ */
+export async function openModel(dir: unknown): Promise<{ model: CausalLM; isDefault: boolean; generationConfig: GenerationConfig | null }> {
   const { initEngine } = await import("../../engine/init.js");
   await initEngine((await import("../device.js")).deviceChoice());
-  const { defaultModelDir, loadModel } = await import("../../model/load.js");
+  const { defaultModelDir, loadModelFiles } = await import("../../model/load.js");
   const isDefault = dir === undefined;
-  return { model: await loadModel(isDefault ? defaultModelDir() : String(dir)), isDefault };
+  const { model, generationConfig } = await loadModelFiles(isDefault ? defaultModelDir() : String(dir));
+  return { model, isDefault, generationConfig };
 }
 
 /**
- * The `--format` flag, or the model's default (`defaultPromptFormat`: compact for the embedded model's vocabulary,
- * r1-zero for real tokenizers; r1-zero when there is no local model, e.g. an endpoint).
+ * The `--format` flag, or the model's default (`defaultPromptFormat`: chat for models with a chat template,
+ * compact for the embedded model's vocabulary, else r1-zero; r1-zero when there is no local model, e.g. an
+ * endpoint).
+ * @throws ThinkrlError for an unknown format, or `chat` without a local model (an endpoint's chat API applies
+ *   its own template)
  */
 export async function pickFormat(flag: unknown, model: CausalLM | null, allowRaw = false): Promise<PromptFormat | "raw"> {
   if (flag === undefined) {
@@ -21,8 +30,11 @@ export async function pickFormat(flag: unknown, model: CausalLM | null, allowRaw
     const { defaultPromptFormat } = await import("../../rollout/prompt.js");
     return defaultPromptFormat(model);
   }
-  const ok = allowRaw ? ["compact", "r1-zero", "raw"] : ["compact", "r1-zero"];
+  const ok: string[] = [...PROMPT_FORMATS, ...(allowRaw ? ["raw"] : [])];
   if (!ok.includes(String(flag))) throw new ThinkrlError(`--format must be one of ${ok.join(", ")} (got "${String(flag)}")`);
+  if (flag === "chat" && model === null) {
+    throw new ThinkrlError("--format chat needs a local model (--model) with a chat template", { hint: "with an endpoint, use --endpoint-api chat: the server applies the model's template" });
+  }
   return flag as PromptFormat | "raw";
 }
 

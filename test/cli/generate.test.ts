@@ -1,0 +1,80 @@
+/**
+ * `thinkrl generate` as a user runs it (a real spawn of the CLI on the tiny Qwen2 fixture, with a chat template
+ * and sampling defaults written into a copy): one sample streams to stdout and equals the final text; the
+ * chat template's open `<think>` is printed first; generation_config.json supplies sampling defaults.
+ */
+import { spawn } from "node:child_process";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+const ROOT = join(import.meta.dirname, "../..");
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout as it arrived, chunk by chunk. */
+  chunks: string[];
+}
+
+function thinkrl(args: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: string[] = [];
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => chunks.push(d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout: chunks.join(""), stderr, chunks }));
+  });
+}
+
+let tmp: string;
+let model: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "thinkrl-generate-"));
+  model = join(tmp, "tiny-qwen2-chat");
+  await cp(join(ROOT, "test/fixtures/hf/tiny-qwen2"), model, { recursive: true });
+  // A chat template the fixture's lowercase character vocabulary can spell; it opens <think> like R1-Distill's.
+  const tc = JSON.parse(await readFile(join(model, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
+  tc.chat_template =
+    "{{ bos_token }}{% for m in messages %}{{ m['role'] + ': ' + m['content'] + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant: <think>\\n' }}{% endif %}";
+  await writeFile(join(model, "tokenizer_config.json"), JSON.stringify(tc));
+  const gc = JSON.parse(await readFile(join(model, "generation_config.json"), "utf8")) as Record<string, unknown>;
+  await writeFile(join(model, "generation_config.json"), JSON.stringify({ ...gc, do_sample: true, temperature: 0.7, top_p: 0.9 }));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe("thinkrl generate", () => {
+  const base = () => ["generate", "--model", model, "--prompt", "what is 1+2?", "--max-new-tokens", "24"];
+
+  test("one greedy sample streams exactly the text that two (printed at the end) give", async () => {
+    const [one, two] = await Promise.all([
+      thinkrl([...base(), "--temperature", "0"]),
+      thinkrl([...base(), "--temperature", "0", "--num-samples", "2"]),
+    ]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(two.code, two.stderr).toBe(0);
+    expect(one.stdout.startsWith("<think>\n")).toBe(true); // the template's open <think> comes first
+    expect(one.stdout.length).toBeGreaterThan("<think>\n\n".length);
+    expect(two.stdout).toBe(one.stdout + one.stdout);
+    expect(one.stderr).toMatch(/\[generation_config\.json: topP 0\.9\]/);
+  }, 60_000);
+
+  test("sampling defaults come from generation_config.json; flags win", async () => {
+    const r = await thinkrl([...base(), "--format", "chat", "--system-prompt", "be brief", "--top-p", "0.5"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[generation_config\.json: temperature 0\.7\]/);
+  }, 60_000);
+
+  test("--format chat on a model without a chat template: one error line, exit 1", async () => {
+    const r = await thinkrl(["generate", "--model", join(ROOT, "test/fixtures/hf/tiny-llama"), "--prompt", "1+2", "--format", "chat"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: the chat prompt format needs a chat template/);
+    expect(r.stdout).toBe("");
+  }, 60_000);
+});
