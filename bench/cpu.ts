@@ -1,0 +1,274 @@
+/**
+ * CPU benchmark with a PyTorch reference in the same run: thinkrl on jax-js Wasm, then `bench/cpu_reference.py`
+ * (a hand-written PyTorch model of the same architecture, Debian's python3-torch + OpenBLAS) on the same shapes.
+ * Prints one markdown table with a ratio column (thinkrl time / PyTorch time).
+ *
+ *   npm run build && node dist/bench/cpu.js [--threads 2] [--reps 3] [--models default,mid] [--no-torch] [--profile]
+ *
+ * Rows: generation of exactly `--new-tokens` tokens per row (KV cache, temperature 1, EOS ignored: the bench runs
+ * on a copy of the config with no EOS ids) at several batch sizes; one GRPO policy update (PolicyUpdater, GRPO
+ * loss, non-zero advantages, AdamW) on 8 prompts × 8 samples × T tokens; single matmuls at the model's shapes.
+ * Times are medians after one warm-up call; the warm-up's extra time (jit compile for thinkrl) is reported apart.
+ */
+import { spawnSync } from "node:child_process";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { initEngine } from "../src/engine/init.js";
+import type { numpy as npT } from "@jax-js/jax";
+import type { ModelConfig } from "../src/model/config.js";
+
+const { values } = parseArgs({
+  options: {
+    threads: { type: "string", default: "2" },
+    reps: { type: "string", default: "3" },
+    models: { type: "string", default: "default,mid" },
+    "new-tokens": { type: "string", default: "256" },
+    python: { type: "string", default: "/usr/bin/python3" },
+    "no-torch": { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+    worker: { type: "string" }, // internal: run one model's thinkrl rows and print them as JSON
+  },
+});
+const threads = Number(values.threads);
+const reps = Number(values.reps);
+const newTokens = Number(values["new-tokens"]);
+if (values.worker !== undefined) await initEngine("wasm", { threads });
+const jax = await import("@jax-js/jax");
+const { jit, numpy: np, profiler } = jax;
+const { Rng } = await import("../src/data/rng.js");
+const { CausalLM } = await import("../src/model/causal-lm.js");
+const { defaultModelConfig, defaultTokenizerJson } = await import("../src/model/default.js");
+const { initTensors, paramsFromTensors } = await import("../src/model/params.js");
+const { loadTokenizer } = await import("../src/model/tokenizer.js");
+const { PolicyUpdater } = await import("../src/train/policy-update.js");
+const { generate } = await import("../src/rollout/generate.js");
+const { tokenWeights } = await import("../src/rl/aggregate.js");
+
+interface Spec {
+  name: string;
+  cfg: ModelConfig;
+  gen: number[];
+  /** [B, T, micro-batch rows] (micro-batches: jax-js Wasm memory is capped at 4 GiB; PyTorch runs the whole batch). */
+  train: [number, number, number][];
+}
+
+/** A Llama-shaped model of a few million parameters (a 4096-token vocabulary, as small BPE vocabularies). */
+function midConfig(): ModelConfig {
+  return {
+    ...defaultModelConfig(),
+    vocabSize: 4096,
+    hiddenSize: 256,
+    intermediateSize: 688,
+    numHiddenLayers: 4,
+    numAttentionHeads: 4,
+    numKeyValueHeads: 2,
+    headDim: 64,
+    maxPositionEmbeddings: 1024,
+  };
+}
+
+const SPECS: Record<string, Spec> = {
+  default: { name: "default", cfg: defaultModelConfig(), gen: [1, 8, 64], train: [[64, 128, 64], [64, 512, 16]] },
+  mid: { name: "mid", cfg: midConfig(), gen: [1, 8, 64], train: [[64, 128, 64]] },
+};
+
+function paramCount(c: ModelConfig): number {
+  const D = c.hiddenSize, F = c.intermediateSize, H = c.headDim;
+  const layer = D * H * (c.numAttentionHeads * 2 + c.numKeyValueHeads * 2) + 3 * D * F + 2 * D;
+  return c.numHiddenLayers * layer + (c.tieWordEmbeddings ? 1 : 2) * c.vocabSize * D + D;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** One warm-up call, then `n` timed calls: { ms: median, firstExtra: warm-up − median }. */
+async function timeIt(fn: () => Promise<unknown>, n: number): Promise<{ ms: number; firstExtra: number }> {
+  let t0 = performance.now();
+  await fn();
+  const first = performance.now() - t0;
+  const times: number[] = [];
+  // Slow rows stop after 20 s of timed calls (at least one), so one bench run stays within ~10 minutes.
+  for (let i = 0, spent = 0; i < n && (i === 0 || spent < 20000); i++) {
+    t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+    spent += times[times.length - 1]!;
+  }
+  const ms = median(times);
+  return { ms, firstExtra: first - ms };
+}
+
+/** Counts the kernels/routines dispatched while `fn` runs (jax-js profiler marks), by label. */
+async function kernelCounts(fn: () => Promise<unknown>): Promise<{ total: number; byLabel: Map<string, number> }> {
+  performance.clearMeasures();
+  profiler.startTrace();
+  await fn();
+  profiler.stopTrace();
+  const byLabel = new Map<string, number>();
+  const entries = performance.getEntriesByType("measure");
+  for (const e of entries) byLabel.set(e.name, (byLabel.get(e.name) ?? 0) + 1);
+  performance.clearMeasures();
+  return { total: entries.length, byLabel };
+}
+
+type Row = { model: string; what: string; thinkrl: number; compile: number; work: number; unit: string; key: string };
+const rows: Row[] = [];
+const PROMPT = [1, 5, 6, 7, 8];
+const PROMPT_TOKENS = 8; // leading train positions outside the loss (a prompt)
+const profileNotes: string[] = [];
+
+const modelNames = values.models!.split(",").filter(Boolean);
+for (const name of values.worker === undefined ? [] : [values.worker]) {
+  const spec = SPECS[name];
+  if (spec === undefined) throw new Error(`unknown model ${name} (have: ${Object.keys(SPECS).join(", ")})`);
+  const cfg: ModelConfig = { ...spec.cfg, eosTokenId: [] }; // EOS ignored: exactly newTokens per row
+  // The character tokenizer serves both models: only `decode` of the sampled ids is called (unknown ids decode to "").
+  const model = new CausalLM(cfg, paramsFromTensors(cfg, initTensors(cfg, new Rng(0))), loadTokenizer(defaultTokenizerJson()));
+  const label = `${name} (${(paramCount(cfg) / 1e6).toFixed(2)}M)`;
+  console.error(`[cpu bench] ${label}`);
+
+  for (const B of spec.gen) {
+    const prompts = Array.from({ length: B }, () => PROMPT);
+    const run = async () => {
+      const out = await generate(model, prompts, { maxNewTokens: newTokens, temperature: 1, topP: 1, topK: 0 }, new Rng(2));
+      if (out.some((c) => c.ids.length !== newTokens)) throw new Error("generation ended early");
+    };
+    const t = await timeIt(run, Math.max(1, Math.floor(reps / 2)));
+    rows.push({ model: label, what: `generate B${B} × ${newTokens} tok`, thinkrl: t.ms, compile: t.firstExtra, work: B * newTokens, unit: "tok/s", key: `gen:${B}` });
+    console.error(`  gen B${B}: ${t.ms.toFixed(0)} ms (+${t.firstExtra.toFixed(0)} first)`);
+    if (values.profile && B === spec.gen[spec.gen.length - 1]) {
+      const short = async () => void (await generate(model, prompts, { maxNewTokens: 9, temperature: 1, topP: 1, topK: 0 }, new Rng(2)));
+      await short();
+      const k = await kernelCounts(short);
+      profileNotes.push(`${label} generate B${B}, 9 tokens (prefill + 8 decode steps): ${k.total} dispatches; top: ${top(k.byLabel)}`);
+    }
+  }
+
+  for (const [B, T, micro] of spec.train) {
+    const up = new PolicyUpdater(model, { kind: "grpo", loss: { epsilon: 0.2, epsilonHigh: 0.2, beta: 0 }, temperature: 1 }, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
+    const rng = new Rng(1);
+    const tokens = Int32Array.from({ length: B * T }, () => rng.int(0, cfg.vocabSize - 1));
+    const targets = Int32Array.from({ length: B * T }, () => rng.int(0, cfg.vocabSize - 1));
+    const mask = new Float32Array(B * T).map((_, i) => (i % T >= PROMPT_TOKENS ? 1 : 0));
+    const weights = tokenWeights("grpo", mask, B, T, T);
+    const advantages = Float32Array.from({ length: B }, (_, i) => (i % 2 === 0 ? 1 : -1) * (0.5 + rng.next()));
+    const step = async () => {
+      for (let s = 0; s < B; s += micro) {
+        const e = Math.min(B, s + micro);
+        const rowsOf = <A extends Float32Array | Int32Array>(a: A) => a.slice(s * T, e * T) as A;
+        await up.accumulate({ B: e - s, T, tokens: rowsOf(tokens), targets: rowsOf(targets), weights: rowsOf(weights), mask: rowsOf(mask), advantages: advantages.slice(s, e) });
+      }
+      await up.apply(1e-5);
+    };
+    const t = await timeIt(step, reps);
+    rows.push({ model: label, what: `GRPO update 8×8 × T${T}${micro < B ? ` (${B / micro} micro-batches)` : ""}`, thinkrl: t.ms, compile: t.firstExtra, work: B * T, unit: "tok/s", key: `train:${B}x${T}` });
+    console.error(`  train ${B}x${T}: ${t.ms.toFixed(0)} ms (+${t.firstExtra.toFixed(0)} first)`);
+    if (values.profile && T === spec.train[0]![1]) {
+      const k = await kernelCounts(step);
+      profileNotes.push(`${label} GRPO update B${B}×T${T}: ${k.total} dispatches; top: ${top(k.byLabel)}`);
+    }
+    up.dispose();
+  }
+
+  // Single matmuls at the shapes that dominate: a training projection (B·T × D × F) and a decode step's (64 × D × F).
+  const D = cfg.hiddenSize, F = cfg.intermediateSize;
+  const mm = jit((a: npT.Array, b: npT.Array) => np.matmul(a, b));
+  const shapes: [number, number, number][] = [[64 * 128, D, F], [64, D, F], ...(name === "default" ? ([[2048, 2048, 2048]] as [number, number, number][]) : [])];
+  for (const [M, K, N] of shapes) {
+    const a = np.array(new Float32Array(M * K).fill(0.01)).reshape([M, K]);
+    const b = np.array(new Float32Array(K * N).fill(0.01)).reshape([K, N]);
+    const n = Math.max(5, Math.min(100, Math.floor(2e9 / (2 * M * K * N))));
+    const t = await timeIt(async () => (await mm(a.ref, b.ref).blockUntilReady()).dispose(), n);
+    a.dispose();
+    b.dispose();
+    rows.push({ model: label, what: `matmul ${M}×${K}×${N}`, thinkrl: t.ms, compile: t.firstExtra, work: 2 * M * K * N, unit: "GFLOP/s", key: `mm:${M}x${K}x${N}` });
+  }
+}
+
+function top(m: Map<string, number>): string {
+  return [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ×${v}`).join(", ");
+}
+
+if (values.worker !== undefined) {
+  console.log(JSON.stringify({ rows, profileNotes }));
+  process.exit(0);
+}
+
+// Each model runs in its own process: jax-js's Wasm allocator keeps freed blocks per size class, so one model's
+// buffers would count against the next one's 4 GiB.
+for (const name of modelNames) {
+  if (SPECS[name] === undefined) throw new Error(`unknown model ${name} (have: ${Object.keys(SPECS).join(", ")})`);
+  const argv = [fileURLToPath(import.meta.url), "--worker", name, "--threads", String(threads), "--reps", String(reps), "--new-tokens", String(newTokens)];
+  const r = spawnSync(process.execPath, values.profile ? [...argv, "--profile"] : argv, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`thinkrl worker for ${name} failed (${r.status})`);
+  const out = JSON.parse(r.stdout) as { rows: Row[]; profileNotes: string[] };
+  rows.push(...out.rows);
+  profileNotes.push(...out.profileNotes);
+}
+
+// ---- PyTorch reference, same shapes ----
+type TorchOut = {
+  torch: string;
+  threads: number;
+  blas: Record<string, unknown>;
+  params: number;
+  gen: { B: number; ms: number; firstMs: number }[];
+  train: { B: number; T: number; ms: number; firstMs: number }[];
+  matmul: { shape: string; ms: number }[];
+};
+const torchMs = new Map<string, { ms: number; first: number }>();
+const torchInfo: string[] = [];
+if (!values["no-torch"]) {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "../../bench/cpu_reference.py");
+  for (const name of modelNames) {
+    const spec = SPECS[name]!;
+    const mms = rows.filter((r) => r.key.startsWith("mm:") && r.model.startsWith(name + " ")).map((r) => r.key.slice(3));
+    const args = [
+      script,
+      "--config", JSON.stringify(spec.cfg),
+      "--gen", spec.gen.join(","),
+      "--new-tokens", String(newTokens),
+      "--prompt", PROMPT.join(","),
+      "--train", spec.train.map(([B, T]) => `${B}x${T}`).join(","),
+      "--prompt-tokens", String(PROMPT_TOKENS),
+      "--reps", String(reps),
+      "--threads", String(threads),
+      "--matmul", mms.join(","),
+    ];
+    console.error(`[cpu bench] PyTorch ${name}`);
+    const r = spawnSync(values.python!, args, { encoding: "utf8", maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`cpu_reference.py failed (${r.status}): ${r.stderr}`);
+    const out = JSON.parse(r.stdout) as TorchOut;
+    for (const g of out.gen) torchMs.set(`${name}/gen:${g.B}`, { ms: g.ms, first: g.firstMs - g.ms });
+    for (const t of out.train) torchMs.set(`${name}/train:${t.B}x${t.T}`, { ms: t.ms, first: t.firstMs - t.ms });
+    for (const m of out.matmul) torchMs.set(`${name}/mm:${m.shape}`, { ms: m.ms, first: 0 });
+    if (torchInfo.length === 0) torchInfo.push(`PyTorch ${out.torch}, ${out.threads} intra-op threads, ${JSON.stringify(out.blas)}`);
+  }
+}
+
+// ---- table ----
+const fmtMs = (ms: number) => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`);
+const rate = (r: Row, ms: number) => (r.unit === "GFLOP/s" ? `${(r.work / ms / 1e6).toFixed(1)} GFLOP/s` : `${(r.work / (ms / 1000)).toFixed(0)} tok/s`);
+const head = ["model", "what", "thinkrl", "PyTorch", "ratio (thinkrl / PyTorch)", "thinkrl compile (first call extra)", "PyTorch first call extra"];
+const table = rows.map((r) => {
+  const t = torchMs.get(`${r.model.split(" ")[0]}/${r.key}`);
+  return [
+    r.model,
+    r.what,
+    `${fmtMs(r.thinkrl)} (${rate(r, r.thinkrl)})`,
+    t ? `${fmtMs(t.ms)} (${rate(r, t.ms)})` : "—",
+    t ? `${(r.thinkrl / t.ms).toFixed(1)}×` : "—",
+    r.key.startsWith("mm:") ? "" : fmtMs(Math.max(0, r.compile)),
+    t && !r.key.startsWith("mm:") ? fmtMs(Math.max(0, t.first)) : "",
+  ];
+});
+const w = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+const line = (r: string[]) => "| " + r.map((c, i) => c.padEnd(w[i]!)).join(" | ") + " |";
+console.log(`${new Date().toISOString().slice(0, 10)}; ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}; Node ${process.version}; jax-js Wasm, ${threads} threads`);
+for (const s of torchInfo) console.log(s);
+console.log();
+console.log(line(head));
+console.log("|" + w.map((n) => "-".repeat(n + 2)).join("|") + "|");
+for (const r of table) console.log(line(r));
+for (const p of profileNotes) console.log(`\n${p}`);
