@@ -17,6 +17,7 @@
  * tokenizer.json/tokenizer_config.json pair for the built checkpoint)  --skip-torch  --device webgpu|wasm
  * --train-seconds S (time budget for the measured micro-batches of one train step: the rest of the step is
  * extrapolated from them and the table says so)  --micro-batch N (rows per forward/backward; default 8 tiny, 4 0.5B).
+ * --profile: also time decode steps alone against host-side sampling, per batch size.
  * Worker mode (one model, this process measures thinkrl only): --worker DIR --json FILE.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     "micro-batch": { type: "string" },
     batches: { type: "string", default: "1,8,64" },
     "new-tokens": { type: "string", default: "256" },
+    profile: { type: "boolean", default: false },
   },
 });
 
@@ -57,6 +59,8 @@ export interface Result {
   train: { seconds: number; compileSeconds: number; measuredMicroBatches: number; microBatches: number; microBatchRows: number; loss: number };
   peakMemoryGiB?: number;
   torchPeakAllocatedGiB?: number;
+  /** batch → median ms of one decode step (device work + logits readback) and of host-side sampling for the batch. */
+  profile?: Record<string, { decodeMs: number; sampleMs: number; prefillMs: number }>;
   notes?: string[];
 }
 
@@ -102,6 +106,41 @@ async function worker(dir: string, jsonOut: string): Promise<void> {
     res.generate[String(B)] = { tokensPerSecond: (B * NEW_TOKENS) / second, seconds: second, compileSeconds: Math.max(0, first - second) };
     console.error(`[thinkrl] generate B${B}: ${((B * NEW_TOKENS) / second).toFixed(0)} tok/s (first call +${(first - second).toFixed(1)} s)`);
     save();
+  }
+
+  if (args.profile) {
+    // Where a generation step's time goes: the jit'd decode call (kernels + dispatch + the [B, V] logits copy back)
+    // against sampling those logits on the host.
+    const { sampleToken } = await import("../src/rollout/sampling.js");
+    res.profile = {};
+    for (const B of [1, 8, 64]) {
+      const L = 16, S = L + 32;
+      const toks = new Int32Array(B * L);
+      for (let b = 0; b < B; b++) toks.set(prompt, b * L);
+      const pad = Array.from({ length: B }, () => 0);
+      let t0 = now();
+      let { logits, cache } = await gen.prefill(toks, B, L, pad, S);
+      const prefillMs = (now() - t0) * 1000;
+      const dec: number[] = [], smp: number[] = [];
+      const r = new Rng(3);
+      for (let t = 0; t < 24; t++) {
+        t0 = now();
+        const next = new Int32Array(B);
+        for (let b = 0; b < B; b++) next[b] = sampleToken(logits, b * cfg.vocabSize, cfg.vocabSize, { temperature: 1, topP: 1, topK: 0 }, r).id;
+        smp.push((now() - t0) * 1000);
+        t0 = now();
+        ({ logits, cache } = await gen.decode(next, L + t, pad, cache));
+        dec.push((now() - t0) * 1000);
+      }
+      for (const kv of cache) {
+        kv.k.dispose();
+        kv.v.dispose();
+      }
+      const med = (a: number[]) => a.slice(4).sort((x, y) => x - y)[Math.floor((a.length - 4) / 2)]!;
+      res.profile[String(B)] = { decodeMs: med(dec), sampleMs: med(smp), prefillMs };
+      console.error(`[thinkrl] profile B${B}: decode step ${med(dec).toFixed(1)} ms, host sampling ${med(smp).toFixed(1)} ms`);
+      save();
+    }
   }
 
   // One GRPO step: 64 rows × 512 tokens, completion tokens in the loss, advantages ±1 (never all zero).
@@ -222,7 +261,7 @@ async function main(): Promise<void> {
     } else throw new Error(`unknown model ${name} (tiny, qwen0.5b)`);
     results[name] = {};
     const ours = join(outDir, `${name}-thinkrl.json`);
-    const m = await withMemory(process.execPath, [fileURLToPath(import.meta.url), "--worker", dir, "--json", ours, "--device", args.device!, "--train-seconds", args["train-seconds"]!, "--batches", args.batches!, "--new-tokens", String(NEW_TOKENS), ...(args["micro-batch"] ? ["--micro-batch", args["micro-batch"]] : [])], `${name} thinkrl`);
+    const m = await withMemory(process.execPath, [fileURLToPath(import.meta.url), "--worker", dir, "--json", ours, "--device", args.device!, "--train-seconds", args["train-seconds"]!, "--batches", args.batches!, "--new-tokens", String(NEW_TOKENS), ...(args.profile ? ["--profile"] : []), ...(args["micro-batch"] ? ["--micro-batch", args["micro-batch"]] : [])], `${name} thinkrl`);
     const o = read(ours);
     if (o) {
       o.peakMemoryGiB = m.peakGiB ?? undefined;
