@@ -71,7 +71,7 @@ function midConfig(): ModelConfig {
 
 const SPECS: Record<string, Spec> = {
   default: { name: "default", cfg: defaultModelConfig(), gen: [1, 8, 64], train: [[64, 128, 64], [64, 512, 16]] },
-  mid: { name: "mid", cfg: midConfig(), gen: [1, 8, 64], train: [[64, 128, 64]] },
+  mid: { name: "mid", cfg: midConfig(), gen: [1, 8], train: [[64, 128, 16]] },
 };
 
 function paramCount(c: ModelConfig): number {
