@@ -3,7 +3,7 @@
  * points the rest of thinkrl uses (prefill, decode step, per-token log-probs). jit compiles once per input shape,
  * so callers pad to a few length buckets (`bucket`).
  */
-import { jit, numpy as np, tree } from "@jax-js/jax";
+import { jit, nn, numpy as np, random, tree } from "@jax-js/jax";
 import type { ModelConfig } from "./config.js";
 import { LOGITS_CHUNK_ELEMENTS, chunkedTokenLogprobs, decodeStep, forwardHidden, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
 import { decodePositionInputs, fullPositionInputs } from "./positions.js";
@@ -28,6 +28,7 @@ export class CausalLM {
   readonly #prefill;
   readonly #decode;
   readonly #logprobs;
+  readonly #decodeSample;
   /**
    * Most logits elements (tokens × V) materialised at once when scoring or training (`chunkedTokenLogprobs`).
    * Read when a shape is first compiled; set it before the first call.
@@ -48,6 +49,19 @@ export class CausalLM {
     });
     this.#decode = jit((p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KVCache[], slot: np.Array) =>
       decodeStep(p, cfg, token, pos, cache, slot),
+    );
+    this.#decodeSample = jit(
+      (p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KVCache[], slot: np.Array, invTemp: np.Array, noise: np.Array, seed: np.Array) => {
+        const out = decodeStep(p, cfg, token, pos, cache, slot);
+        const V = out.logits.shape[1]!;
+        const scaled = out.logits.mul(invTemp); // [B, V]
+        // Gumbel-max: argmax(z + g), g ~ Gumbel(0, 1) i.i.d., is an exact sample of softmax(z) (Gumbel 1954;
+        // Maddison et al. 2014 §2). noise = 0 turns it into greedy argmax.
+        const g = random.gumbel(random.key(seed), scaled.shape).mul(noise);
+        const id = np.argmax(scaled.ref.add(g), -1); // [B] int32
+        const logprob = nn.logSoftmax(scaled, -1).mul(nn.oneHot(id.ref, V)).sum(-1); // [B]
+        return { id, logprob, cache: out.cache };
+      },
     );
     this.#logprobs = jit((p: LlamaParams, tokens: np.Array, targets: np.Array, pos: PositionInputs, invTemp: np.Array) => {
       // logits / temperature = (hidden · (1/temperature)) @ head: scaling the hidden states keeps the
@@ -110,6 +124,35 @@ export class CausalLM {
     );
     const logits = (await out.logits.data()) as Float32Array;
     return { logits, cache: out.cache };
+  }
+
+  /**
+   * One decode step that also draws the next token on the device, so only `[B]` ids and log-probs come back
+   * instead of `[B, V]` logits (39 MB a step for 64 rows of a 151,936-token vocabulary) and no O(B·V) host loop
+   * runs. Samples softmax(logits / temperature) exactly (Gumbel-max); temperature 0 = greedy. No top-k/top-p.
+   * Consumes `cache`, returns the new one.
+   * @param seed uint32 seeding this step's noise (the caller draws it from its `Rng`, so runs are reproducible)
+   * @returns next ids `[B]`, their log-probs `[B]` under softmax(logits / temperature) (temperature 1 when greedy)
+   */
+  async decodeSample(token: Int32Array, slot: number, pad: number[], cache: KVCache[], temperature: number, seed: number): Promise<{ ids: Int32Array; logprobs: Float32Array; cache: KVCache[] }> {
+    const B = token.length;
+    const S = cache[0]!.k.shape[3]!;
+    const pos = decodePositionInputs(this.config, B, S, slot, pad);
+    const slotMask = new Int32Array(S);
+    slotMask[slot] = 1;
+    const out = this.#decodeSample(
+      tree.ref(this.params),
+      np.array(token, { dtype: np.int32 }).reshape([B, 1]),
+      pos,
+      cache,
+      np.array(slotMask, { dtype: np.bool }),
+      np.array([temperature > 0 ? 1 / temperature : 1]),
+      np.array(temperature > 0 ? 1 : 0),
+      np.array(seed >>> 0, { dtype: np.uint32 }),
+    );
+    const ids = (await out.id.data()) as Int32Array;
+    const logprobs = (await out.logprob.data()) as Float32Array;
+    return { ids, logprobs, cache: out.cache };
   }
 
   /**
