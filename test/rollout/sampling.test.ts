@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { Rng } from "../../src/data/rng.js";
-import { sampleToken } from "../../src/rollout/sampling.js";
+import { descendingPrefix, sampleToken } from "../../src/rollout/sampling.js";
 
 const LOGITS = [0.5, 2.0, -1.0, 1.2, 0.0];
 const V = LOGITS.length;
@@ -97,5 +97,44 @@ describe("sampleToken", () => {
       return Array.from({ length: 50 }, () => sampleToken(logits, off, V, { temperature: 1, topP: 0.9, topK: 0 }, rng).id);
     };
     expect(draw(7)).toEqual(draw(7));
+  });
+});
+
+describe("large vocabularies: top-k / top-p sort only a prefix", () => {
+  const V = 20000;
+  const rng = new Rng(4);
+  // Quantised logits: many exact ties, the case where a prefix could differ from the full stable sort.
+  const logits = Float32Array.from({ length: V }, () => Math.round(rng.next() * 40) / 4);
+  const probs = Float64Array.from(logits, (x) => Math.exp(x - 10));
+  const full = Array.from({ length: V }, (_, i) => i).sort((a, b) => probs[b]! - probs[a]!);
+
+  test("descendingPrefix is a prefix of the full stable order, long enough for k and for the mass", () => {
+    const z = probs.reduce((a, b) => a + b, 0);
+    for (const [k, mass] of [[20, 0], [1, 0.8 * z], [0, 0.999 * z], [500, 0.1 * z]] as const) {
+      const pre = descendingPrefix(probs, V, k, mass);
+      expect(pre.length).toBeGreaterThanOrEqual(k);
+      expect(pre.reduce((s, i) => s + probs[i]!, 0)).toBeGreaterThanOrEqual(mass);
+      expect(pre).toEqual(full.slice(0, pre.length));
+      expect(pre.length).toBeLessThan(V); // it did cut
+    }
+  });
+
+  test("top-k and top-p draws stay inside the top-k set / the nucleus of the full order", () => {
+    const z = probs.reduce((a, b) => a + b, 0);
+    const nucleus = new Set<number>();
+    let cum = 0;
+    for (const i of full) {
+      nucleus.add(i);
+      cum += probs[i]! / z;
+      if (cum >= 0.9) break;
+    }
+    const topk = new Set(full.slice(0, 20));
+    const r = new Rng(8);
+    for (let n = 0; n < 200; n++) {
+      expect(topk.has(sampleToken(logits, 0, V, { temperature: 1, topP: 1, topK: 20 }, r).id)).toBe(true);
+      const { id, logprob } = sampleToken(logits, 0, V, { temperature: 1, topP: 0.9, topK: 0 }, r);
+      expect(nucleus.has(id)).toBe(true);
+      expect(logprob).toBeCloseTo(Math.log(probs[id]! / z), 6);
+    }
   });
 });
