@@ -46,7 +46,7 @@ const { values: args } = parseArgs({
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const NEW_TOKENS = Number(args["new-tokens"]);
-const BATCHES = args.batches!.split(",").map(Number);
+const BATCHES = args.batches!.split(",").filter((x) => x !== "").map(Number);
 const PROMPT_LEN = 16; // generation prompt
 const TRAIN = { prompts: 8, samples: 8, promptLen: 64, seqLen: 512 };
 
@@ -60,7 +60,7 @@ export interface Result {
   peakMemoryGiB?: number;
   torchPeakAllocatedGiB?: number;
   /** batch → median ms of one decode step (device work + logits readback) and of host-side sampling for the batch. */
-  profile?: Record<string, { decodeMs: number; sampleMs: number; prefillMs: number }>;
+  profile?: Record<string, { decodeMs: number; sampleMs: number; prefillMs: number; decodeSampleMs: number }>;
   notes?: string[];
 }
 
@@ -132,13 +132,23 @@ async function worker(dir: string, jsonOut: string): Promise<void> {
         ({ logits, cache } = await gen.decode(next, L + t, pad, cache));
         dec.push((now() - t0) * 1000);
       }
+      // The same steps with the token drawn inside the decode call (Gumbel-max on the device, [B] ids back).
+      const ds: number[] = [];
+      let next: Int32Array = new Int32Array(B).fill(prompt[0]!);
+      for (let t = 24; t < 32; t++) {
+        t0 = now();
+        const r2 = await gen.decodeSample(next, L + t, pad, cache, 1, t);
+        ds.push((now() - t0) * 1000);
+        cache = r2.cache;
+        next = r2.ids;
+      }
       for (const kv of cache) {
         kv.k.dispose();
         kv.v.dispose();
       }
-      const med = (a: number[]) => a.slice(4).sort((x, y) => x - y)[Math.floor((a.length - 4) / 2)]!;
-      res.profile[String(B)] = { decodeMs: med(dec), sampleMs: med(smp), prefillMs };
-      console.error(`[thinkrl] profile B${B}: decode step ${med(dec).toFixed(1)} ms, host sampling ${med(smp).toFixed(1)} ms`);
+      const med = (a: number[], skip = 4) => a.slice(skip).sort((x, y) => x - y)[Math.floor((a.length - skip) / 2)]!;
+      res.profile[String(B)] = { decodeMs: med(dec), sampleMs: med(smp), prefillMs, decodeSampleMs: med(ds, 2) };
+      console.error(`[thinkrl] profile B${B}: decode step ${med(dec).toFixed(1)} ms + host sampling ${med(smp).toFixed(1)} ms; with device sampling ${med(ds, 2).toFixed(1)} ms`);
       save();
     }
   }
