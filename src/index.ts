@@ -9,18 +9,20 @@ export { ThinkrlError, ConfigError, CheckpointError, DatasetError, EngineError, 
 export { Rng, seeded } from "./data/rng.js";
 export { getTask, heldOutSet, trainStream, TASK_NAMES, type Problem, type Task, type TaskName } from "./data/tasks/index.js";
 export { loadJsonlDataset, parseJsonlDataset, type DatasetRow, type ChatMessage } from "./data/dataset.js";
-export { renderPrompt, r1ZeroPrompt, compactPrompt, PROMPT_FORMATS, type PromptFormat } from "./data/template.js";
+export { renderPrompt, r1ZeroPrompt, compactPrompt, chatUserContent, CHAT_INSTRUCTION, PROMPT_FORMATS, type PromptFormat } from "./data/template.js";
 export { openPromptSource, type PromptItem, type PromptSource } from "./data/source.js";
 export { evaluateExpression, type ExprResult, type Rational } from "./data/expr.js";
 
 // model
 export type { ModelConfig, ModelType } from "./model/config.js";
 export { parseHfConfig, toHfConfig } from "./model/config.js";
-export { loadCheckpointFiles, saveCheckpointFiles } from "./model/checkpoint.js";
+export { loadCheckpointFiles, saveCheckpointFiles, type CheckpointFiles, type SaveCheckpointOptions } from "./model/checkpoint.js";
 export { readSafetensors, writeSafetensors, parseSafetensors, type Tensor } from "./model/safetensors.js";
 export { loadTokenizer, buildCharTokenizerJson, type TextTokenizer } from "./model/tokenizer.js";
 export { CausalLM } from "./model/causal-lm.js";
-export { loadModel, defaultModelDir } from "./model/load.js";
+export { loadModel, loadModelFiles, defaultModelDir, CHAT_TEMPLATE_FILE, type LoadedModel } from "./model/load.js";
+export { ChatTemplate, loadChatTemplate, chatTemplateSource, openThinkPrefix, specialTokenText, type ChatTurn, type ChatRenderOptions } from "./model/chat-template.js";
+export { parseGenerationConfig, samplingDefaults, effectiveEosIds, generationConfigJson, type GenerationConfig } from "./model/generation-config.js";
 export { defaultModelConfig, defaultTokenizerJson } from "./model/default.js";
 export { paramsFromTensors, paramsToTensors, initTensors } from "./model/params.js";
 export { forward, decodeStep, tokenLogprobs, type LlamaParams, type LayerParams } from "./model/llama.js";
@@ -28,7 +30,7 @@ export { forward, decodeStep, tokenLogprobs, type LlamaParams, type LayerParams 
 // rollout
 export { generate, type Completion, type GenerateOptions, type FinishReason } from "./rollout/generate.js";
 export { sampleToken, type SamplingParams } from "./rollout/sampling.js";
-export { encodePrompt } from "./rollout/prompt.js";
+export { encodePrompt, preparePrompt, defaultPromptFormat, withCompletionPrefix, stopStringsFor, type EncodedPrompt, type ChatPromptOptions } from "./rollout/prompt.js";
 
 // rewards
 export * from "./reward/index.js";
@@ -59,7 +61,8 @@ export { readabilityReject, type ReadabilityFilters } from "./pipeline/readabili
 export { readRecords, loadSftExamples, toSftExample, SFT_FIELD_DEFAULTS, type SftExample, type SftFieldMapping, type LocatedRecord } from "./data/formats/index.js";
 export { runSft, tokenizeSft, splitEval, type SftSummary, type SftRunOptions } from "./train/sft-trainer.js";
 export { resolveSftConfig, SFT_DEFAULTS, type SftConfig } from "./train/sft-config.js";
-export { sftStep, sftMicroBatches, sftEvalLoss, epochBatches } from "./train/sft-batch.js";
+export { sftStep, sftMicroBatches, sftEvalLoss, epochBatches, encodeSftExample, sftEndTokenId, chatEndOfTurnId, stripCompletionPrefix, type SftTokens } from "./train/sft-batch.js";
+export { saveModel, saveRunCheckpoint, listCheckpoints } from "./train/state.js";
 export { runBenchmark, mathJudge, taskJudge, majorityVote, summarize, formatSummaryTable, type Judge, type ProblemResult } from "./eval/benchmark.js";
 export { loadBenchmark, toProblems, detectLayout, type BenchmarkProblem, type BenchmarkLayout } from "./eval/problems.js";
 export { localSampler, type EvalSampler } from "./eval/solver.js";

@@ -13,7 +13,7 @@ import { CheckpointError, ConfigError } from "../errors.js";
 import { evaluate, type EvalResult } from "../eval/heldout.js";
 import { CausalLM } from "../model/causal-lm.js";
 import { defaultModelConfig, defaultTokenizerJson } from "../model/default.js";
-import { defaultModelDir, loadModel } from "../model/load.js";
+import { defaultModelDir, loadModelFiles, type LoadedModel } from "../model/load.js";
 import { initTensors, paramsFromTensors } from "../model/params.js";
 import { loadTokenizer } from "../model/tokenizer.js";
 import { getReward } from "../reward/index.js";
@@ -72,15 +72,22 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
   const rewards = cfg.rewardFuncs.map((name, i) => ({ name, fn: getReward(name), weight: cfg.rewardWeights[i]! }));
   const source = await openPromptSource(cfg.dataset, cfg.numEvalProblems, cfg.seed);
   let model: CausalLM;
+  // generation_config.json of the loaded model, kept in every checkpoint (null: a minimal one is written).
+  let generationConfig: unknown = null;
+  const load = async (dir: string): Promise<CausalLM> => {
+    const l: LoadedModel = await loadModelFiles(dir);
+    generationConfig = l.generationConfigJson;
+    return l.model;
+  };
   let trainerState: Record<string, unknown> = {};
   const t0 = performance.now();
   if (resumeFrom) {
     log.info(`resuming ${runDir} from ${resumeFrom.dir}`);
-    model = await loadModel(resumeFrom.dir);
+    model = await load(resumeFrom.dir);
     trainerState = await readTrainerState(resumeFrom.dir);
   } else if (cfg.model !== null) {
     log.info(`loading ${cfg.model}`);
-    model = await loadModel(cfg.model);
+    model = await load(cfg.model);
   } else if (cfg.coldStartSteps > 0) {
     const mc = defaultModelConfig();
     model = new CausalLM(mc, paramsFromTensors(mc, initTensors(mc, new Rng(cfg.seed))), loadTokenizer(defaultTokenizerJson()));
@@ -101,11 +108,17 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
       });
     }
     log.info(`loading the embedded default model's cold-start checkpoint`);
-    model = await loadModel(defaultModelDir());
+    model = await load(defaultModelDir());
   }
   seconds.load = seconds.cold_start === undefined ? (performance.now() - t0) / 1000 : 0;
-  // Without --prompt-format: r1-zero for real tokenizers, compact for the embedded model's vocabulary.
+  // Without --prompt-format: chat for models with a chat template, r1-zero for other real tokenizers, compact for the
+  // embedded model's vocabulary.
   const format: PromptFormat = cfg.promptFormat ?? defaultPromptFormat(model);
+  if (format === "chat" && !model.tokenizer.chatTemplate) {
+    throw new ConfigError("promptFormat chat needs a model with a chat template (tokenizer_config.json chat_template or chat_template.jinja)", {
+      hint: "use --prompt-format r1-zero for base models, compact for the embedded model",
+    });
+  }
   // Inputs are valid (config, dataset, model): only now does the run directory get created.
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, "config.json"), JSON.stringify(cfg, null, 1));
@@ -184,7 +197,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
     if (cfg.evalSteps > 0 && step % cfg.evalSteps === 0 && step < cfg.maxSteps) await runEval(`step ${step}`);
     if ((cfg.saveSteps > 0 && step % cfg.saveSteps === 0) || step === cfg.maxSteps) {
       const now = rlSeconds + (performance.now() - tRl) / 1000;
-      await saveRunCheckpoint(runDir, step, model, trainer.updater.state, { ...state(), rl_seconds: now }, cfg.saveTotalLimit);
+      await saveRunCheckpoint(runDir, step, model, trainer.updater.state, { ...state(), rl_seconds: now }, cfg.saveTotalLimit, generationConfig);
     }
   }
   rlSeconds += (performance.now() - tRl) / 1000;

@@ -142,7 +142,7 @@ const STAGES = { sft: sftStage, grpo: grpoStage, sample: sampleStage, eval: eval
 async function sftStage(dir: string, opts: Record<string, unknown>, o: RunRecipeOptions): Promise<StageRun> {
   const { resolveSftConfig } = await import("../train/sft-config.js");
   const { listCheckpoints } = await import("../train/state.js");
-  const { loadModel, defaultModelDir } = await import("../model/load.js");
+  const { loadModelFiles, defaultModelDir } = await import("../model/load.js");
   const { loadSftExamples } = await import("../data/formats/load.js");
   const { runSft } = await import("../train/sft-trainer.js");
   const { fromScratch = SFT_PIPELINE_DEFAULTS.fromScratch, numExamples = SFT_PIPELINE_DEFAULTS.numExamples, ...rest } = opts;
@@ -156,9 +156,10 @@ async function sftStage(dir: string, opts: Record<string, unknown>, o: RunRecipe
   const resumeFrom = cks[cks.length - 1] ?? null;
   if (resumeFrom === null) await rm(join(dir, "metrics.jsonl"), { force: true }); // rows of a run stopped before its first checkpoint
   const examples = await loadSftExamples(cfg.dataset, { prompt: cfg.promptField, completion: cfg.completionField, messages: cfg.messagesField });
-  const model = resumeFrom ? await loadModel(resumeFrom.dir) : fromScratch ? await randomEmbeddedModel(cfg.seed) : await loadModel(cfg.model ?? defaultModelDir());
+  const loaded = !resumeFrom && fromScratch ? null : await loadModelFiles(resumeFrom?.dir ?? cfg.model ?? defaultModelDir());
+  const model = loaded?.model ?? (await randomEmbeddedModel(cfg.seed));
   const format = cfg.promptFormat ?? (await import("../rollout/prompt.js")).defaultPromptFormat(model);
-  const s = await runSft({ model, examples, format, config: cfg, log: o.log, resumeFrom, signal: o.signal });
+  const s = await runSft({ model, examples, format, config: cfg, log: o.log, resumeFrom, signal: o.signal, generationConfig: loaded?.generationConfigJson });
   if (s.interrupted) throw new PipelineInterrupted(`interrupted in stage ${dir} after SFT step ${s.steps}; rerun the recipe to continue`);
   o.log.info(`SFT: ${s.steps} steps, loss ${s.loss.toFixed(4)}${Number.isNaN(s.evalLoss) ? "" : `, eval_loss ${s.evalLoss.toFixed(4)}`}`);
   const metrics: StageMetrics = { loss: s.loss, steps: s.steps, examples: s.trainExamples };

@@ -3,6 +3,7 @@
  * snake_case (TRL's spelling) too, and CLI flags are the kebab-case form. `resolveTrainConfig` is the only place
  * defaults are applied and cross-field rules checked; inner code never re-defaults.
  */
+import { PROMPT_FORMATS, type PromptFormat } from "../data/template.js";
 import { ConfigError } from "../errors.js";
 import { LOSS_TYPES, type LossType } from "../rl/aggregate.js";
 import type { ScaleRewards } from "../rl/advantages.js";
@@ -17,8 +18,12 @@ export interface TrainConfig {
   model: string | null;
   /** Built-in task name (`arithmetic`, `countdown`), a mix (`arithmetic,countdown`, weights `arithmetic:3,countdown:1`; held-out sets per task concatenated) or a JSONL file. Default `arithmetic`. */
   dataset: string;
-  /** Prompt format: `compact` (embedded model) or `r1-zero` (default for `--model` checkpoints). */
-  promptFormat: "compact" | "r1-zero" | null;
+  /**
+   * Prompt format (`data/template.ts`): `compact` (embedded model), `r1-zero` (plain R1-Zero template) or `chat` (the
+   * model's chat template; needs one). null = `defaultPromptFormat(model)`: chat when the model has a chat template,
+   * compact for the embedded model, else r1-zero.
+   */
+  promptFormat: PromptFormat | null;
   /** Wasm worker threads (default: all cores). */
   threads: number | null;
 
@@ -217,8 +222,8 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   if (!["constant", "constant_with_warmup", "linear", "cosine"].includes(cfg.lrSchedulerType)) {
     throw new ConfigError(`lrSchedulerType must be constant, constant_with_warmup, linear or cosine (got "${cfg.lrSchedulerType}")`);
   }
-  if (cfg.promptFormat !== null && !["compact", "r1-zero"].includes(cfg.promptFormat)) {
-    throw new ConfigError(`promptFormat must be compact or r1-zero (got "${cfg.promptFormat}")`);
+  if (cfg.promptFormat !== null && !PROMPT_FORMATS.includes(cfg.promptFormat)) {
+    throw new ConfigError(`promptFormat must be one of ${PROMPT_FORMATS.join(", ")} (got "${String(cfg.promptFormat)}")`);
   }
   if (!Array.isArray(cfg.rewardFuncs) || cfg.rewardFuncs.length === 0 || cfg.rewardFuncs.some((f) => typeof f !== "string")) {
     throw new ConfigError(`rewardFuncs must be a non-empty list of names (got ${JSON.stringify(cfg.rewardFuncs)})`);

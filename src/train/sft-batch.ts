@@ -4,7 +4,10 @@
  * length-grouped batch plans.
  */
 import type { Rng } from "../data/rng.js";
+import type { PromptFormat } from "../data/template.js";
+import { ConfigError } from "../errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
+import { preparePrompt } from "../rollout/prompt.js";
 import { tokenWeights } from "../rl/aggregate.js";
 import { packSequences, sliceRows } from "./batch.js";
 import type { MicroBatch, PolicyUpdater } from "./policy-update.js";
@@ -13,6 +16,79 @@ import type { MicroBatch, PolicyUpdater } from "./policy-update.js";
 export interface SftTokens {
   prompt: number[];
   completion: number[];
+}
+
+/** Assistant content the end-of-turn probe renders (no whitespace, so no template trims it). */
+const TURN_PROBE = "THINKRL0END0OF0TURN0PROBE";
+
+/**
+ * The token that ends an assistant turn of `model`'s chat template: the template is rendered with a user turn and
+ * an assistant turn, and the text it writes after the assistant content (whitespace trimmed) must start with a
+ * special token or one of the model's EOS ids (Qwen2.5/Qwen3 `<|im_end|>`, Llama-3 `<|eot_id|>`,
+ * DeepSeek-R1-Distill `<｜end▁of▁sentence｜>`). Only the first token counts: templates may go on with the next
+ * turn's header (Llama-3's adds `<|start_header_id|>assistant…` even without a generation prompt).
+ * @returns the id, or null when the model has no chat template or the template writes no such token (then SFT
+ *   targets end with `eosTokenId[0]`)
+ */
+export function chatEndOfTurnId(model: CausalLM): number | null {
+  const template = model.tokenizer.chatTemplate;
+  if (!template) return null;
+  let text: string;
+  try {
+    text = template.render([
+      { role: "user", content: "1+1" },
+      { role: "assistant", content: TURN_PROBE },
+    ]);
+  } catch {
+    return null; // a template that refuses this conversation: fall back to EOS
+  }
+  const at = text.lastIndexOf(TURN_PROBE);
+  if (at === -1) return null;
+  const after = text.slice(at + TURN_PROBE.length).trim();
+  if (after === "") return null;
+  const first = model.tokenizer.encode(after)[0];
+  if (first === undefined) return null;
+  const special = model.tokenizer.decode([first], { skipSpecialTokens: true }) === "";
+  return special || model.config.eosTokenId.includes(first) ? first : null;
+}
+
+/**
+ * The id an SFT completion ends with, so the model learns to stop where generation stops: for `chat` the template's
+ * end-of-turn token (`chatEndOfTurnId`; on Qwen2.5-Instruct `<|im_end|>`, not config.json's `<|endoftext|>`), else
+ * (and as the fallback) `eosTokenId[0]`.
+ * @throws ConfigError when it would be EOS and the model has none
+ */
+export function sftEndTokenId(model: CausalLM, format: PromptFormat): number {
+  const turn = format === "chat" ? chatEndOfTurnId(model) : null;
+  if (turn !== null) return turn;
+  const eos = model.config.eosTokenId[0];
+  if (eos === undefined) throw new ConfigError("SFT needs an EOS token id in config.json (or a chat template that ends its turns with a token)");
+  return eos;
+}
+
+/**
+ * Tokenises one SFT example: the prompt exactly as generation sees it (`preparePrompt`: BOS where the model wants
+ * it, the chat template's generation prompt for `chat`), then the completion + `endId`. When the prompt already
+ * opened the completion (a chat template whose generation prompt ends in `<think>\n`, as DeepSeek-R1-Distill's),
+ * that opening is removed from the start of `completion` if the data has it, so the target never repeats `<think>`.
+ * Throws as `preparePrompt`.
+ * @param endId `sftEndTokenId(model, format)` (computed once per dataset by the caller)
+ */
+export function encodeSftExample(model: CausalLM, format: PromptFormat, prompt: string, completion: string, endId: number): SftTokens {
+  const p = preparePrompt(model, format, prompt);
+  return { prompt: p.ids, completion: [...model.tokenizer.encode(stripCompletionPrefix(completion, p.completionPrefix)), endId] };
+}
+
+/**
+ * `completion` without the `prefix` the prompt already holds: the whole prefix when `completion` starts with it,
+ * else its tag alone (`<think>` of `<think>\n`) and the whitespace after it; otherwise `completion` unchanged.
+ */
+export function stripCompletionPrefix(completion: string, prefix: string): string {
+  if (prefix === "") return completion;
+  if (completion.startsWith(prefix)) return completion.slice(prefix.length);
+  const tag = prefix.trim();
+  if (tag !== "" && completion.startsWith(tag)) return completion.slice(tag.length).replace(/^\s+/, "");
+  return completion;
 }
 
 /**

@@ -3,7 +3,7 @@
  * configs may use snake_case); defaults are TRL's unless noted.
  */
 import { ConfigError } from "../errors.js";
-import type { PromptFormat } from "../data/template.js";
+import { PROMPT_FORMATS, type PromptFormat } from "../data/template.js";
 import { camelCase } from "./config.js";
 
 export type LrSchedulerType = "constant" | "constant_with_warmup" | "linear" | "cosine";
@@ -18,7 +18,11 @@ export interface SftConfig {
   promptField: string;
   completionField: string;
   messagesField: string;
-  /** `compact` | `r1-zero`; null = compact for the embedded model, r1-zero for `--model`. */
+  /**
+   * `compact` | `r1-zero` | `chat` (the model's chat template: completions then end with its end-of-turn token);
+   * null = `defaultPromptFormat(model)`: chat when the model has a chat template, compact for the embedded model,
+   * else r1-zero.
+   */
   promptFormat: PromptFormat | null;
   /** Tokens per example (prompt + completion + EOS); longer ones are cut on the right (TRL `max_length`, 1024). */
   maxLength: number;
@@ -136,8 +140,8 @@ export function resolveSftConfig(partial: Record<string, unknown>): Readonly<Sft
     throw new ConfigError(`lrSchedulerType must be constant, constant_with_warmup, linear or cosine (got "${cfg.lrSchedulerType}")`);
   }
   if (cfg.model !== null && (typeof cfg.model !== "string" || cfg.model === "")) throw new ConfigError(`model must be a directory (got ${JSON.stringify(cfg.model)})`);
-  if (cfg.promptFormat !== null && !["compact", "r1-zero"].includes(cfg.promptFormat)) {
-    throw new ConfigError(`promptFormat must be compact or r1-zero (got "${cfg.promptFormat}")`);
+  if (cfg.promptFormat !== null && !PROMPT_FORMATS.includes(cfg.promptFormat)) {
+    throw new ConfigError(`promptFormat must be one of ${PROMPT_FORMATS.join(", ")} (got "${String(cfg.promptFormat)}")`);
   }
   return Object.freeze(cfg);
 }

@@ -15,14 +15,11 @@ import { Rng } from "../data/rng.js";
 import type { PromptFormat } from "../data/template.js";
 import { ConfigError } from "../errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
-import { saveCheckpointFiles } from "../model/checkpoint.js";
-import { paramsToTensors } from "../model/params.js";
-import { encodePrompt } from "../rollout/prompt.js";
 import { learningRateAt } from "./config.js";
 import { PolicyUpdater } from "./policy-update.js";
-import { epochBatches, sftEvalLoss, sftStep, type SftTokens } from "./sft-batch.js";
+import { encodeSftExample, epochBatches, sftEndTokenId, sftEvalLoss, sftStep, type SftTokens } from "./sft-batch.js";
 import { LENGTH_WINDOW_BATCHES, type SftConfig } from "./sft-config.js";
-import { loadOptimizerState, readTrainerState, saveRunCheckpoint } from "./state.js";
+import { loadOptimizerState, readTrainerState, saveModel, saveRunCheckpoint } from "./state.js";
 
 export interface SftLog {
   info(msg: string): void;
@@ -52,19 +49,18 @@ export interface SftSummary {
 const EVAL_SPLIT_SEED = 10_000;
 
 /**
- * Tokenises examples: prompt rendered with `format` (BOS where the model wants it), completion + EOS, cut on the
- * right to `maxLength` tokens. Examples whose prompt alone reaches `maxLength` are dropped.
- * @throws ConfigError when the model has no EOS token
+ * Tokenises examples (`encodeSftExample`): prompt rendered with `format` (BOS where the model wants it), completion
+ * + the end token (`sftEndTokenId`: the chat template's end-of-turn token for `chat`, else EOS), cut on the right
+ * to `maxLength` tokens. Examples whose prompt alone reaches `maxLength` are dropped.
+ * @throws ConfigError when the completion would end with EOS and the model has none
  */
 export function tokenizeSft(model: CausalLM, examples: SftExample[], format: PromptFormat, maxLength: number): { rows: SftTokens[]; truncated: number; dropped: number } {
-  const eos = model.config.eosTokenId[0];
-  if (eos === undefined) throw new ConfigError("SFT needs an EOS token id in config.json");
+  const end = sftEndTokenId(model, format);
   const rows: SftTokens[] = [];
   let truncated = 0;
   let dropped = 0;
   for (const ex of examples) {
-    const prompt = encodePrompt(model, format, ex.prompt);
-    const completion = [...model.tokenizer.encode(ex.completion), eos];
+    const { prompt, completion } = encodeSftExample(model, format, ex.prompt, ex.completion, end);
     if (prompt.length >= maxLength) {
       dropped++;
       continue;
@@ -99,6 +95,11 @@ export interface SftRunOptions {
   examples: SftExample[];
   format: PromptFormat;
   config: Readonly<SftConfig>;
+  /**
+   * The generation_config.json object `model` was loaded with (`LoadedModel.generationConfigJson`): checkpoints and
+   * `final/` keep its sampling defaults (EOS ids come from `model.config`). Default: a minimal one.
+   */
+  generationConfig?: unknown;
   log: SftLog;
   /** Checkpoint to continue from (`listCheckpoints(outputDir)`'s last); `model` must already hold its weights. */
   resumeFrom?: { step: number; dir: string } | null;
@@ -174,7 +175,7 @@ export async function runSft(o: SftRunOptions): Promise<SftSummary> {
       await appendFile(metricsPath, JSON.stringify(row) + "\n");
       log.progress(`step ${step}/${maxSteps}  loss ${r.loss.toFixed(4)}${row.eval_loss === undefined ? "" : `  eval_loss ${row.eval_loss.toFixed(4)}`}  lr ${lr.toExponential(2)}`);
       if ((c.saveSteps > 0 && step % c.saveSteps === 0) || step === maxSteps) {
-        await saveRunCheckpoint(runDir, step, model, up.state, { ...st, sft_seconds: seconds() }, c.saveTotalLimit);
+        await saveRunCheckpoint(runDir, step, model, up.state, { ...st, sft_seconds: seconds() }, c.saveTotalLimit, o.generationConfig);
       }
       o.onStep?.(row);
       if (o.signal?.aborted) break;
@@ -190,7 +191,7 @@ export async function runSft(o: SftRunOptions): Promise<SftSummary> {
   if (evalRows.length > 0 && evaluatedAt !== step) evalLoss = await sftEvalLoss(model, evalRows, c.microBatchSize);
   up.dispose();
   const finalModel = join(runDir, "final");
-  await saveCheckpointFiles(finalModel, { config: model.config, tensors: await paramsToTensors(model.config, model.params), tokenizerJson: model.tokenizer.json, dtype: "F32" });
+  await saveModel(finalModel, model, o.generationConfig);
   const summary: SftSummary = { ...summary0, finalModel, interrupted: false, evalLoss, seconds: seconds() };
   await writeFile(join(runDir, "summary.json"), JSON.stringify(summary, null, 1));
   return summary;

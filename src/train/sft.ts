@@ -8,9 +8,8 @@ import type { PromptSource } from "../data/source.js";
 import type { PromptFormat } from "../data/template.js";
 import { ConfigError } from "../errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
-import { encodePrompt } from "../rollout/prompt.js";
 import { PolicyUpdater } from "./policy-update.js";
-import { sftStep } from "./sft-batch.js";
+import { encodeSftExample, sftEndTokenId, sftStep } from "./sft-batch.js";
 
 export interface SftOptions {
   steps: number;
@@ -22,17 +21,19 @@ export interface SftOptions {
   onStep?: (step: number, loss: number, seconds: number) => void;
 }
 
-/** Trains `model` in place on the source's worked solutions. @throws ConfigError if the source has none. */
+/**
+ * Trains `model` in place on the source's worked solutions (completions end as `tokenizeSft`'s do).
+ * @throws ConfigError if the source has none, or the model has no EOS to end them with
+ */
 export async function sftColdStart(model: CausalLM, source: PromptSource, o: SftOptions): Promise<void> {
+  const end = sftEndTokenId(model, o.format); // EOS, or the chat template's end-of-turn token
   // AdamW as in the reference cold start (β2 0.98, weight decay 0.01, clip 1).
   const up = new PolicyUpdater(model, { kind: "nll" }, { beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 });
-  const eos = model.config.eosTokenId[0];
-  if (eos === undefined) throw new ConfigError("cold start needs an EOS token id in config.json");
   for (let step = 1; step <= o.steps; step++) {
     const t0 = performance.now();
     const items = Array.from({ length: o.batchSize }, () => source.next());
     if (items.some((p) => p.solution === undefined)) throw new ConfigError(`dataset ${source.name} has no worked solutions for a cold start`);
-    const rows = items.map((p) => ({ prompt: encodePrompt(model, o.format, p.question), completion: [...model.tokenizer.encode(p.solution!), eos] }));
+    const rows = items.map((p) => encodeSftExample(model, o.format, p.question, p.solution!, end));
     // One micro-batch of the whole batch (the same shapes and weights as ever: the shipped checkpoint stays reproducible).
     const { loss } = await sftStep(up, rows, rows.length, o.learningRate * Math.min(1, step / Math.max(1, o.warmupSteps)));
     o.onStep?.(step, loss, (performance.now() - t0) / 1000);

@@ -7,8 +7,11 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { numpy as np, tree } from "@jax-js/jax";
 import { CheckpointError } from "../errors.js";
+import { chatTemplateSource } from "../model/chat-template.js";
 import { loadCheckpointFiles, saveCheckpointFiles } from "../model/checkpoint.js";
 import type { CausalLM } from "../model/causal-lm.js";
+import { generationConfigJson } from "../model/generation-config.js";
+import { CHAT_TEMPLATE_FILE } from "../model/load.js";
 import { paramsToTensors } from "../model/params.js";
 import { encodeSafetensors, parseSafetensors, type Tensor } from "../model/safetensors.js";
 import type { AdamWState } from "./optim.js";
@@ -52,7 +55,44 @@ async function optimizerTensors(state: AdamWState): Promise<Map<string, Tensor>>
   return out;
 }
 
-/** Saves model + optimizer + trainer state to `<runDir>/checkpoint-<step>` and prunes old ones. */
+/**
+ * Saves `model` as a Hugging Face directory (float32 weights) that `loadModelFiles` reads back the same: config.json
+ * (its EOS set is the loaded model's effective one), model.safetensors, tokenizer.json, tokenizer_config.json (chat
+ * template included) when the tokenizer has one, chat_template.jinja when the template came from such a file, and
+ * generation_config.json (`generationConfigJson`: `generationConfig`'s sampling defaults with the token ids of
+ * `model.config`). Atomic, as `saveCheckpointFiles`. Borrows `model`.
+ * @param generationConfig the generation_config.json object the model was loaded with (`LoadedModel.generationConfigJson`);
+ *   null/undefined writes a minimal one (bos/eos/pad ids)
+ * @param extraFiles more files for the directory (see `SaveCheckpointOptions.extraFiles`)
+ */
+export async function saveModel(dir: string, model: CausalLM, generationConfig?: unknown, extraFiles: Record<string, string | Uint8Array> = {}): Promise<void> {
+  const tok = model.tokenizer;
+  const files = { ...extraFiles };
+  const template = tok.chatTemplate ?? null;
+  if (template !== null) {
+    let inConfig: string | null = null;
+    try {
+      inConfig = chatTemplateSource(tok.config);
+    } catch {
+      inConfig = null; // a list-form chat_template without "default": the loaded template came from chat_template.jinja
+    }
+    if (inConfig !== template.source) files[CHAT_TEMPLATE_FILE] = template.source;
+  }
+  await saveCheckpointFiles(dir, {
+    config: model.config,
+    tensors: await paramsToTensors(model.config, model.params),
+    tokenizerJson: tok.json,
+    tokenizerConfig: tok.config ?? undefined,
+    generationConfig: generationConfigJson(model.config, generationConfig),
+    dtype: "F32",
+    extraFiles: files,
+  });
+}
+
+/**
+ * Saves model (`saveModel`) + optimizer + trainer state to `<runDir>/checkpoint-<step>` and prunes old ones.
+ * @param generationConfig the loaded model's generation_config.json object (kept in the checkpoint), or null
+ */
 export async function saveRunCheckpoint(
   runDir: string,
   step: number,
@@ -60,19 +100,14 @@ export async function saveRunCheckpoint(
   optState: AdamWState | null,
   trainerState: Record<string, unknown>,
   saveTotalLimit: number,
+  generationConfig: unknown = null,
 ): Promise<string> {
   const dir = join(runDir, `checkpoint-${step}`);
   const extraFiles: Record<string, string | Uint8Array> = {
     [TRAINER_STATE_FILE]: JSON.stringify({ global_step: step, ...trainerState }, null, 1),
   };
   if (optState) extraFiles[OPTIMIZER_FILE] = concatBytes(encodeSafetensors(await optimizerTensors(optState), "F32"));
-  await saveCheckpointFiles(dir, {
-    config: model.config,
-    tensors: await paramsToTensors(model.config, model.params),
-    tokenizerJson: model.tokenizer.json,
-    dtype: "F32",
-    extraFiles,
-  });
+  await saveModel(dir, model, generationConfig, extraFiles);
   if (saveTotalLimit > 0) {
     const all = await listCheckpoints(runDir);
     for (const c of all.slice(0, Math.max(0, all.length - saveTotalLimit))) await rm(c.dir, { recursive: true, force: true });

@@ -75,7 +75,7 @@ describe("resolveTrainConfig", () => {
     ["an unknown loss", { lossType: "ppo" }, /lossType must be one of .*\(got "ppo"\)/],
     ["an unknown scaling", { scaleRewards: "max" }, /scaleRewards/],
     ["an unknown schedule", { lrSchedulerType: "step" }, /lrSchedulerType/],
-    ["an unknown prompt format", { promptFormat: "chat" }, /promptFormat/],
+    ["an unknown prompt format", { promptFormat: "chatml" }, /promptFormat must be one of r1-zero, compact, chat \(got "chatml"\)/],
     ["zero threads", { threads: 0 }, /threads must be an integer ≥ 1/],
   ])("rejects %s", (_, partial, message) => {
     expect(configError(partial).message).toMatch(message);

@@ -19,7 +19,8 @@ export async function runSftCommand(flags: Record<string, unknown>, log: SftLog)
   await initEngine((await import("../device.js")).deviceChoice());
   const { resolveSftConfig } = await import("../../train/sft-config.js");
   const { listCheckpoints } = await import("../../train/state.js");
-  const { loadModel, defaultModelDir } = await import("../../model/load.js");
+  const { loadModelFiles, defaultModelDir } = await import("../../model/load.js");
+  const { assertNotRunDir } = await import("./shared.js");
   const { loadSftExamples } = await import("../../data/formats/load.js");
   const { runSft } = await import("../../train/sft-trainer.js");
 
@@ -38,14 +39,15 @@ export async function runSftCommand(flags: Record<string, unknown>, log: SftLog)
   } else {
     cfg = resolveSftConfig(partial);
   }
+  if (resumeFrom === null && cfg.model !== null) await assertNotRunDir(cfg.model);
   const examples = await loadSftExamples(cfg.dataset, { prompt: cfg.promptField, completion: cfg.completionField, messages: cfg.messagesField });
-  const model = await loadModel(resumeFrom?.dir ?? cfg.model ?? defaultModelDir());
+  const { model, generationConfigJson } = await loadModelFiles(resumeFrom?.dir ?? cfg.model ?? defaultModelDir());
   const format = cfg.promptFormat ?? (await import("../../rollout/prompt.js")).defaultPromptFormat(model);
   // Ctrl-C: finish the current step, then stop (the run continues with --resume from its last checkpoint).
   const stop = new AbortController();
   const onInt = () => stop.abort();
   process.once("SIGINT", onInt);
-  const s = await runSft({ model, examples, format, config: cfg, log, resumeFrom, signal: stop.signal }).finally(() => process.off("SIGINT", onInt));
+  const s = await runSft({ model, examples, format, config: cfg, log, resumeFrom, signal: stop.signal, generationConfig: generationConfigJson }).finally(() => process.off("SIGINT", onInt));
   if (s.interrupted) return;
   log.info(
     `SFT done: ${s.steps} steps, loss ${s.loss.toFixed(4)}${Number.isNaN(s.evalLoss) ? "" : `, eval_loss ${s.evalLoss.toFixed(4)}`} ` +
