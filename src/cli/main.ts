@@ -14,7 +14,7 @@ const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const TRAIN_HELP: Record<string, string> = {
   seed: "seed of data, sampling and init",
   dataset: "built-in task (arithmetic, countdown), a mix of them (arithmetic,countdown or arithmetic:3,countdown:1), or a .jsonl file (prompt or messages + columns for rewards)",
-  promptFormat: "compact | r1-zero (default: compact for the embedded model, r1-zero for --model)",
+  promptFormat: "compact | r1-zero | chat (the model's chat template) (default: chat if the model has a chat template, compact for the embedded model, else r1-zero)",
   threads: "Wasm worker threads (default: all cores)",
   coldStartSteps: "embedded model only: SFT steps from scratch instead of the shipped cold-start checkpoint",
   coldStartBatchSize: "cold-start SFT batch size",
@@ -136,6 +136,7 @@ export function buildCli(): Command {
     const { config, model, out, resume, ...rest } = flags;
     const partial = { ...(await loadConfigFile(config as string | undefined)), ...rest };
     if (model !== undefined) partial.model = model;
+    if (typeof partial.model === "string" && resume === undefined) await (await import("./commands/shared.js")).assertNotRunDir(partial.model);
     if (out !== undefined) partial.outputDir = out;
     // The engine must start before any module that imports jax-js is loaded.
     await initEngine(deviceChoice(), { threads: (partial.threads as number | undefined) ?? undefined });
@@ -173,7 +174,7 @@ export function buildCli(): Command {
     .option("--endpoint-api <api>", "[string] chat | completions (default: chat)")
     .option("--api-key-env <var>", "[string] environment variable holding the API key (default: OPENAI_API_KEY)")
     .option("--system-prompt <text>", "[string] chat API: system message before each prompt (default: none)")
-    .option("--format <fmt>", "[string] compact | r1-zero: local prompt template / completions API (default: compact for the embedded model, else r1-zero)")
+    .option("--format <fmt>", "[string] compact | r1-zero | chat: local prompt format (chat: the model's chat template) / completions API template (compact | r1-zero) (default: chat if the model has a chat template, compact for the embedded model, else r1-zero)")
     .option("--num-prompts <n>", "[number] built-in tasks: prompts drawn from the training stream; files: first N rows (default: 256 / all rows)", (v) => parseValue("numPrompts", v, 0))
     .option("--num-samples <n>", "[number] samples per prompt (default: 4)", (v) => parseValue("numSamples", v, 0))
     .option("--keep <policy>", "[string] all-correct | best-of-n | shortest-correct (default: all-correct)")
@@ -209,7 +210,7 @@ export function buildCli(): Command {
     .option("--prompt-field <name>", "[string] prompt field (default: prompt)")
     .option("--completion-field <name>", "[string] completion field (default: completion)")
     .option("--messages-field <name>", "[string] chat messages field; used when present in a row (default: messages)")
-    .option("--format <fmt>", "[string] compact | r1-zero (default: compact for the embedded model, else r1-zero)")
+    .option("--format <fmt>", "[string] compact | r1-zero | chat (the model's chat template; completions end with its end-of-turn token) (default: chat if the model has a chat template, compact for the embedded model, else r1-zero)")
     .option("--epochs <n>", "[number] passes over the training split (default: 1)", (v) => parseValue("epochs", v, 0))
     .option("--batch-size <n>", "[number] sequences per optimizer step (default: 8)", (v) => parseValue("batchSize", v, 0))
     .option("--micro-batch-size <n>", "[number] sequences per forward/backward pass (default: 8)", (v) => parseValue("microBatchSize", v, 0))
@@ -238,7 +239,7 @@ export function buildCli(): Command {
     .option("--layout <name>", "[string] file layout: auto | gsm8k | math | aime | fields (default: auto)")
     .option("--question-field <name>", "[string] question field (default: the layout's: question / problem)")
     .option("--answer-field <name>", "[string] gold answer field (default: the layout's: answer / solution)")
-    .option("--format <fmt>", "[string] compact | r1-zero (default: compact for the embedded model, else r1-zero)")
+    .option("--format <fmt>", "[string] compact | r1-zero | chat (the model's chat template; local models only) (default: chat if the model has a chat template, compact for the embedded model, else r1-zero; endpoint completions API: r1-zero)")
     .option("--num-eval-problems <n>", "[number] built-in task: held-out problems; file: first N rows (default: 256 / all)", (v) => parseValue("n", v, 0))
     .option("--eval-samples <n>", "[number] samples per problem, n (default: 4)", (v) => parseValue("n", v, 0), 4)
     .option("--max-new-tokens <n>", "[number] (default: 48)", (v) => parseValue("n", v, 0), 48)
@@ -261,7 +262,7 @@ export function buildCli(): Command {
 
   program
     .command("pipeline <recipe>")
-    .description("run a multi-stage recipe (YAML: sft, grpo, sample, eval stages wired by outputs); a rerun skips finished stages and resumes an interrupted one")
+    .description("run a multi-stage recipe (YAML: sft, grpo, sample, eval stages wired by outputs; prompt_format / format: compact | r1-zero | chat); a rerun skips finished stages and resumes an interrupted one")
     .option("--out <dir>", "[path] run root (default: the recipe's out)")
     .option("--dry-run", "check the recipe and print its stages without running them")
     .action(async (recipe: string, o: Record<string, unknown>) => {
@@ -271,29 +272,42 @@ export function buildCli(): Command {
 
   program
     .command("verify <gold> <text>")
-    .description("extract the final answer from <text> and check it against <gold> (maths verifier)")
+    .description("extract the final answer from <text> and check it against <gold> (maths verifier); exit status as diff/cmp: 0 equivalent, 1 not equivalent (or no answer found), 2 bad input")
+    // Usage errors exit 2 here (diff/cmp's "trouble"), not 1, which means "not equivalent".
+    .exitOverride((e) => {
+      throw e.exitCode === 0 ? e : new CommanderError(2, e.code, e.message);
+    })
     .action(async (gold: string, text: string) => {
+      exitStatus.error = 2;
       const { runVerify } = await import("./commands/verify.js");
-      await runVerify(gold, text);
+      exitStatus.ok = await runVerify(gold, text);
     });
   return program;
 }
 
+/**
+ * Exit status of the running action: `ok` when it returns, `error` when it throws. 0 / 1 for every command but
+ * `verify` (0 equivalent, 1 not, 2 bad input, as diff and cmp).
+ */
+const exitStatus = { ok: 0, error: 1 };
+
 export async function main(argv: string[]): Promise<number> {
+  exitStatus.ok = 0;
+  exitStatus.error = 1;
   const program = buildCli();
   const debug = argv.includes("--debug");
   try {
     await program.parseAsync(argv, { from: "user" });
-    return 0;
+    return exitStatus.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version exit 0; commander already printed its one-line message for usage errors.
-      return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.help" ? 0 : 1;
+      return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.help" ? 0 : e.exitCode || 1;
     }
     const err = e as Error & { hint?: string };
     console.error(`error: ${err.message}${err instanceof ThinkrlError && err.hint ? ` (hint: ${err.hint})` : ""}`);
     if (debug) console.error(err.stack);
-    return 1;
+    return exitStatus.error;
   }
 }
 

@@ -29,14 +29,20 @@ export interface ProgressBar {
   end(): void;
 }
 
+/** Off a TTY, the least time between two plain progress lines (ms), the first and the last line excepted. */
+export const PLAIN_INTERVAL_MS = 5000;
+
 /**
- * On a TTY: redraws at most every 100 ms. Otherwise: one plain line per 10% of progress (logs stay short).
+ * On a TTY: redraws at most every 100 ms. Otherwise (a log file, a pipe): plain lines, one when a new 10% step of
+ * progress is reached and at least `PLAIN_INTERVAL_MS` have passed since the last line, plus the first and the
+ * final (done = total) lines — so a log gets at most 11 lines, and fewer for a quick run.
  * @param now clock in ms (injected for tests)
  */
 export function progressBar(stream: NodeJS.WriteStream, label: string, now: () => number = () => performance.now()): ProgressBar {
   const t0 = now();
   let last = -Infinity;
   let lastDecile = -1;
+  let finished = false;
   return {
     update(done, total, doneThisRun, extra = "") {
       const t = now();
@@ -47,9 +53,12 @@ export function progressBar(stream: NodeJS.WriteStream, label: string, now: () =
         last = t;
         stream.write(`\r\x1b[2K${line}`);
       } else {
-        const decile = total > 0 ? Math.floor((10 * done) / total) : 10;
-        if (decile === lastDecile) return;
+        const decile = total > 0 ? Math.min(10, Math.floor((10 * done) / total)) : 10;
+        const final = decile === 10;
+        if (final ? finished : decile === lastDecile || (lastDecile >= 0 && t - last < PLAIN_INTERVAL_MS)) return;
         lastDecile = decile;
+        last = t;
+        finished = final;
         stream.write(`${line}\n`);
       }
     },

@@ -7,15 +7,36 @@ test("progress line shows count, percent, rate and ETA from this run's rate", ()
   expect(formatDuration(3725)).toBe("1:02:05");
 });
 
-test("without a TTY it prints one line per 10% of progress", () => {
+test("without a TTY a slow run prints one line per 10% of progress", () => {
   const written: string[] = [];
   const stream = { isTTY: false, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
   let t = 0;
   const bar = progressBar(stream, "x", () => t);
   for (let i = 0; i <= 100; i++) {
-    t += 10;
+    t += 1000; // 10 s per 10%
     bar.update(i, 100, i);
   }
   expect(written).toHaveLength(11);
   expect(written[10]).toMatch(/^x \[#+\] 100\/100 100% .* ETA 0:00\n$/);
+});
+
+test("without a TTY lines are at least 5 s apart, first and last line excepted", () => {
+  const written: string[] = [];
+  const stream = { isTTY: false, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
+  let t = 0;
+  const bar = progressBar(stream, "x", () => t);
+  for (let i = 0; i <= 1000; i++) {
+    t += 10; // 10 s in all: one update every 10 ms
+    bar.update(i, 1000, i);
+  }
+  bar.update(1000, 1000, 1000); // a repeated final update prints nothing more
+  expect(written.map((l) => l.split(" ")[2])).toEqual(["0/1000", "500/1000", "1000/1000"]);
+});
+
+test("without a TTY a few updates of a tiny run print at most one line each", () => {
+  const written: string[] = [];
+  const stream = { isTTY: false, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
+  const bar = progressBar(stream, "x", () => 0);
+  for (let i = 0; i <= 3; i++) bar.update(i, 3, i);
+  expect(written.map((l) => l.split(" ")[2])).toEqual(["0/3", "3/3"]);
 });

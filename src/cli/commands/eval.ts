@@ -75,7 +75,7 @@ async function localSolver(o: Record<string, unknown>, onProgress: (done: number
   const { model, isDefault } = await openModel(o.model);
   const { Rng } = await import("../../data/rng.js");
   const { localSampler } = await import("../../eval/solver.js");
-  const format = (await pickFormat(o.format, model)) as "compact" | "r1-zero";
+  const format = await pickFormat(o.format, model);
   const sampler = localSampler(
     model,
     { format, temperature: Number(o.temperature), topP: Number(o.topP), maxNewTokens: Number(o.maxNewTokens), batchSize: Number(o.batchSize ?? 256), onProgress },
@@ -95,7 +95,7 @@ async function endpointSolver(o: Record<string, unknown>, onProgress: (done: num
   const client = new EndpointClient(
     {
       ...endpointFlags(o),
-      promptFormat: (await pickFormat(o.format ?? "r1-zero", null)) as "compact" | "r1-zero",
+      promptFormat: await pickFormat(o.format ?? "r1-zero", null), // refuses chat: the server applies its own template
       jitterSeed: Number(o.seed),
     },
     { env: process.env },

@@ -41,7 +41,7 @@ export async function runSampleCommand(o: Record<string, unknown>): Promise<void
   let stats: (() => unknown) | null = null;
   if (kind === "endpoint") {
     const { EndpointClient } = await import("../../rollout/endpoint.js");
-    const { endpointFlags } = await import("./shared.js");
+    const { endpointFlags, pickFormat } = await import("./shared.js");
     const client = new EndpointClient(
       {
         ...endpointFlags(o),
@@ -49,7 +49,7 @@ export async function runSampleCommand(o: Record<string, unknown>): Promise<void
         timeoutMs: o.timeout === undefined ? undefined : Math.round(1000 * (o.timeout as number)),
         samplesPerRequest: o.samplesPerRequest as number | undefined,
         systemPrompt: o.systemPrompt as string | undefined,
-        promptFormat: o.format as "r1-zero" | "compact" | undefined,
+        promptFormat: await pickFormat(o.format, null), // refuses chat: the server applies its own template
         jitterSeed: cfg.seed,
       },
       { env: process.env },
@@ -61,7 +61,7 @@ export async function runSampleCommand(o: Record<string, unknown>): Promise<void
     const { model, isDefault } = await openModel(o.model);
     const { Rng } = await import("../../data/rng.js");
     const { LocalSampler } = await import("../../rollout/local-sampler.js");
-    const format = (await pickFormat(o.format, model)) as "compact" | "r1-zero";
+    const format = await pickFormat(o.format, model);
     sampler = new LocalSampler({ model, format, rng: new Rng(cfg.seed), modelName: isDefault ? "embedded" : String(o.model) });
   }
 
