@@ -5,7 +5,7 @@
  */
 import { jit, nn, numpy as np, random, tree } from "@jax-js/jax";
 import type { ModelConfig } from "./config.js";
-import { LOGITS_CHUNK_ELEMENTS, chunkedTokenLogprobs, decodeStep, forwardHidden, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
+import { LOGITS_CHUNK_ELEMENTS, chunkedTokenLogprobs, decodeStep, forwardHidden, takeLast, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
 import { decodePositionInputs, fullPositionInputs } from "./positions.js";
 import type { TextTokenizer } from "./tokenizer.js";
 
@@ -59,7 +59,7 @@ export class CausalLM {
         // Maddison et al. 2014 §2). noise = 0 turns it into greedy argmax.
         const g = random.gumbel(random.key(seed), scaled.shape).mul(noise);
         const id = np.argmax(scaled.ref.add(g), -1); // [B] int32
-        const logprob = nn.logSoftmax(scaled, -1).mul(nn.oneHot(id.ref, V)).sum(-1); // [B]
+        const logprob = takeLast(nn.logSoftmax(scaled, -1), id.ref, V); // [B]
         return { id, logprob, cache: out.cache };
       },
     );

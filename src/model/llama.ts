@@ -238,15 +238,27 @@ export function decodeStep(
 }
 
 /**
+ * `x[..., ids[...]]`: picks one entry of the last axis per row by comparing `ids` with an iota, `[..., V]` → `[...]`.
+ * Not `nn.oneHot`: jax-js 0.1.25 builds a one-hot by gathering rows of a `[V, V]` identity constant, which for a
+ * 151,936-token vocabulary is 23·10⁹ floats (a WebGPU shader-compile error / out of memory).
+ * Consumes `x` and `ids` (int32, shape of `x` without its last axis).
+ */
+export function takeLast(x: Arr, ids: Arr, V: number): Arr {
+  const iota = np.arange(V, undefined, undefined, { dtype: np.int32 });
+  const hit = np.equal(ids.reshape([...ids.shape, 1]), iota);
+  return np.where(hit, x, 0).sum(-1);
+}
+
+/**
  * Per-token log-probabilities of `targets` under softmax(logits / temperature), and the entropy of that
- * distribution. Selection uses a one-hot compare-and-sum (jax-js `take` on views fails under jit(grad)).
+ * distribution. Selection is a compare-and-sum (`takeLast`; jax-js `take` on views fails under jit(grad)).
  * @param logits `[B, T, V]` (consumed); targets `[B, T]` int32 (consumed)
  * @returns logp `[B, T]`, entropy `[B, T]` (nats)
  */
 export function tokenLogprobs(logits: Arr, targets: Arr, temperature: number): { logp: Arr; entropy: Arr } {
   const V = logits.shape[2]!;
   const lsm = nn.logSoftmax(temperature === 1 ? logits : logits.mul(1 / temperature), -1);
-  const logp = lsm.ref.mul(nn.oneHot(targets, V)).sum(-1);
+  const logp = takeLast(lsm.ref, targets, V);
   const entropy = np.exp(lsm.ref).mul(lsm).sum(-1).neg();
   return { logp, entropy };
 }
