@@ -62,10 +62,13 @@ test("greedy on the device gives the host's tokens and log-probs; seeds reproduc
   expect(s2).toEqual(s1);
 });
 
-test("auto samples on the device only for large vocabularies without top-k/top-p", () => {
-  expect(useDeviceSampling(V, { topK: 0, topP: 1 })).toBe(false);
-  expect(useDeviceSampling(DEVICE_SAMPLING_MIN_VOCAB, { topK: 0, topP: 1 })).toBe(true);
-  expect(useDeviceSampling(151936, { topK: 0, topP: 0.95 })).toBe(false);
-  expect(useDeviceSampling(151936, { topK: 20, topP: 1, sampleOn: "host" })).toBe(false);
+test("auto samples on the device only on WebGPU, for large vocabularies without top-k/top-p", () => {
+  expect(useDeviceSampling(V, { topK: 0, topP: 1 }, "webgpu")).toBe(false);
+  expect(useDeviceSampling(DEVICE_SAMPLING_MIN_VOCAB, { topK: 0, topP: 1 }, "webgpu")).toBe(true);
+  expect(useDeviceSampling(DEVICE_SAMPLING_MIN_VOCAB, { topK: 0, topP: 1 }, "wasm")).toBe(false);
+  expect(useDeviceSampling(151936, { topK: 0, topP: 1 })).toBe(false); // these tests run on wasm
+  expect(useDeviceSampling(151936, { topK: 0, topP: 1, sampleOn: "device" }, "wasm")).toBe(true);
+  expect(useDeviceSampling(151936, { topK: 0, topP: 0.95 }, "webgpu")).toBe(false);
+  expect(useDeviceSampling(151936, { topK: 20, topP: 1, sampleOn: "host" }, "webgpu")).toBe(false);
   expect(() => useDeviceSampling(26, { topK: 20, topP: 1, sampleOn: "device" })).toThrow(/temperature sampling only/);
 });
