@@ -105,23 +105,26 @@ export class CausalLM {
     return { logits, cache };
   }
 
+  /** Device inputs of one decode step: token ids `[B, 1]`, position inputs, and the `[S]` one-hot of `slot`. */
+  #stepInputs(token: Int32Array, slot: number, pad: number[], cache: KVCache[]): { ids: np.Array; pos: PositionInputs; slotMask: np.Array } {
+    const B = token.length;
+    const S = cache[0]!.k.shape[3]!;
+    const slotMask = new Int32Array(S);
+    slotMask[slot] = 1;
+    return {
+      ids: np.array(token, { dtype: np.int32 }).reshape([B, 1]),
+      pos: decodePositionInputs(this.config, B, S, slot, pad),
+      slotMask: np.array(slotMask, { dtype: np.bool }),
+    };
+  }
+
   /**
    * One decode step: feeds `token[b]` at cache slot `slot`. Consumes `cache`, returns the new one.
    * @returns logits `[B, V]` (host copy) for the next token
    */
   async decode(token: Int32Array, slot: number, pad: number[], cache: KVCache[]): Promise<{ logits: Float32Array; cache: KVCache[] }> {
-    const B = token.length;
-    const S = cache[0]!.k.shape[3]!;
-    const pos = decodePositionInputs(this.config, B, S, slot, pad);
-    const slotMask = new Int32Array(S);
-    slotMask[slot] = 1;
-    const out = this.#decode(
-      tree.ref(this.params),
-      np.array(token, { dtype: np.int32 }).reshape([B, 1]),
-      pos,
-      cache,
-      np.array(slotMask, { dtype: np.bool }),
-    );
+    const { ids, pos, slotMask } = this.#stepInputs(token, slot, pad, cache);
+    const out = this.#decode(tree.ref(this.params), ids, pos, cache, slotMask);
     const logits = (await out.logits.data()) as Float32Array;
     return { logits, cache: out.cache };
   }
@@ -135,17 +138,13 @@ export class CausalLM {
    * @returns next ids `[B]`, their log-probs `[B]` under softmax(logits / temperature) (temperature 1 when greedy)
    */
   async decodeSample(token: Int32Array, slot: number, pad: number[], cache: KVCache[], temperature: number, seed: number): Promise<{ ids: Int32Array; logprobs: Float32Array; cache: KVCache[] }> {
-    const B = token.length;
-    const S = cache[0]!.k.shape[3]!;
-    const pos = decodePositionInputs(this.config, B, S, slot, pad);
-    const slotMask = new Int32Array(S);
-    slotMask[slot] = 1;
+    const { ids: tokens, pos, slotMask } = this.#stepInputs(token, slot, pad, cache);
     const out = this.#decodeSample(
       tree.ref(this.params),
-      np.array(token, { dtype: np.int32 }).reshape([B, 1]),
+      tokens,
       pos,
       cache,
-      np.array(slotMask, { dtype: np.bool }),
+      slotMask,
       np.array([temperature > 0 ? 1 / temperature : 1]),
       np.array(temperature > 0 ? 1 : 0),
       np.array(seed >>> 0, { dtype: np.uint32 }),
