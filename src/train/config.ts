@@ -236,14 +236,17 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
 }
 
 /**
- * Learning rate at `step` (1-based) for the schedule: warm-up linearly over `warmupSteps`, then constant,
- * linear decay to 0, or cosine decay to 0 (Loshchilov & Hutter 2017, eq. 5) over the remaining steps.
+ * Learning rate of optimizer step `step` (1-based) for the schedule: warm-up linearly over `warmupSteps` (step w
+ * of the warm-up uses w/warmupSteps of the rate), then constant, linear decay, or cosine decay (Loshchilov &
+ * Hutter 2017, eq. 5) over the remaining steps. Decay is counted from 0 at the first step after the warm-up, as
+ * the Hugging Face schedulers do, so that step uses the full rate and the last of `maxSteps` still trains
+ * (linear: rate/(maxSteps − warmupSteps)); the rate reaches 0 only after the run.
  */
 export function learningRateAt(c: Pick<TrainConfig, "learningRate" | "lrSchedulerType" | "warmupSteps" | "maxSteps">, step: number): number {
   const warm = c.lrSchedulerType === "constant" ? 0 : c.warmupSteps;
   if (step <= warm) return (c.learningRate * step) / Math.max(1, warm);
   const rest = Math.max(1, c.maxSteps - warm);
-  const frac = Math.min(1, (step - warm) / rest);
+  const frac = Math.min(1, (step - 1 - warm) / rest);
   switch (c.lrSchedulerType) {
     case "constant":
     case "constant_with_warmup":

@@ -108,21 +108,23 @@ describe("learningRateAt", () => {
     expect(at({ lrSchedulerType: "constant_with_warmup", warmupSteps: 0 }, 1)).toBe(1e-3);
   });
 
-  test("linear decays to 0 at maxSteps after the warm-up", () => {
+  test("linear decays from the first step after the warm-up; the last step still trains (HF schedule)", () => {
     const c = { lrSchedulerType: "linear" as const };
     expect(at(c, 2)).toBeCloseTo(0.5e-3, 12);
     expect(at(c, 4)).toBeCloseTo(1e-3, 12);
-    expect(at(c, 6)).toBeCloseTo(0.75e-3, 12); // 2 of 8 decay steps
-    expect(at(c, 8)).toBeCloseTo(0.5e-3, 12);
-    expect(at(c, 12)).toBeCloseTo(0, 12);
+    expect(at(c, 5)).toBeCloseTo(1e-3, 12); // decay step 0 of 8
+    expect(at(c, 7)).toBeCloseTo(0.75e-3, 12); // 2 of 8
+    expect(at(c, 12)).toBeCloseTo(0.125e-3, 12); // 7 of 8: not 0
+    expect(at({ lrSchedulerType: "linear", warmupSteps: 0, maxSteps: 1 }, 1)).toBe(1e-3); // a one-step run trains
   });
 
   test("cosine follows ½(1 + cos πt) after the warm-up", () => {
     const c = { lrSchedulerType: "cosine" as const };
     expect(at(c, 4)).toBeCloseTo(1e-3, 12);
-    expect(at(c, 6)).toBeCloseTo(1e-3 * 0.5 * (1 + Math.cos(Math.PI / 4)), 12);
-    expect(at(c, 8)).toBeCloseTo(0.5e-3, 12);
-    expect(at(c, 12)).toBeCloseTo(0, 12);
+    expect(at(c, 5)).toBeCloseTo(1e-3, 12);
+    expect(at(c, 7)).toBeCloseTo(1e-3 * 0.5 * (1 + Math.cos(Math.PI / 4)), 12);
+    expect(at(c, 9)).toBeCloseTo(0.5e-3, 12);
+    expect(at(c, 12)).toBeCloseTo(1e-3 * 0.5 * (1 + Math.cos((7 * Math.PI) / 8)), 12);
   });
 
   test("decay schedules never go below 0 past maxSteps", () => {
