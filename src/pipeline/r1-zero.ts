@@ -119,9 +119,11 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
       hint: "use --prompt-format r1-zero for base models, compact for the embedded model",
     });
   }
-  // Inputs are valid (config, dataset, model): only now does the run directory get created.
+  log.info(`prompt format: ${format}${cfg.promptFormat === null ? " (the model's default; --prompt-format to change)" : ""}`);
+  // Inputs are valid (config, dataset, model): only now does the run directory get created. config.json records
+  // the resolved prompt format, so the run (and a resume of it) says which one it used.
   await mkdir(runDir, { recursive: true });
-  await writeFile(join(runDir, "config.json"), JSON.stringify(cfg, null, 1));
+  await writeFile(join(runDir, "config.json"), JSON.stringify({ ...cfg, promptFormat: format }, null, 1));
 
   if (cfg.rewardFuncs.includes("code")) {
     // Model output is hostile: refuse to start unless the code sandbox's isolation is verified.

@@ -65,7 +65,7 @@ function prepareChat(model: CausalLM, question: string, o: ChatPromptOptions): E
   const template = model.tokenizer.chatTemplate;
   if (!template) {
     throw new CheckpointError("the chat prompt format needs a chat template, and this model's tokenizer_config.json has none", {
-      hint: "use --format r1-zero for base models",
+      hint: `use --format ${defaultPromptFormat(model)} for this model`,
     });
   }
   const messages: ChatTurn[] = [];

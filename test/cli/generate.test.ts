@@ -62,7 +62,8 @@ describe("thinkrl generate", () => {
     expect(one.stdout.startsWith("<think>\n")).toBe(true); // the template's open <think> comes first
     expect(one.stdout.length).toBeGreaterThan("<think>\n\n".length);
     expect(two.stdout).toBe(one.stdout + one.stdout);
-    expect(one.stderr).toMatch(/\[generation_config\.json: topP 0\.9\]/);
+    expect(one.stderr).toMatch(/\[generation_config\.json: top_p 0\.9\]/);
+    expect(two.stderr).toMatch(/\[sample 1\/2\][\s\S]*\[sample 2\/2\]/); // sample boundaries (on stderr)
   }, 60_000);
 
   test("sampling defaults come from generation_config.json; flags win", async () => {
@@ -71,10 +72,20 @@ describe("thinkrl generate", () => {
     expect(r.stderr).toMatch(/\[generation_config\.json: temperature 0\.7\]/);
   }, 60_000);
 
+  test("chat-only flags with another format: one error line, exit 1", async () => {
+    const r = await thinkrl([...base(), "--format", "r1-zero", "--system-prompt", "be brief"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: --system-prompt applies to the chat format only/);
+    expect(r.stdout).toBe("");
+  }, 60_000);
+
   test("--format chat on a model without a chat template: one error line, exit 1", async () => {
     const r = await thinkrl(["generate", "--model", join(ROOT, "test/fixtures/hf/tiny-llama"), "--prompt", "1+2", "--format", "chat"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: the chat prompt format needs a chat template/);
     expect(r.stdout).toBe("");
+    const embedded = await thinkrl(["generate", "--prompt", "47+85", "--format", "chat"]);
+    expect(embedded.code).toBe(1);
+    expect(embedded.stderr).toMatch(/hint: use --format compact for this model/); // the format it can read
   }, 60_000);
 });

@@ -26,6 +26,11 @@ export async function runGenerate(o: Record<string, unknown>): Promise<void> {
   const { samplingDefaults } = await import("../../model/generation-config.js");
   const { textStream } = await import("../../rollout/text-stream.js");
   const format = await pickFormat(o.format, model, true);
+  if (format !== "chat" && (o.systemPrompt !== undefined || o.thinking === false)) {
+    throw new ThinkrlError(`${o.systemPrompt !== undefined ? "--system-prompt" : "--no-thinking"} applies to the chat format only (the format is ${format})`, {
+      hint: "add --format chat (the model needs a chat template)",
+    });
+  }
   const question = String(o.prompt);
   const chat = { systemPrompt: o.systemPrompt as string | undefined, enableThinking: o.thinking === false ? false : undefined };
   const prompt = format === "raw" ? { ids: model.tokenizer.encode(question), completionPrefix: "" } : preparePrompt(model, format, question, chat);
@@ -34,7 +39,8 @@ export async function runGenerate(o: Record<string, unknown>): Promise<void> {
   const pick = (flag: unknown, key: keyof typeof FALLBACK) => (flag !== undefined ? Number(flag) : (fromFile[key] ?? FALLBACK[key]));
   const sampling = { temperature: pick(o.temperature, "temperature"), topP: pick(o.topP, "topP"), topK: pick(o.topK, "topK") };
   const used = (["temperature", "topP", "topK"] as const).filter((k) => fromFile[k] !== undefined && o[k] === undefined);
-  if (used.length > 0) console.error(`[generation_config.json: ${used.map((k) => `${k} ${sampling[k]}`).join(", ")}]`);
+  const hfName = { temperature: "temperature", topP: "top_p", topK: "top_k" } as const;
+  if (used.length > 0) console.error(`[generation_config.json: ${used.map((k) => `${hfName[k]} ${sampling[k]}`).join(", ")}]`);
 
   // One sample: stream it (prefix first: a `<think>` the chat template opened belongs to the reply).
   const stream = n === 1 ? textStream(model.tokenizer, (t) => process.stdout.write(t), model.config.eosTokenId) : null;
@@ -50,7 +56,8 @@ export async function runGenerate(o: Record<string, unknown>): Promise<void> {
     },
     new Rng(Number(o.seed)),
   );
-  for (const c of outs) {
+  for (const [i, c] of outs.entries()) {
+    if (!stream) console.error(`[sample ${i + 1}/${n}]`);
     const meanLp = c.logprobs.reduce((a, b) => a + b, 0) / Math.max(1, c.logprobs.length);
     if (stream) {
       stream.end(c.text);
