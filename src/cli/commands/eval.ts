@@ -45,12 +45,15 @@ export async function runEval(o: Record<string, unknown>): Promise<void> {
     const source = await openPromptSource(dataset, limit ?? 256, Number(o.seed));
     problems = source.heldOut.map((p) => ({ id: p.key, question: p.question, gold: p.columns.target === undefined ? null : String(p.columns.target), columns: p.columns }));
   }
-  const progress = (d: number, n: number, what: string) => process.stderr.isTTY && process.stderr.write(`\r\x1b[2Keval ${d}/${n} ${what}`);
-  const solver = o.endpoint !== undefined ? await endpointSolver(o, (d, n) => progress(d, n, "problems")) : await localSolver(o, (d, n) => progress(d, n, "samples"));
+  // A bar on a TTY; plain lines (at 10% steps, ≥ 5 s apart) in a log.
+  const { progressBar } = await import("../progress.js");
+  const bar = progressBar(process.stderr, o.endpoint !== undefined ? "eval problems" : "eval samples");
+  const progress = (d: number, n: number) => bar.update(d, n, d);
+  const solver = o.endpoint !== undefined ? await endpointSolver(o, progress) : await localSolver(o, progress);
   // One sampler call for all problems: the local model batches them itself (same samples as `thinkrl train`'s
   // eval); an endpoint keeps `--concurrency` requests in flight across all of them.
   const run = await runBenchmark(problems!, solver.sampler, isTask ? taskJudge : mathJudge(), { samples, chunk: Math.max(1, problems!.length) });
-  if (process.stderr.isTTY) process.stderr.write("\r\x1b[2K");
+  bar.end();
 
   const out = String(o.out ?? `runs/eval-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   await mkdir(out, { recursive: true });
