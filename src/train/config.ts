@@ -165,9 +165,9 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   for (const [k, def] of Object.entries(TRAIN_DEFAULTS)) {
     const v = c[k];
     if (typeof def === "number" && (typeof v !== "number" || (Number.isNaN(v) && k !== "epsilonHigh"))) {
-      throw new ConfigError(`${k} must be a number (got ${JSON.stringify(v)})`);
+      throw new ConfigError(`${named(k)} must be a number (got ${JSON.stringify(v)})`);
     }
-    if (typeof def === "boolean" && typeof v !== "boolean") throw new ConfigError(`${k} must be true or false (got ${JSON.stringify(v)})`);
+    if (typeof def === "boolean" && typeof v !== "boolean") throw new ConfigError(`${named(k)} must be true or false (got ${JSON.stringify(v)})`);
   }
   const cfg = c as unknown as TrainConfig;
   if (Number.isNaN(cfg.epsilonHigh)) cfg.epsilonHigh = cfg.epsilon;
@@ -175,7 +175,7 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
 
   const int = (k: keyof TrainConfig, min: number) => {
     const v = cfg[k] as number;
-    if (!Number.isInteger(v) || v < min) throw new ConfigError(`${k} must be an integer ≥ ${min} (got ${v})`);
+    if (!Number.isInteger(v) || v < min) throw new ConfigError(`${named(k)} must be an integer ≥ ${min} (got ${v})`);
   };
   int("seed", 0);
   int("maxSteps", 0);
@@ -197,7 +197,7 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   if (cfg.threads !== null) int("threads", 1);
   const pos = (k: keyof TrainConfig, allowZero = false) => {
     const v = cfg[k] as number;
-    if (!(allowZero ? v >= 0 : v > 0) || !Number.isFinite(v)) throw new ConfigError(`${k} must be ${allowZero ? "≥ 0" : "> 0"} (got ${v})`);
+    if (!(allowZero ? v >= 0 : v > 0) || !Number.isFinite(v)) throw new ConfigError(`${named(k)} must be ${allowZero ? "≥ 0" : "> 0"} (got ${v})`);
   };
   pos("learningRate");
   pos("coldStartLearningRate");
@@ -209,30 +209,35 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   pos("weightDecay", true);
   pos("maxGradNorm", true);
   pos("adamEpsilon");
-  if (cfg.epsilon >= 1) throw new ConfigError(`epsilon must be < 1 (got ${cfg.epsilon})`);
-  if (!(cfg.topP > 0 && cfg.topP <= 1)) throw new ConfigError(`topP must be in (0, 1] (got ${cfg.topP})`);
-  if (!(cfg.evalTopP > 0 && cfg.evalTopP <= 1)) throw new ConfigError(`evalTopP must be in (0, 1] (got ${cfg.evalTopP})`);
+  if (cfg.epsilon >= 1) throw new ConfigError(`${named("epsilon")} must be < 1 (got ${cfg.epsilon})`);
+  if (!(cfg.topP > 0 && cfg.topP <= 1)) throw new ConfigError(`${named("topP")} must be in (0, 1] (got ${cfg.topP})`);
+  if (!(cfg.evalTopP > 0 && cfg.evalTopP <= 1)) throw new ConfigError(`${named("evalTopP")} must be in (0, 1] (got ${cfg.evalTopP})`);
   for (const k of ["adamBeta1", "adamBeta2"] as const) {
-    if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${k} must be in [0, 1) (got ${cfg[k]})`);
+    if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${named(k)} must be in [0, 1) (got ${cfg[k]})`);
   }
-  if (!LOSS_TYPES.includes(cfg.lossType)) throw new ConfigError(`lossType must be one of ${LOSS_TYPES.join(", ")} (got "${cfg.lossType}")`);
+  if (!LOSS_TYPES.includes(cfg.lossType)) throw new ConfigError(`${named("lossType")} must be one of ${LOSS_TYPES.join(", ")} (got "${cfg.lossType}")`);
   if (!["group", "batch", "none"].includes(cfg.scaleRewards)) {
-    throw new ConfigError(`scaleRewards must be group, batch or none (got "${cfg.scaleRewards}")`);
+    throw new ConfigError(`${named("scaleRewards")} must be group, batch or none (got "${cfg.scaleRewards}")`);
   }
   if (!["constant", "constant_with_warmup", "linear", "cosine"].includes(cfg.lrSchedulerType)) {
-    throw new ConfigError(`lrSchedulerType must be constant, constant_with_warmup, linear or cosine (got "${cfg.lrSchedulerType}")`);
+    throw new ConfigError(`${named("lrSchedulerType")} must be constant, constant_with_warmup, linear or cosine (got "${cfg.lrSchedulerType}")`);
   }
   if (cfg.promptFormat !== null && !PROMPT_FORMATS.includes(cfg.promptFormat)) {
-    throw new ConfigError(`promptFormat must be one of ${PROMPT_FORMATS.join(", ")} (got "${String(cfg.promptFormat)}")`);
+    throw new ConfigError(`${named("promptFormat")} must be one of ${PROMPT_FORMATS.join(", ")} (got "${String(cfg.promptFormat)}")`);
   }
   if (!Array.isArray(cfg.rewardFuncs) || cfg.rewardFuncs.length === 0 || cfg.rewardFuncs.some((f) => typeof f !== "string")) {
-    throw new ConfigError(`rewardFuncs must be a non-empty list of names (got ${JSON.stringify(cfg.rewardFuncs)})`);
+    throw new ConfigError(`${named("rewardFuncs")} must be a non-empty list of names (got ${JSON.stringify(cfg.rewardFuncs)})`);
   }
   if (!Array.isArray(cfg.rewardWeights) || cfg.rewardWeights.length !== cfg.rewardFuncs.length || cfg.rewardWeights.some((w) => typeof w !== "number" || !Number.isFinite(w))) {
-    throw new ConfigError(`rewardWeights must list one number per reward function (${cfg.rewardFuncs.length}; got ${JSON.stringify(cfg.rewardWeights)})`);
+    throw new ConfigError(`${named("rewardWeights")} must list one number per reward function (${cfg.rewardFuncs.length}; got ${JSON.stringify(cfg.rewardWeights)})`);
   }
-  if (typeof cfg.dataset !== "string" || cfg.dataset === "") throw new ConfigError(`dataset must be a task name or a file path`);
+  if (typeof cfg.dataset !== "string" || cfg.dataset === "") throw new ConfigError(`${named("dataset")} must be a task name or a file path`);
   return Object.freeze(cfg);
+}
+
+/** A config key as errors name it: the key and its `thinkrl train` flag, e.g. `maxSteps (--max-steps)`. */
+function named(key: string): string {
+  return `${key} (--${key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())})`;
 }
 
 /**

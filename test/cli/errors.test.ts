@@ -142,11 +142,11 @@ describe.concurrent("thinkrl train rejects bad input with one error line and exi
   });
 
   test("a cross-field rule (fewer than 2 generations)", async ({ expect }) => {
-    await expectTrainError(expect, ["--num-generations", "1"], /numGenerations must be an integer ≥ 2 \(got 1\)/);
+    await expectTrainError(expect, ["--num-generations", "1"], /numGenerations \(--num-generations\) must be an integer ≥ 2 \(got 1\)/);
   });
 
   test("rewardWeights that do not match rewardFuncs", async ({ expect }) => {
-    await expectTrainError(expect, ["--reward-weights", "1"], /rewardWeights must list one number per reward function/);
+    await expectTrainError(expect, ["--reward-weights", "1"], /rewardWeights \(--reward-weights\) must list one number per reward function/);
   });
 
   test("--resume of a directory that is not a run", async ({ expect }) => {

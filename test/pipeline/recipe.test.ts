@@ -41,7 +41,7 @@ describe("recipe parsing and validation", () => {
     ["missing export", recipe(stage("a", "eval", "{}") + stage("b", "sft", "{ dataset: '${stages.a.output}' }")), /key "dataset": cannot resolve \$\{stages.a.output\}: a eval stage exports summary, dir/],
     ["malformed reference", recipe(stage("a", "eval", "{ model: '${a.model}' }")), /cannot resolve \$\{a.model\}/],
     ["unset environment variable", recipe(stage("a", "sample", "{ dataset: arithmetic, endpoint: '${env.NOPE_URL}', endpoint_model: m }")), /stage "a" \(sample\), key "endpoint": cannot resolve \$\{env.NOPE_URL\}: environment variable NOPE_URL is not set/],
-    ["bad grpo value", recipe(stage("a", "grpo", "{ num_generations: 1 }")), /stage "a" \(grpo\): numGenerations must be an integer ≥ 2/],
+    ["bad grpo value", recipe(stage("a", "grpo", "{ num_generations: 1 }")), /stage "a" \(grpo\): numGenerations \(--num-generations\) must be an integer ≥ 2/],
     ["bad sft value", recipe(stage("a", "sft", "{ dataset: d.jsonl, epochs: 0 }")), /stage "a" \(sft\): epochs must be an integer ≥ 1/],
     ["duplicate stage", recipe(stage("a", "eval", "{}") + stage("a", "eval", "{}")), /stage name "a" is used twice/],
     ["no stages", "name: t\nout: x\nstages: []\n", /"stages" must be a non-empty list/],

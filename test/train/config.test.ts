@@ -59,24 +59,24 @@ describe("resolveTrainConfig", () => {
   });
 
   test.each<[string, Record<string, unknown>, RegExp]>([
-    ["fewer than 2 generations", { numGenerations: 1 }, /numGenerations must be an integer ≥ 2 \(got 1\)/],
+    ["fewer than 2 generations", { numGenerations: 1 }, /numGenerations \(--num-generations\) must be an integer ≥ 2 \(got 1\)/],
     ["a fractional step count", { maxSteps: 2.5 }, /maxSteps.*2\.5/],
-    ["one weight for two rewards", { rewardWeights: [1] }, /rewardWeights must list one number per reward function \(2; got \[1\]\)/],
+    ["one weight for two rewards", { rewardWeights: [1] }, /rewardWeights \(--reward-weights\) must list one number per reward function \(2; got \[1\]\)/],
     ["a weight per reward but a non-number", { rewardFuncs: ["accuracy"], rewardWeights: ["1"] }, /rewardWeights/],
-    ["no reward functions", { rewardFuncs: [], rewardWeights: [] }, /rewardFuncs must be a non-empty list/],
-    ["epsilon = 1", { epsilon: 1 }, /epsilon must be < 1 \(got 1\)/],
-    ["epsilon > 1", { epsilon: 1.5 }, /epsilon must be < 1 \(got 1\.5\)/],
-    ["top-p 0", { topP: 0 }, /topP must be in \(0, 1\] \(got 0\)/],
-    ["top-p above 1", { topP: 1.1 }, /topP must be in \(0, 1\]/],
+    ["no reward functions", { rewardFuncs: [], rewardWeights: [] }, /rewardFuncs \(--reward-funcs\) must be a non-empty list/],
+    ["epsilon = 1", { epsilon: 1 }, /epsilon \(--epsilon\) must be < 1 \(got 1\)/],
+    ["epsilon > 1", { epsilon: 1.5 }, /epsilon \(--epsilon\) must be < 1 \(got 1\.5\)/],
+    ["top-p 0", { topP: 0 }, /topP \(--top-p\) must be in \(0, 1\] \(got 0\)/],
+    ["top-p above 1", { topP: 1.1 }, /topP \(--top-p\) must be in \(0, 1\]/],
     ["eval top-p 0", { evalTopP: 0 }, /evalTopP/],
-    ["temperature 0", { temperature: 0 }, /temperature must be > 0 \(got 0\)/],
-    ["negative β", { beta: -0.1 }, /beta must be ≥ 0/],
-    ["Adam β2 = 1", { adamBeta2: 1 }, /adamBeta2 must be in \[0, 1\)/],
-    ["an unknown loss", { lossType: "ppo" }, /lossType must be one of .*\(got "ppo"\)/],
+    ["temperature 0", { temperature: 0 }, /temperature \(--temperature\) must be > 0 \(got 0\)/],
+    ["negative β", { beta: -0.1 }, /beta \(--beta\) must be ≥ 0/],
+    ["Adam β2 = 1", { adamBeta2: 1 }, /adamBeta2 \(--adam-beta2\) must be in \[0, 1\)/],
+    ["an unknown loss", { lossType: "ppo" }, /lossType \(--loss-type\) must be one of .*\(got "ppo"\)/],
     ["an unknown scaling", { scaleRewards: "max" }, /scaleRewards/],
     ["an unknown schedule", { lrSchedulerType: "step" }, /lrSchedulerType/],
-    ["an unknown prompt format", { promptFormat: "chatml" }, /promptFormat must be one of r1-zero, compact, chat \(got "chatml"\)/],
-    ["zero threads", { threads: 0 }, /threads must be an integer ≥ 1/],
+    ["an unknown prompt format", { promptFormat: "chatml" }, /promptFormat \(--prompt-format\) must be one of r1-zero, compact, chat \(got "chatml"\)/],
+    ["zero threads", { threads: 0 }, /threads \(--threads\) must be an integer ≥ 1/],
   ])("rejects %s", (_, partial, message) => {
     expect(configError(partial).message).toMatch(message);
   });
