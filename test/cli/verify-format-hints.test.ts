@@ -94,7 +94,7 @@ describe("--format chat", () => {
     expect(t.code).toBe(1);
     expect(t.stderr.trim()).toMatch(/^error: promptFormat chat needs a model with a chat template/);
     const bad = await thinkrl(["train", "--prompt-format", "chatml", "--out", out]);
-    expect(bad.stderr.trim()).toMatch(/^error: promptFormat must be one of r1-zero, compact, chat \(got "chatml"\)/);
+    expect(bad.stderr.trim()).toMatch(/^error: promptFormat \(--prompt-format\) must be one of r1-zero, compact, chat \(got "chatml"\)/);
     const data = join(tmp, "sft.jsonl");
     await writeFile(data, JSON.stringify({ prompt: "1+2", completion: "3" }) + "\n");
     const s = await thinkrl(["sft", "--dataset", data, "--format", "chat", "--out", join(tmp, "sft-chat")]);
