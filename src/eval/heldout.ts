@@ -48,7 +48,10 @@ export async function evaluate(model: CausalLM, problems: PromptItem[], opts: Ev
   const t0 = performance.now();
   const k = opts.samples;
   const items = problems.flatMap((p) => Array.from({ length: k }, () => p));
-  const encoded = items.map((p) => preparePrompt(model, opts.format, p.question));
+  const encoded = problems.flatMap((p) => {
+    const e = preparePrompt(model, opts.format, p.question);
+    return Array.from({ length: k }, () => e);
+  });
   const prompts = encoded.map((e) => e.ids);
   const done = { n: 0 };
   const comps = [];

@@ -73,7 +73,11 @@ export class GrpoTrainer {
     // 1. Rollouts: G completions for each of P prompts from π_old (= the current policy).
     const problems: PromptItem[] = Array.from({ length: c.promptsPerStep }, () => this.d.source.next());
     const items = problems.flatMap((p) => Array.from({ length: G }, () => p));
-    const encoded = items.map((p) => preparePrompt(model, this.d.format, p.question));
+    // Render and tokenize each prompt once, then repeat it for its G completions.
+    const encoded = problems.flatMap((p) => {
+      const e = preparePrompt(model, this.d.format, p.question);
+      return Array.from({ length: G }, () => e);
+    });
     const promptIds = encoded.map((e) => e.ids);
     const comps = await timed(times, "generate", () =>
       generate(
