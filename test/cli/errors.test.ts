@@ -2,38 +2,17 @@
  * Bad input fails fast and cleanly: one `error: …` line on stderr, exit code 1, no training started and nothing
  * left in the run directory that a later `--resume` could mistake for progress (metrics, checkpoints).
  */
-import { spawn } from "node:child_process";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, type ExpectStatic, test } from "vitest";
+import { ROOT, thinkrl as runThinkrl, type CliResult } from "../helpers/cli.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 /** A bad input must be reported before any model work; generous for a loaded 2-core machine (≈2–3 s idle). */
 const FAST_MS = 15_000;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function thinkrl(args: string[]): Promise<Result> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 4 * FAST_MS);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - t0 });
-    });
-  });
+function thinkrl(args: string[]): Promise<CliResult> {
+  return runThinkrl(args, { killAfterMs: 4 * FAST_MS });
 }
 
 let tmp: string;
@@ -59,7 +38,7 @@ async function dirWith(name: string, files: Record<string, string>): Promise<str
 const tinyLlamaConfig = () => readFile(join(ROOT, "test/fixtures/hf/tiny-llama/config.json"), "utf8");
 
 /** Runs `train` with `args --out <fresh dir>` and checks the failure contract; returns the result. */
-async function expectTrainError(expect: ExpectStatic, args: string[], message: RegExp): Promise<Result> {
+async function expectTrainError(expect: ExpectStatic, args: string[], message: RegExp): Promise<CliResult> {
   const out = outDir();
   const r = await thinkrl(["train", ...args, "--out", out]);
   const errorLines = r.stderr.split("\n").filter((l) => /^error:/.test(l));

@@ -3,33 +3,12 @@
  * and sampling defaults written into a copy): one sample streams to stdout and equals the final text; the
  * chat template's open `<think>` is printed first; generation_config.json supplies sampling defaults.
  */
-import { spawn } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ROOT, thinkrl } from "../helpers/cli.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** stdout as it arrived, chunk by chunk. */
-  chunks: string[];
-}
-
-function thinkrl(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    const chunks: string[] = [];
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => chunks.push(d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout: chunks.join(""), stderr, chunks }));
-  });
-}
 
 let tmp: string;
 let model: string;

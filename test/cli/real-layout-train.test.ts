@@ -4,25 +4,19 @@
  * layers so it runs on the CPU: `scripts/make-random-checkpoint.ts` writes it, the CLI trains one GRPO step whose
  * backward pass runs (zero-std groups kept), and writes a checkpoint that loads again.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
+import { spawnTsx } from "../helpers/cli.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 const tmp = await mkdtemp(join(tmpdir(), "thinkrl-real-layout-"));
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 
-function run(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, out }));
-  });
+/** Runs a TypeScript entry point; @returns its exit code and everything it printed. */
+async function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  const r = await spawnTsx(args).done;
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 test("GRPO on a Qwen2.5-layout checkpoint with the real tokenizer and chat template", async () => {

@@ -3,27 +3,15 @@
  * where a local model can apply it and refused for endpoints; a run directory passed as `--model` fails with a hint
  * naming its final/ (or latest checkpoint) model.
  */
-import { spawn } from "node:child_process";
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ROOT, thinkrl } from "../helpers/cli.js";
 import { runDirHint } from "../../src/cli/commands/shared.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 const TINY = join(ROOT, "test/fixtures/hf/tiny-qwen2");
 
-function thinkrl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let tmp: string;
 beforeAll(async () => {

@@ -3,12 +3,13 @@
  * never interrupted (model, AdamW moments, sampling RNG and data cursor all restored); checkpoints hold every file
  * that needs.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { spawnTsx } from "../helpers/cli.js";
 import { initEngine } from "../../src/engine/init.js";
 
 await initEngine("wasm");
@@ -24,7 +25,6 @@ const { Rng } = await import("../../src/data/rng.js");
 const { adamwInit } = await import("../../src/train/optim.js");
 const { listCheckpoints, loadOptimizerState, readTrainerState, saveRunCheckpoint } = await import("../../src/train/state.js");
 
-const ROOT = join(import.meta.dirname, "../..");
 
 /**
  * A short run that really updates the model. The brief's `--cold-start-steps 5` leaves the model without the answer
@@ -54,15 +54,8 @@ async function coldStartedModel(dir: string): Promise<string> {
 const isTiming = (k: string) => k === "step_seconds" || k === "tokens_per_second" || k.startsWith("time/");
 
 function spawnCli(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> } {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, output }));
-  });
-  return { child, done };
+  const { child, done } = spawnTsx(["src/cli/main.ts", ...args]);
+  return { child, done: done.then((r) => ({ code: r.code, signal: r.signal, output: r.stdout + r.stderr })) };
 }
 
 async function metricRows(runDir: string): Promise<Record<string, number>[]> {
