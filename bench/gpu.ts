@@ -25,6 +25,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import type { numpy as npT } from "@jax-js/jax";
 
 const { values: args } = parseArgs({
   options: {
@@ -61,7 +62,21 @@ export interface Result {
   torchPeakAllocatedGiB?: number;
   /** batch → median ms of one decode step (device work + logits readback) and of host-side sampling for the batch. */
   profile?: Record<string, { decodeMs: number; sampleMs: number; prefillMs: number; decodeSampleMs: number }>;
+  /** One train micro-batch taken apart (--profile): forward-only seconds, kernel dispatches, matmuls timed alone. */
+  trainProfile?: TrainProfile;
   notes?: string[];
+}
+
+/** Where one GRPO micro-batch's time goes (all seconds; matmuls timed alone at the micro-batch's shapes). */
+export interface TrainProfile {
+  rows: number;
+  forwardSeconds: number;
+  forwardBackwardSeconds: number;
+  dispatches: number;
+  topKernels: string;
+  /** shape label → { seconds per call, TFLOP/s, calls per micro-batch } */
+  matmuls: Record<string, { seconds: number; tflops: number; calls: number }>;
+  matmulSeconds: number;
 }
 
 /** Fixed prompt ids shared with the PyTorch side (any ids below the tokenizer's size will do for timing). */
@@ -200,7 +215,75 @@ async function worker(dir: string, jsonOut: string): Promise<void> {
   if (s2.measured < nMicro) res.notes!.push(`train step extrapolated from ${s2.measured} of ${nMicro} micro-batches of ${mbRows} rows`);
   console.error(`[thinkrl] train step: ${s2.total.toFixed(2)} s (${s2.measured}/${nMicro} micro-batches of ${mbRows} rows measured)`);
   save();
+  if (args.profile) {
+    const perMicro = s2.measured === nMicro ? (s2.total - s2.applySeconds) / nMicro : (await micro(0)).seconds;
+    res.trainProfile = await profileTrain(model, mbRows, T, slice(tokens, 0, mbRows), slice(targets, 0, mbRows), perMicro, () => micro(0));
+    save();
+  }
   up.dispose();
+}
+
+/**
+ * Takes one GRPO micro-batch (`rows` × `T` tokens) apart: the forward pass alone (log-probs, no gradient), the
+ * kernel dispatches of forward+backward, and every matmul of forward+backward timed alone at its shape (forward
+ * x·W, backward dY·Wᵀ and Xᵀ·dY), summed with its call count, against the measured micro-batch time.
+ */
+async function profileTrain(gen: import("../src/model/causal-lm.js").CausalLM, rows: number, T: number, tokens: Int32Array, targets: Int32Array, microSeconds: number, micro: () => Promise<unknown>): Promise<TrainProfile> {
+  const { jit, numpy: np, profiler } = await import("@jax-js/jax");
+  const { LOGITS_CHUNK_ELEMENTS } = await import("../src/model/llama.js");
+  const cfg = gen.config;
+  const now = () => performance.now() / 1000;
+  await gen.sequenceLogprobs({ B: rows, T, tokens, targets });
+  let t0 = now();
+  await gen.sequenceLogprobs({ B: rows, T, tokens, targets });
+  const forwardSeconds = now() - t0;
+
+  performance.clearMeasures();
+  profiler.startTrace();
+  await micro();
+  profiler.stopTrace();
+  const byLabel = new Map<string, number>();
+  const entries = performance.getEntriesByType("measure");
+  for (const e of entries) byLabel.set(e.name, (byLabel.get(e.name) ?? 0) + 1);
+  performance.clearMeasures();
+  const topKernels = [...byLabel.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ×${v}`).join(", ");
+
+  const M = rows * T, D = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize, L = cfg.numHiddenLayers;
+  const qd = cfg.numAttentionHeads * cfg.headDim, kv = cfg.numKeyValueHeads * cfg.headDim;
+  const headRows = Math.max(1, Math.min(M, Math.floor(LOGITS_CHUNK_ELEMENTS / V)));
+  const headCalls = Math.ceil(M / headRows);
+  // [rows of x, in, out, calls per micro-batch]: q, o, k and v, gate and up, down, LM-head chunks.
+  const linears: [number, number, number, number][] = [[M, D, qd, L], [M, qd, D, L], [M, D, kv, 2 * L], [M, D, F, 2 * L], [M, F, D, L], [headRows, D, V, headCalls]];
+  const fwd = jit((x: npT.Array, w: npT.Array) => np.matmul(x, w));
+  const dx = jit((dy: npT.Array, w: npT.Array) => np.matmul(dy, w.transpose()));
+  const dw = jit((x: npT.Array, dy: npT.Array) => np.matmul(x.transpose(), dy));
+  const time = async (f: (a: npT.Array, b: npT.Array) => npT.Array, a: npT.Array, b: npT.Array) => {
+    (await f(a.ref, b.ref).blockUntilReady()).dispose();
+    const ts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      t0 = now();
+      (await f(a.ref, b.ref).blockUntilReady()).dispose();
+      ts.push(now() - t0);
+    }
+    return ts.sort((p, q) => p - q)[2]!;
+  };
+  const matmuls: TrainProfile["matmuls"] = {};
+  let matmulSeconds = 0;
+  for (const [m, k, n, calls] of linears) {
+    const x = np.array(new Float32Array(m * k).fill(0.01)).reshape([m, k]);
+    const w = np.array(new Float32Array(k * n).fill(0.01)).reshape([k, n]);
+    const dy = np.array(new Float32Array(m * n).fill(0.01)).reshape([m, n]);
+    for (const [name, s] of [[`${m}×${k}×${n} x·W`, await time(fwd, x, w)], [`${m}×${n}×${k} dY·Wᵀ`, await time(dx, dy, w)], [`${k}×${m}×${n} Xᵀ·dY`, await time(dw, x, dy)]] as [string, number][]) {
+      matmuls[name] = { seconds: s, tflops: (2 * m * k * n) / s / 1e12, calls };
+      matmulSeconds += s * calls;
+      console.error(`[thinkrl] matmul ${name}: ${(s * 1000).toFixed(2)} ms, ${((2 * m * k * n) / s / 1e12).toFixed(2)} TFLOP/s, ×${calls} a micro-batch`);
+    }
+    x.dispose();
+    w.dispose();
+    dy.dispose();
+  }
+  console.error(`[thinkrl] train micro-batch ${rows}×${T}: ${microSeconds.toFixed(2)} s (forward alone ${forwardSeconds.toFixed(2)} s); ${entries.length} dispatches (top: ${topKernels}); matmuls timed alone sum to ${matmulSeconds.toFixed(2)} s`);
+  return { rows, forwardSeconds, forwardBackwardSeconds: microSeconds, dispatches: entries.length, topKernels, matmuls, matmulSeconds };
 }
 
 /** Runs a child process while sampling nvidia-smi's used memory; @returns peak − baseline in GiB (null without nvidia-smi). */
