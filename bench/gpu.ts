@@ -17,7 +17,9 @@
  * tokenizer.json/tokenizer_config.json pair for the built checkpoint)  --skip-torch  --device webgpu|wasm
  * --train-seconds S (time budget for the measured micro-batches of one train step: the rest of the step is
  * extrapolated from them and the table says so)  --micro-batch N (rows per forward/backward; default 8 tiny, 4 0.5B).
- * --profile: also time decode steps alone against host-side sampling, per batch size.
+ * --profile: also time decode steps alone against host-side sampling, per batch size, and take one train
+ * micro-batch apart (forward alone, kernel dispatches, each forward/backward matmul timed at its shape).
+ * --logits-chunk N: logits elements per log-prob chunk (default 2^25; `CausalLM.logitsChunkElements`).
  * Worker mode (one model, this process measures thinkrl only): --worker DIR --json FILE.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -42,6 +44,7 @@ const { values: args } = parseArgs({
     batches: { type: "string", default: "1,8,64" },
     "new-tokens": { type: "string", default: "256" },
     profile: { type: "boolean", default: false },
+    "logits-chunk": { type: "string" },
   },
 });
 
@@ -98,6 +101,7 @@ async function worker(dir: string, jsonOut: string): Promise<void> {
   let t = now();
   const model = await loadModel(dir);
   const loadSeconds = now() - t;
+  if (args["logits-chunk"]) model.logitsChunkElements = Number(args["logits-chunk"]);
   const cfg = model.config;
   const vocab = cfg.vocabSize; // ids past the tokenizer (padding rows of the embedding) decode to "" and time the same
   const res: Result = { side: "thinkrl", loadSeconds, generate: {}, train: { seconds: 0, compileSeconds: 0, measuredMicroBatches: 0, microBatches: 0, microBatchRows: 0, loss: 0 }, notes: [] };
@@ -128,7 +132,7 @@ async function worker(dir: string, jsonOut: string): Promise<void> {
     // against sampling those logits on the host.
     const { sampleToken } = await import("../src/rollout/sampling.js");
     res.profile = {};
-    for (const B of [1, 8, 64]) {
+    for (const B of BATCHES) {
       const L = 16, S = L + 32;
       const toks = new Int32Array(B * L);
       for (let b = 0; b < B; b++) toks.set(prompt, b * L);
@@ -230,7 +234,6 @@ async function worker(dir: string, jsonOut: string): Promise<void> {
  */
 async function profileTrain(gen: import("../src/model/causal-lm.js").CausalLM, rows: number, T: number, tokens: Int32Array, targets: Int32Array, microSeconds: number, micro: () => Promise<unknown>): Promise<TrainProfile> {
   const { jit, numpy: np, profiler } = await import("@jax-js/jax");
-  const { LOGITS_CHUNK_ELEMENTS } = await import("../src/model/llama.js");
   const cfg = gen.config;
   const now = () => performance.now() / 1000;
   await gen.sequenceLogprobs({ B: rows, T, tokens, targets });
@@ -250,7 +253,7 @@ async function profileTrain(gen: import("../src/model/causal-lm.js").CausalLM, r
 
   const M = rows * T, D = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize, L = cfg.numHiddenLayers;
   const qd = cfg.numAttentionHeads * cfg.headDim, kv = cfg.numKeyValueHeads * cfg.headDim;
-  const headRows = Math.max(1, Math.min(M, Math.floor(LOGITS_CHUNK_ELEMENTS / V)));
+  const headRows = Math.max(1, Math.min(M, Math.floor(gen.logitsChunkElements / V)));
   const headCalls = Math.ceil(M / headRows);
   // [rows of x, in, out, calls per micro-batch]: q, o, k and v, gate and up, down, LM-head chunks.
   const linears: [number, number, number, number][] = [[M, D, qd, L], [M, qd, D, L], [M, D, kv, 2 * L], [M, D, F, 2 * L], [M, F, D, L], [headRows, D, V, headCalls]];
@@ -354,7 +357,7 @@ async function main(): Promise<void> {
     } else throw new Error(`unknown model ${name} (tiny, qwen0.5b)`);
     results[name] = {};
     const ours = join(outDir, `${name}-thinkrl.json`);
-    const m = await withMemory(process.execPath, [fileURLToPath(import.meta.url), "--worker", dir, "--json", ours, "--device", args.device!, "--train-seconds", args["train-seconds"]!, "--batches", args.batches!, "--new-tokens", String(NEW_TOKENS), ...(args.profile ? ["--profile"] : []), ...(args["micro-batch"] ? ["--micro-batch", args["micro-batch"]] : [])], `${name} thinkrl`);
+    const m = await withMemory(process.execPath, [fileURLToPath(import.meta.url), "--worker", dir, "--json", ours, "--device", args.device!, "--train-seconds", args["train-seconds"]!, "--batches", args.batches!, "--new-tokens", String(NEW_TOKENS), ...(args.profile ? ["--profile"] : []), ...(args["micro-batch"] ? ["--micro-batch", args["micro-batch"]] : []), ...(args["logits-chunk"] ? ["--logits-chunk", args["logits-chunk"]] : [])], `${name} thinkrl`);
     const o = read(ours);
     if (o) {
       o.peakMemoryGiB = m.peakGiB ?? undefined;

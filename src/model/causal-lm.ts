@@ -5,7 +5,7 @@
  */
 import { jit, nn, numpy as np, random, tree } from "@jax-js/jax";
 import type { ModelConfig } from "./config.js";
-import { LOGITS_CHUNK_ELEMENTS, chunkedTokenLogprobs, decodeStep, forwardHidden, takeLast, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
+import { chunkedTokenLogprobs, defaultLogitsChunkElements, decodeStep, forwardHidden, takeLast, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
 import { decodePositionInputs, fullPositionInputs } from "./positions.js";
 import type { TextTokenizer } from "./tokenizer.js";
 
@@ -31,9 +31,10 @@ export class CausalLM {
   readonly #decodeSample;
   /**
    * Most logits elements (tokens × V) materialised at once when scoring or training (`chunkedTokenLogprobs`).
-   * Read when a shape is first compiled; set it before the first call.
+   * Read when a shape is first compiled; set it before the first call. Default: `defaultLogitsChunkElements()` for
+   * the backend current at construction.
    */
-  logitsChunkElements = LOGITS_CHUNK_ELEMENTS;
+  logitsChunkElements = defaultLogitsChunkElements();
 
   constructor(
     readonly config: ModelConfig,

@@ -47,7 +47,7 @@ function objective(cfg: ModelConfig, chunk: number, temperature: number) {
 describe("chunkedTokenLogprobs", () => {
   for (const tied of [false, true]) {
     const cfg = { ...CFG, tieWordEmbeddings: tied };
-    // 5 tokens per chunk over 21 tokens: 5 chunks, the last one short.
+    // A cap of 5 tokens per chunk rounds down to 4-token chunks: 6 chunks over 21 tokens, the last one short.
     test(`values and gradients match the one-shot computation (${tied ? "tied" : "untied"} head, T=0.7)`, async () => {
       const V = cfg.vocabSize;
       const p = params(cfg);
