@@ -271,7 +271,8 @@ export const LOGITS_CHUNK_ELEMENTS = 2 ** 25;
  * the device's largest storage binding (1.5 GiB of floats on the H200's 2 GiB limit: a 4×512-token micro-batch of a
  * 151,936-token vocabulary in one chunk). Measured on the H200 (docs/benchmarks.md): the LM-head backward
  * `dlogits · headᵀ` reduces over V, and with 220-row chunks it ran at 0.6 TFLOP/s (10 per micro-batch, 43% of the
- * 0.5B train step); one 2048-row chunk ran at 4.4 TFLOP/s and the 8×8×512 step took 39.6 s instead of 50–59 s.
+ * 0.5B train step); one 2048-row chunk ran at 4.4 TFLOP/s and the 8×8×512 step took 39.6–49.4 s (4 runs) instead
+ * of 49.7–58.8 s.
  * @param backend jax-js device name (default: the current default device)
  */
 export function defaultLogitsChunkElements(backend: string = defaultDevice()): number {
@@ -283,8 +284,8 @@ export function defaultLogitsChunkElements(backend: string = defaultDevice()): n
 /**
  * `tokenLogprobs` of `hidden @ head` computed over chunks of at most `maxElements / V` tokens, so the full
  * `[B, T, V]` logits (B·T·V floats: 2.5 GB for 4096 tokens of a 151,936-token vocabulary, above WebGPU's 2 GiB
- * storage-binding limit) never exist as one array. Chunks hold the largest power-of-two number of tokens that fits
- * (the last one the rest). When all B·T tokens fit in one chunk this is exactly
+ * storage-binding limit) never exist as one array. The tokens are split into the fewest chunks the cap allows, of
+ * equal size but for the last. When all B·T tokens fit in one chunk this is exactly
  * `tokenLogprobs(hidden @ head, …)`. Under `grad` each chunk's softmax is kept for the backward pass (jax-js has
  * no rematerialisation), so training memory still scales with the micro-batch: bound it with the micro-batch size.
  * @param hidden `[B, T, D]` final hidden states (consumed); head `[D, V]` (consumed); targets `[B, T]` int32 (consumed)
@@ -295,9 +296,11 @@ export function chunkedTokenLogprobs(hidden: Arr, head: Arr, targets: Arr, tempe
   const [B, T, D] = hidden.shape as [number, number, number];
   const V = head.shape[1]!;
   const N = B * T;
-  if (Math.floor(maxElements / V) >= N) return tokenLogprobs(np.matmul(hidden, head), targets, temperature);
-  // Chunks of a power-of-two number of rows: on WebGPU jax-js's matmul at 883 rows ran 6× slower per FLOP than at 2048.
-  const rows = 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(maxElements / V))));
+  const cap = Math.max(1, Math.floor(maxElements / V));
+  if (cap >= N) return tokenLogprobs(np.matmul(hidden, head), targets, temperature);
+  // Balanced chunks (as few as the cap allows, equal but for the last): the LM-head backward's parallelism grows
+  // with the rows of a chunk, so a short leftover chunk or needlessly small ones cost time on the GPU.
+  const rows = Math.ceil(N / Math.ceil(N / cap));
   const h = hidden.reshape([N, D]);
   const t = targets.reshape([N]);
   const logp: Arr[] = [];

@@ -11,7 +11,7 @@ await initEngine("wasm");
 const { jit, numpy: np, tree, valueAndGrad } = await import("@jax-js/jax");
 const { defaultModelConfig } = await import("../../src/model/default.js");
 const { initTensors, paramsFromTensors } = await import("../../src/model/params.js");
-const { chunkedTokenLogprobs, forward, forwardHidden, tokenLogprobs } = await import("../../src/model/llama.js");
+const { LOGITS_CHUNK_ELEMENTS, chunkedTokenLogprobs, defaultLogitsChunkElements, forward, forwardHidden, tokenLogprobs } = await import("../../src/model/llama.js");
 const { fullPositionInputs } = await import("../../src/model/positions.js");
 const { Rng } = await import("../../src/data/rng.js");
 
@@ -47,7 +47,7 @@ function objective(cfg: ModelConfig, chunk: number, temperature: number) {
 describe("chunkedTokenLogprobs", () => {
   for (const tied of [false, true]) {
     const cfg = { ...CFG, tieWordEmbeddings: tied };
-    // A cap of 5 tokens per chunk rounds down to 4-token chunks: 6 chunks over 21 tokens, the last one short.
+    // A cap of 5 tokens per chunk over 21 tokens: 5 chunks of 5, 5, 5, 5, 1 tokens (the last one short).
     test(`values and gradients match the one-shot computation (${tied ? "tied" : "untied"} head, T=0.7)`, async () => {
       const V = cfg.vocabSize;
       const p = params(cfg);
@@ -75,7 +75,8 @@ describe("chunkedTokenLogprobs", () => {
     const ref = tokenLogprobs(one.logits, ids(TARGETS), 1);
     const h = forwardHidden(p, CFG, ids(TOKENS), fullPositionInputs(CFG, B, T));
     tree.dispose(h.kv);
-    const ch = chunkedTokenLogprobs(h.hidden, h.head, ids(TARGETS), 1, 4 * CFG.vocabSize);
+    // A cap of 8 tokens over 21: three balanced chunks of 7.
+    const ch = chunkedTokenLogprobs(h.hidden, h.head, ids(TARGETS), 1, 8 * CFG.vocabSize);
     expect(ch.logp.shape).toEqual([B, T]);
     const [x, y] = [(await ref.logp.data()) as Float32Array, (await ch.logp.data()) as Float32Array];
     const [ex, ey] = [(await ref.entropy.data()) as Float32Array, (await ch.entropy.data()) as Float32Array];
@@ -83,5 +84,10 @@ describe("chunkedTokenLogprobs", () => {
       expect(Math.abs(x[i]! - y[i]!)).toBeLessThan(1e-5);
       expect(Math.abs(ex[i]! - ey[i]!)).toBeLessThan(1e-5);
     }
+  });
+
+  test("the default chunk on the CPU backend is 2^25 logits", () => {
+    expect(defaultLogitsChunkElements("wasm")).toBe(LOGITS_CHUNK_ELEMENTS);
+    expect(LOGITS_CHUNK_ELEMENTS).toBe(2 ** 25);
   });
 });
