@@ -19,7 +19,8 @@
  * extrapolated from them and the table says so)  --micro-batch N (rows per forward/backward; default 8 tiny, 4 0.5B).
  * --profile: also time decode steps alone against host-side sampling, per batch size, and take one train
  * micro-batch apart (forward alone, kernel dispatches, each forward/backward matmul timed at its shape).
- * --logits-chunk N: logits elements per log-prob chunk (default 2^25; `CausalLM.logitsChunkElements`).
+ * --logits-chunk N: logits elements per log-prob chunk (default `defaultLogitsChunkElements()`: 2^25 on Wasm, 3/4 of
+ * the storage-binding limit on WebGPU; sets `CausalLM.logitsChunkElements`).
  * Worker mode (one model, this process measures thinkrl only): --worker DIR --json FILE.
  */
 import { spawn, spawnSync } from "node:child_process";

@@ -268,11 +268,10 @@ export const LOGITS_CHUNK_ELEMENTS = 2 ** 25;
 
 /**
  * Logits elements per `chunkedTokenLogprobs` chunk for a backend: `LOGITS_CHUNK_ELEMENTS` on Wasm; on WebGPU 3/4 of
- * the device's largest storage binding (1.5 GiB of floats on the H200's 2 GiB limit: a 4×512-token micro-batch of a
- * 151,936-token vocabulary in one chunk). Measured on the H200 (docs/benchmarks.md): the LM-head backward
- * `dlogits · headᵀ` reduces over V, and with 220-row chunks it ran at 0.6 TFLOP/s (10 per micro-batch, 43% of the
- * 0.5B train step); one 2048-row chunk ran at 4.4 TFLOP/s and the 8×8×512 step took 39.6–49.4 s (4 runs) instead
- * of 49.7–58.8 s.
+ * the device's largest storage binding (1.5 GiB of floats on the H200's 2 GiB limit, so a whole 4×512-token
+ * micro-batch of a 151,936-token vocabulary, 1.16 GiB, is one chunk). Measured on the H200 (docs/benchmarks.md): the
+ * LM-head backward `dlogits · headᵀ` reduces over V, and with 220-row chunks it ran at 0.6 TFLOP/s (10 chunks, 43% of
+ * a 0.5B micro-batch); one 2048-row chunk ran at 4.4 TFLOP/s and a full 8×8×512 GRPO step took 49.4 s instead of 58.8.
  * @param backend jax-js device name (default: the current default device)
  */
 export function defaultLogitsChunkElements(backend: string = defaultDevice()): number {
@@ -298,8 +297,8 @@ export function chunkedTokenLogprobs(hidden: Arr, head: Arr, targets: Arr, tempe
   const N = B * T;
   const cap = Math.max(1, Math.floor(maxElements / V));
   if (cap >= N) return tokenLogprobs(np.matmul(hidden, head), targets, temperature);
-  // Balanced chunks (as few as the cap allows, equal but for the last): the LM-head backward's parallelism grows
-  // with the rows of a chunk, so a short leftover chunk or needlessly small ones cost time on the GPU.
+  // The fewest chunks the cap allows, equal in size but for the last: on the H200 the LM-head backward was fastest
+  // in the largest chunk measured (2048 rows) and slow in small ones (128, 220 rows), so no needlessly small chunks.
   const rows = Math.ceil(N / Math.ceil(N / cap));
   const h = hidden.reshape([N, D]);
   const t = targets.reshape([N]);
