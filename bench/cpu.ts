@@ -16,6 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { initEngine } from "../src/engine/init.js";
+import { kernelCounts, topKernels } from "./kernel-counts.js";
 import type { numpy as npT } from "@jax-js/jax";
 import type { ModelConfig } from "../src/model/config.js";
 
@@ -36,7 +37,7 @@ const reps = Number(values.reps);
 const newTokens = Number(values["new-tokens"]);
 if (values.worker !== undefined) await initEngine("wasm", { threads });
 const jax = await import("@jax-js/jax");
-const { jit, numpy: np, profiler } = jax;
+const { jit, numpy: np } = jax;
 const { Rng } = await import("../src/data/rng.js");
 const { CausalLM } = await import("../src/model/causal-lm.js");
 const { defaultModelConfig, defaultTokenizerJson } = await import("../src/model/default.js");
@@ -99,18 +100,6 @@ async function timeIt(fn: () => Promise<unknown>, n: number): Promise<{ ms: numb
   return { ms, firstExtra: first - ms };
 }
 
-/** Counts the kernels/routines dispatched while `fn` runs (jax-js profiler marks), by label. */
-async function kernelCounts(fn: () => Promise<unknown>): Promise<{ total: number; byLabel: Map<string, number> }> {
-  performance.clearMeasures();
-  profiler.startTrace();
-  await fn();
-  profiler.stopTrace();
-  const byLabel = new Map<string, number>();
-  const entries = performance.getEntriesByType("measure");
-  for (const e of entries) byLabel.set(e.name, (byLabel.get(e.name) ?? 0) + 1);
-  performance.clearMeasures();
-  return { total: entries.length, byLabel };
-}
 
 type Row = { model: string; what: string; thinkrl: number; compile: number; work: number; unit: string; key: string };
 const rows: Row[] = [];
@@ -141,7 +130,7 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
       const short = async () => void (await generate(model, prompts, { maxNewTokens: 9, temperature: 1, topP: 1, topK: 0 }, new Rng(2)));
       await short();
       const k = await kernelCounts(short);
-      profileNotes.push(`${label} generate B${B}, 9 tokens (prefill + 8 decode steps): ${k.total} dispatches; top: ${top(k.byLabel)}`);
+      profileNotes.push(`${label} generate B${B}, 9 tokens (prefill + 8 decode steps): ${k.total} dispatches; top: ${topKernels(k.byLabel)}`);
     }
   }
 
@@ -166,7 +155,7 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
     console.error(`  train ${B}x${T}: ${t.ms.toFixed(0)} ms (+${t.firstExtra.toFixed(0)} first)`);
     if (values.profile && T === spec.train[0]![1]) {
       const k = await kernelCounts(step);
-      profileNotes.push(`${label} GRPO update B${B}×T${T}: ${k.total} dispatches; top: ${top(k.byLabel)}`);
+      profileNotes.push(`${label} GRPO update B${B}×T${T}: ${k.total} dispatches; top: ${topKernels(k.byLabel)}`);
     }
     up.dispose();
   }
@@ -186,9 +175,6 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
   }
 }
 
-function top(m: Map<string, number>): string {
-  return [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ×${v}`).join(", ");
-}
 
 if (values.worker !== undefined) {
   console.log(JSON.stringify({ rows, profileNotes }));

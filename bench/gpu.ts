@@ -29,6 +29,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { numpy as npT } from "@jax-js/jax";
+import { kernelCounts, topKernels } from "./kernel-counts.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -234,7 +235,7 @@ async function worker(dir: string, jsonOut: string): Promise<void> {
  * x·W, backward dY·Wᵀ and Xᵀ·dY), summed with its call count, against the measured micro-batch time.
  */
 async function profileTrain(gen: import("../src/model/causal-lm.js").CausalLM, rows: number, T: number, tokens: Int32Array, targets: Int32Array, microSeconds: number, micro: () => Promise<unknown>): Promise<TrainProfile> {
-  const { jit, numpy: np, profiler } = await import("@jax-js/jax");
+  const { jit, numpy: np } = await import("@jax-js/jax");
   const cfg = gen.config;
   const now = () => performance.now() / 1000;
   await gen.sequenceLogprobs({ B: rows, T, tokens, targets });
@@ -242,15 +243,8 @@ async function profileTrain(gen: import("../src/model/causal-lm.js").CausalLM, r
   await gen.sequenceLogprobs({ B: rows, T, tokens, targets });
   const forwardSeconds = now() - t0;
 
-  performance.clearMeasures();
-  profiler.startTrace();
-  await micro();
-  profiler.stopTrace();
-  const byLabel = new Map<string, number>();
-  const entries = performance.getEntriesByType("measure");
-  for (const e of entries) byLabel.set(e.name, (byLabel.get(e.name) ?? 0) + 1);
-  performance.clearMeasures();
-  const topKernels = [...byLabel.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ×${v}`).join(", ");
+  const k = await kernelCounts(micro);
+  const top = topKernels(k.byLabel);
 
   const M = rows * T, D = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize, L = cfg.numHiddenLayers;
   const qd = cfg.numAttentionHeads * cfg.headDim, kv = cfg.numKeyValueHeads * cfg.headDim;
@@ -286,8 +280,8 @@ async function profileTrain(gen: import("../src/model/causal-lm.js").CausalLM, r
     w.dispose();
     dy.dispose();
   }
-  console.error(`[thinkrl] train micro-batch ${rows}×${T}: ${microSeconds.toFixed(2)} s (forward alone ${forwardSeconds.toFixed(2)} s); ${entries.length} dispatches (top: ${topKernels}); matmuls timed alone sum to ${matmulSeconds.toFixed(2)} s`);
-  return { rows, forwardSeconds, forwardBackwardSeconds: microSeconds, dispatches: entries.length, topKernels, matmuls, matmulSeconds };
+  console.error(`[thinkrl] train micro-batch ${rows}×${T}: ${microSeconds.toFixed(2)} s (forward alone ${forwardSeconds.toFixed(2)} s); ${k.total} dispatches (top: ${top}); matmuls timed alone sum to ${matmulSeconds.toFixed(2)} s`);
+  return { rows, forwardSeconds, forwardBackwardSeconds: microSeconds, dispatches: k.total, topKernels: top, matmuls, matmulSeconds };
 }
 
 /** Runs a child process while sampling nvidia-smi's used memory; @returns peak − baseline in GiB (null without nvidia-smi). */
