@@ -158,6 +158,16 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
       profileNotes.push(`${label} GRPO update B${B}×T${T}: ${k.total} dispatches; top: ${topKernels(k.byLabel)}`);
     }
     up.dispose();
+    // Scoring without gradients (reference / old-policy log-probs, SFT eval loss): same rows and micro-batches.
+    const score = async () => {
+      for (let s = 0; s < B; s += micro) {
+        const e = Math.min(B, s + micro);
+        await model.sequenceLogprobs({ B: e - s, T, tokens: tokens.slice(s * T, e * T), targets: targets.slice(s * T, e * T) });
+      }
+    };
+    const ts = await timeIt(score, reps);
+    rows.push({ model: label, what: `score log-probs, no grad, 8×8 × T${T}`, thinkrl: ts.ms, compile: ts.firstExtra, work: B * T, unit: "tok/s", key: `score:${B}x${T}` });
+    console.error(`  score ${B}x${T}: ${ts.ms.toFixed(0)} ms (+${ts.firstExtra.toFixed(0)} first)`);
   }
 
   // Single matmuls at the shapes that dominate: a training projection (B·T × D × F) and a decode step's (64 × D × F).
@@ -201,6 +211,7 @@ type TorchOut = {
   params: number;
   gen: { B: number; ms: number; firstMs: number }[];
   train: { B: number; T: number; ms: number; firstMs: number }[];
+  score: { B: number; T: number; ms: number; firstMs: number }[];
   matmul: { shape: string; ms: number }[];
 };
 const torchMs = new Map<string, { ms: number; first: number }>();
@@ -228,6 +239,7 @@ if (!values["no-torch"]) {
     const out = JSON.parse(r.stdout) as TorchOut;
     for (const g of out.gen) torchMs.set(`${name}/gen:${g.B}`, { ms: g.ms, first: g.firstMs - g.ms });
     for (const t of out.train) torchMs.set(`${name}/train:${t.B}x${t.T}`, { ms: t.ms, first: t.firstMs - t.ms });
+    for (const t of out.score) torchMs.set(`${name}/score:${t.B}x${t.T}`, { ms: t.ms, first: t.firstMs - t.ms });
     for (const m of out.matmul) torchMs.set(`${name}/mm:${m.shape}`, { ms: m.ms, first: 0 });
     if (torchInfo.length === 0) torchInfo.push(`PyTorch ${out.torch}, ${out.threads} intra-op threads, ${JSON.stringify(out.blas)}`);
   }

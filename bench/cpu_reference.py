@@ -198,6 +198,15 @@ def train_step(model, opt, tokens, targets, mask, weights, adv, eps=0.2):
     return loss.item(), entropy.item()
 
 
+def score(model, tokens, targets):
+    """Per-token log-probs and entropies without gradients (thinkrl's CausalLM.sequenceLogprobs)."""
+    with torch.no_grad():
+        lsm = model(tokens).log_softmax(-1)
+        logp = lsm.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+        entropy = -(lsm.exp() * lsm).sum(-1)
+    return logp, entropy
+
+
 def blas_info():
     info = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OMP_WAIT_POLICY")}
     try:
@@ -240,6 +249,7 @@ def main():
         "params": sum(p.numel() for p in model.parameters()),
         "gen": [],
         "train": [],
+        "score": [],
         "matmul": [],
     }
     prompt = [int(x) for x in args.prompt.split(",")]
@@ -258,6 +268,8 @@ def main():
         opt = torch.optim.AdamW(model.parameters(), lr=1e-5, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.0)
         ms, first = median_ms(lambda: train_step(model, opt, tokens, targets, mask, weights, adv), args.reps)
         res["train"].append({"B": B, "T": T, "ms": ms, "firstMs": first})
+        ms, first = median_ms(lambda: score(model, tokens, targets), args.reps)
+        res["score"].append({"B": B, "T": T, "ms": ms, "firstMs": first})
     for shape in [s for s in args.matmul.split(",") if s]:
         M, K, N = (int(x) for x in shape.split("x"))
         a, b = torch.randn(M, K), torch.randn(K, N)

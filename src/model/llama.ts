@@ -97,13 +97,25 @@ export function attention(q: Arr, k: Arr, v: Arr, mask: Arr): Arr {
     kk = np.repeat(kk, G, 2);
     vv = np.repeat(vv, G, 2);
   }
-  const qh = q.transpose([0, 2, 1, 3]); // [B, N, T, H]
-  const kh = kk.transpose([0, 2, 3, 1]); // [B, N, H, S]
-  const vh = vv.transpose([0, 2, 1, 3]); // [B, N, S, H]
+  // Matmul operands in their own layout, not transposed views (see `materialize`).
+  const qh = materialize(q.transpose([0, 2, 1, 3])); // [B, N, T, H]
+  const kh = materialize(kk.transpose([0, 2, 3, 1])); // [B, N, H, S]
+  const vh = materialize(vv.transpose([0, 2, 1, 3])); // [B, N, S, H]
   const scores = np.matmul(qh, kh).mul(1 / Math.sqrt(H)); // [B, N, T, S]
   const probs = nn.softmax(np.where(mask, scores, MASKED_SCORE), -1);
   const out = np.matmul(probs, vh); // [B, N, T, H]
-  return out.transpose([0, 2, 1, 3]).reshape([B, T, N * H]);
+  return materialize(out.transpose([0, 2, 1, 3])).reshape([B, T, N * H]);
+}
+
+/**
+ * `x` copied into its own row-major layout (values unchanged). Under `jit`, jax-js 0.1.25 reads a matmul operand that
+ * is a transposed view through an untuned strided kernel — the attention-score matmul of an 8 × 512-token batch took
+ * 1,015 ms on Wasm that way against 64 ms on contiguous operands — and only materialises a view's producer, in the
+ * producer's layout. A multiply by a ones array is a non-view op, so its output (the transposed layout) is
+ * materialised. (A literal `× 1` or `+ 0` is folded away at trace time.)
+ */
+function materialize(x: Arr): Arr {
+  return x.mul(np.ones([1], { dtype: x.dtype }));
 }
 
 /**
