@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { Rng } from "../../src/data/rng.js";
-import { descendingPrefix, sampleToken } from "../../src/rollout/sampling.js";
+import { descendingPrefix, sampleToken, topKIndices } from "../../src/rollout/sampling.js";
 
 const LOGITS = [0.5, 2.0, -1.0, 1.2, 0.0];
 const V = LOGITS.length;
@@ -117,6 +117,18 @@ describe("large vocabularies: top-k / top-p sort only a prefix", () => {
       expect(pre).toEqual(full.slice(0, pre.length));
       expect(pre.length).toBeLessThan(V); // it did cut
     }
+  });
+
+  test("topKIndices equals the first k of the full stable order (ties by index), also on flat distributions", () => {
+    for (const k of [1, 2, 20, 137, 5000, V]) expect(topKIndices(probs, V, k)).toEqual(full.slice(0, k));
+    const flat = new Float64Array(V).fill(1);
+    flat[123] = 2;
+    expect(topKIndices(flat, V, 5)).toEqual([123, 0, 1, 2, 3]);
+    const r = new Rng(9);
+    const noisy = Float64Array.from({ length: V }, () => 1 + r.next() * 1e-3);
+    const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => noisy[b]! - noisy[a]!);
+    expect(topKIndices(noisy, V, 20)).toEqual(order.slice(0, 20));
+    expect(() => topKIndices(probs, V, 0)).toThrow(RangeError);
   });
 
   test("top-k and top-p draws stay inside the top-k set / the nucleus of the full order", () => {
