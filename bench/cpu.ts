@@ -38,7 +38,7 @@ const newTokens = Number(values["new-tokens"]);
 if (values.worker !== undefined) await initEngine("wasm", { threads });
 const jax = await import("@jax-js/jax");
 const { jit, numpy: np } = jax;
-const { Rng } = await import("../src/data/rng.js");
+const { Rng } = await import("../src/core/rng.js");
 const { CausalLM } = await import("../src/model/causal-lm.js");
 const { defaultModelConfig, defaultTokenizerJson } = await import("../src/model/default.js");
 const { initTensors, paramsFromTensors } = await import("../src/model/params.js");

@@ -97,7 +97,7 @@ async function worker(dir: string, jsonOut: string): Promise<void> {
   const { generate } = await import("../src/rollout/generate.js");
   const { PolicyUpdater } = await import("../src/train/policy-update.js");
   const { tokenWeights } = await import("../src/rl/aggregate.js");
-  const { Rng } = await import("../src/data/rng.js");
+  const { Rng } = await import("../src/core/rng.js");
   const now = () => performance.now() / 1000;
 
   let t = now();

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { numpy as np, tree } from "@jax-js/jax";
-import { Rng } from "../src/data/rng.js";
+import { Rng } from "../src/core/rng.js";
 import { CausalLM } from "../src/model/causal-lm.js";
 import { loadCheckpointFiles, type CheckpointFiles } from "../src/model/checkpoint.js";
 import type { ModelConfig } from "../src/model/config.js";

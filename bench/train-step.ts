@@ -12,7 +12,7 @@ import { initEngine, type DeviceChoice } from "../src/engine/init.js";
 const { values } = parseArgs({ options: { threads: { type: "string" }, reps: { type: "string", default: "5" }, device: { type: "string", default: "wasm" } } });
 const threads = values.threads ? Number(values.threads) : availableParallelism();
 const device = await initEngine(values.device as DeviceChoice, { threads });
-const { Rng } = await import("../src/data/rng.js");
+const { Rng } = await import("../src/core/rng.js");
 const { CausalLM } = await import("../src/model/causal-lm.js");
 const { defaultModelConfig, defaultTokenizerJson } = await import("../src/model/default.js");
 const { initTensors, paramsFromTensors } = await import("../src/model/params.js");

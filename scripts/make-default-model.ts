@@ -10,7 +10,7 @@ import { initEngine } from "../src/engine/init.js";
 
 const { values } = parseArgs({ options: { steps: { type: "string", default: "250" }, seed: { type: "string", default: "0" }, out: { type: "string", default: "assets/default-model" } } });
 await initEngine("wasm");
-const { Rng } = await import("../src/data/rng.js");
+const { Rng } = await import("../src/core/rng.js");
 const { openPromptSource } = await import("../src/data/source.js");
 const { CausalLM } = await import("../src/model/causal-lm.js");
 const { defaultModelConfig, defaultTokenizerJson } = await import("../src/model/default.js");

@@ -42,7 +42,7 @@ if (!values.out) {
   process.exit(1);
 }
 await initEngine("wasm");
-const { Rng } = await import("../src/data/rng.js");
+const { Rng } = await import("../src/core/rng.js");
 const { initTensors } = await import("../src/model/params.js");
 const { saveCheckpointFiles } = await import("../src/model/checkpoint.js");
 const { parseHfConfig } = await import("../src/model/config.js");

@@ -3,10 +3,10 @@
  */
 import "./engine/setup.js"; // must run before @jax-js/jax is loaded
 export { initEngine, type DeviceName } from "./engine/init.js";
-export { ThinkrlError, ConfigError, CheckpointError, DatasetError, EngineError, EndpointError } from "./errors.js";
+export { ThinkrlError, ConfigError, CheckpointError, DatasetError, EngineError, EndpointError } from "./core/errors.js";
 
 // data
-export { Rng, seeded } from "./data/rng.js";
+export { Rng, seeded } from "./core/rng.js";
 export { getTask, heldOutSet, trainStream, TASK_NAMES, type Problem, type Task, type TaskName } from "./data/tasks/index.js";
 export { loadJsonlDataset, parseJsonlDataset, type DatasetRow, type ChatMessage } from "./data/dataset.js";
 export { renderPrompt, r1ZeroPrompt, compactPrompt, chatUserContent, CHAT_INSTRUCTION, PROMPT_FORMATS, type PromptFormat } from "./data/template.js";

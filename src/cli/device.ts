@@ -1,5 +1,5 @@
 /** The engine device chosen with the global `--device` flag, read by every command that starts the engine. */
-import { ThinkrlError } from "../errors.js";
+import { ThinkrlError } from "../core/errors.js";
 import { DEVICE_CHOICES, type DeviceChoice } from "../engine/init.js";
 
 let choice: DeviceChoice = "wasm";

@@ -4,7 +4,7 @@
  */
 import "../engine/setup.js"; // Worker shim + Float16Array before anything loads @jax-js/jax
 import { Command, CommanderError, Option } from "commander";
-import { ThinkrlError } from "../errors.js";
+import { ThinkrlError } from "../core/errors.js";
 import { TRAIN_DEFAULTS } from "../train/config.js";
 import { deviceChoice, setDeviceChoice } from "./device.js";
 

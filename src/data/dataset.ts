@@ -4,7 +4,7 @@
  * column and handed to reward functions (e.g. `answer`, `task`, `nums`, `target`), as in TRL.
  */
 import { readFile } from "node:fs/promises";
-import { DatasetError } from "../errors.js";
+import { DatasetError } from "../core/errors.js";
 import { parseJsonlRecords } from "./formats/records.js";
 
 export interface ChatMessage {

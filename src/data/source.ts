@@ -2,9 +2,9 @@
  * Where prompts come from during a run: a built-in task (endless generated stream + a disjoint held-out set) or a
  * user's JSONL file (shuffled epochs; a seeded slice held out for evaluation). Both expose a resumable cursor.
  */
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import { loadJsonlDataset } from "./dataset.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../core/rng.js";
 import { getTask, heldOutSet, trainStream, TASK_NAMES } from "./tasks/index.js";
 
 export interface PromptItem {

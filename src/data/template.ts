@@ -13,7 +13,7 @@
  *   (`add_generation_prompt=true`), as TRL does for conversational data. Needs a model (`rollout/prompt.ts`
  *   `encodePrompt`); `renderPrompt` cannot render it. The default for models that have a chat template.
  */
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 
 export type PromptFormat = "r1-zero" | "compact" | "chat";
 

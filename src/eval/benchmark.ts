@@ -13,7 +13,7 @@
  * Correctness comes from a `Judge`: the maths verifier for dataset files (`mathJudge`), or a task's accuracy reward
  * for built-in tasks (`taskJudge`).
  */
-import { ThinkrlError } from "../errors.js";
+import { ThinkrlError } from "../core/errors.js";
 import { accuracyReward } from "../reward/accuracy.js";
 import { rewardBatch } from "../reward/batch.js";
 import { extractAnswer } from "../reward/format.js";

@@ -4,7 +4,7 @@
  * unbiased estimator 1 − C(n−c, k)/C(n, k) (Chen et al. 2021, "Codex", eq. 1) with k = n here.
  */
 import type { PromptItem } from "../data/source.js";
-import type { Rng } from "../data/rng.js";
+import type { Rng } from "../core/rng.js";
 import type { PromptFormat } from "../data/template.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { accuracyReward, formatReward } from "../reward/index.js";

@@ -11,7 +11,7 @@
  * `auto` (the default) picks the layout from the first row. `questionField` / `answerField` override a layout's
  * field names.
  */
-import { DatasetError } from "../errors.js";
+import { DatasetError } from "../core/errors.js";
 import { readRecords, type LocatedRecord } from "../data/formats/records.js";
 import { findMathAnswer } from "../reward/math/extract.js";
 

@@ -3,7 +3,7 @@
  * model is one (`localSampler`); an OpenAI-compatible endpoint is another (wired in `cli/commands/eval.ts`), and
  * tests use a deterministic fake, so the scoring is tested apart from any model.
  */
-import type { Rng } from "../data/rng.js";
+import type { Rng } from "../core/rng.js";
 import type { PromptFormat } from "../data/template.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { generate } from "../rollout/generate.js";

@@ -8,7 +8,7 @@
  * `test/fixtures/tokenizers/reference.json` (`scripts/tokenizer_reference.py`).
  */
 import { Template } from "@huggingface/jinja";
-import { CheckpointError, ThinkrlError } from "../errors.js";
+import { CheckpointError, ThinkrlError } from "../core/errors.js";
 
 /** One chat turn as chat templates read it (`role` is usually system | user | assistant | tool). */
 export interface ChatTurn {

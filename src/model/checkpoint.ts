@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from "node:path";
-import { CheckpointError } from "../errors.js";
+import { CheckpointError } from "../core/errors.js";
 import { parseHfConfig, toHfConfig, type ModelConfig } from "./config.js";
 import { readSafetensors, writeSafetensors, type Tensor, type WriteDtype } from "./safetensors.js";
 

@@ -2,7 +2,7 @@
  * Model architecture config: parsed from a Hugging Face `config.json` (LlamaConfig / Qwen2Config field names)
  * and written back in the same shape, so checkpoints we save load in `transformers`.
  */
-import { CheckpointError } from "../errors.js";
+import { CheckpointError } from "../core/errors.js";
 
 export type ModelType = "llama" | "qwen2";
 export const SUPPORTED_MODEL_TYPES: readonly ModelType[] = ["llama", "qwen2"];

@@ -7,7 +7,7 @@
  * that only knew config.json would never stop. transformers' `generate` reads generation_config.json; we stop at
  * the union of both (plus tokenizer_config.json's `eos_token`), which is never narrower.
  */
-import { CheckpointError } from "../errors.js";
+import { CheckpointError } from "../core/errors.js";
 import type { ModelConfig } from "./config.js";
 
 /** The fields of generation_config.json thinkrl uses; absent fields are undefined (no defaults invented here). */

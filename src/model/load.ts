@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CheckpointError } from "../errors.js";
+import { CheckpointError } from "../core/errors.js";
 import { CausalLM } from "./causal-lm.js";
 import { loadCheckpointFiles } from "./checkpoint.js";
 import { paramsFromTensors } from "./params.js";

@@ -5,8 +5,8 @@
  * our tree stores them `[in, out]` (see `llama.ts`). Conversion happens here only.
  */
 import { numpy as np } from "@jax-js/jax";
-import { CheckpointError } from "../errors.js";
-import type { Rng } from "../data/rng.js";
+import { CheckpointError } from "../core/errors.js";
+import type { Rng } from "../core/rng.js";
 import type { ModelConfig } from "./config.js";
 import type { LayerParams, LlamaParams } from "./llama.js";
 import type { Tensor } from "./safetensors.js";

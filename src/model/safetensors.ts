@@ -10,7 +10,7 @@
  */
 import { readFile, open } from "node:fs/promises";
 import { endianness } from "node:os";
-import { CheckpointError } from "../errors.js";
+import { CheckpointError } from "../core/errors.js";
 
 /** A dense row-major float32 tensor. `data.length` equals the product of `shape` (1 for `[]`). */
 export interface Tensor {

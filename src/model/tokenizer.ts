@@ -3,7 +3,7 @@
  * `tokenizer.json` as the Rust `tokenizers` crate (byte-level BPE for Qwen2 / Llama-3).
  */
 import { Tokenizer } from "@huggingface/tokenizers";
-import { CheckpointError } from "../errors.js";
+import { CheckpointError } from "../core/errors.js";
 import { loadChatTemplate, type ChatTemplate } from "./chat-template.js";
 
 export interface TextTokenizer {

@@ -6,10 +6,10 @@
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tree } from "@jax-js/jax";
-import { Rng } from "../data/rng.js";
+import { Rng } from "../core/rng.js";
 import { openPromptSource } from "../data/source.js";
 import type { PromptFormat } from "../data/template.js";
-import { CheckpointError, ConfigError } from "../errors.js";
+import { CheckpointError, ConfigError } from "../core/errors.js";
 import { evaluate, type EvalResult } from "../eval/heldout.js";
 import { CausalLM } from "../model/causal-lm.js";
 import { defaultModelConfig, defaultTokenizerJson } from "../model/default.js";

@@ -21,7 +21,7 @@
  * configs themselves (with references stood in by placeholders).
  */
 import { parseDocument } from "yaml";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import { camelCase, resolveTrainConfig, TRAIN_DEFAULTS } from "../train/config.js";
 import { resolveSftConfig, SFT_DEFAULTS } from "../train/sft-config.js";
 

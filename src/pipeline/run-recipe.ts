@@ -17,7 +17,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openPromptSource } from "../data/source.js";
 import { TASK_NAMES } from "../data/tasks/index.js";
-import { ConfigError, ThinkrlError } from "../errors.js";
+import { ConfigError, ThinkrlError } from "../core/errors.js";
 import { resolveStageOptions, SFT_PIPELINE_DEFAULTS, type Recipe, type StageSpec, type StageType } from "./recipe.js";
 import type { RunLog } from "./r1-zero.js";
 
@@ -250,7 +250,7 @@ async function randomEmbeddedModel(seed: number) {
   const { defaultModelConfig, defaultTokenizerJson } = await import("../model/default.js");
   const { initTensors, paramsFromTensors } = await import("../model/params.js");
   const { loadTokenizer } = await import("../model/tokenizer.js");
-  const { Rng } = await import("../data/rng.js");
+  const { Rng } = await import("../core/rng.js");
   const mc = defaultModelConfig();
   return new CausalLM(mc, paramsFromTensors(mc, initTensors(mc, new Rng(seed))), loadTokenizer(defaultTokenizerJson()));
 }

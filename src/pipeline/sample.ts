@@ -20,7 +20,7 @@ import type { ChatMessage } from "../data/dataset.js";
 import { loadJsonlDataset } from "../data/dataset.js";
 import { openPromptSource } from "../data/source.js";
 import { TASK_NAMES } from "../data/tasks/index.js";
-import { ConfigError, DatasetError } from "../errors.js";
+import { ConfigError, DatasetError } from "../core/errors.js";
 import { combineRewards, getReward, REWARD_NAMES, type WeightedReward } from "../reward/combine.js";
 import { rewardBatch } from "../reward/batch.js";
 import { targetScripts } from "../reward/language.js";

@@ -1,7 +1,7 @@
 /**
  * Reward registry and weighted combination (DeepSeek-R1 §2.2.2: accuracy + format rule rewards, summed).
  */
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import { accuracyReward } from "./accuracy.js";
 import { formatReward } from "./format.js";
 import { envJudgeReward } from "./judge.js";

@@ -49,7 +49,7 @@
 import { createHash } from "node:crypto";
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import { EndpointClient, type EndpointDeps } from "../rollout/endpoint.js";
 import type { RewardFn } from "./types.js";
 

@@ -5,7 +5,7 @@
  * segmented with `Intl.Segmenter` (ICU dictionaries split Chinese/Japanese/Thai into words), and a word's script
  * is the script of the majority of its letters.
  */
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import type { RewardBatch, RewardContext, RewardFn } from "./types.js";
 
 /** Scripts we recognise (Unicode `Script` property values). */

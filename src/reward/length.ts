@@ -2,7 +2,7 @@
  * Length rewards: the Kimi k1.5 group length penalty (§2.3.3) and the DAPO overlong soft penalty (§3.4).
  * Lengths are completion token counts (`completionIds[i].length`).
  */
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import { accuracyReward } from "./accuracy.js";
 import type { RewardBatch, RewardContext, RewardFn } from "./types.js";
 

@@ -2,7 +2,7 @@
  * N-gram repetition penalty: degenerate RL policies loop ("repetition detection", Kimi k1.5 §2.6.2 partial
  * rollouts); the penalty below follows open-r1's repetition penalty reward.
  */
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import type { RewardBatch, RewardContext, RewardFn } from "./types.js";
 
 export interface RepetitionOptions {

@@ -21,9 +21,9 @@
  */
 import { setMaxListeners } from "node:events";
 import type { ChatMessage } from "../data/dataset.js";
-import { Rng } from "../data/rng.js";
+import { Rng } from "../core/rng.js";
 import { renderPrompt, type PromptFormat } from "../data/template.js";
-import { ConfigError, EndpointError } from "../errors.js";
+import { ConfigError, EndpointError } from "../core/errors.js";
 import { chatHistory, type SampleCallOptions, type SampleFinishReason, type SampleOutput, type SampleParams, type SamplePrompt, type Sampler } from "./sampler.js";
 
 export type EndpointApi = "chat" | "completions";

@@ -4,7 +4,7 @@
  * Prompts are left-padded to a length bucket, run through one prefill, then decoded one token per step for the
  * whole batch until every row has finished (EOS, a stop string, or `maxNewTokens`).
  */
-import type { Rng } from "../data/rng.js";
+import type { Rng } from "../core/rng.js";
 import { defaultDevice, numpy as np } from "@jax-js/jax";
 import { bucket, type CausalLM } from "../model/causal-lm.js";
 import type { KVCache } from "../model/llama.js";

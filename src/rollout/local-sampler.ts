@@ -4,7 +4,7 @@
  * with the completion prefix the prompt opened (`<think>\n` after an R1-Distill chat template), as endpoint
  * samplers return `"<think>" + reasoning + "</think>" + content`.
  */
-import { Rng } from "../data/rng.js";
+import { Rng } from "../core/rng.js";
 import type { PromptFormat } from "../data/template.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { generate } from "./generate.js";

@@ -8,7 +8,7 @@
  * does — so BOS is never doubled.
  */
 import { chatUserContent, CHAT_INSTRUCTION, r1ZeroPrompt, renderPrompt, type PromptFormat } from "../data/template.js";
-import { CheckpointError, DatasetError } from "../errors.js";
+import { CheckpointError, DatasetError } from "../core/errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { openThinkPrefix, type ChatTurn } from "../model/chat-template.js";
 

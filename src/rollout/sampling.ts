@@ -2,7 +2,7 @@
  * Host-side token sampling from one row of logits: temperature, top-k, top-p (nucleus; Holtzman et al. 2020
  * §3.1), greedy at temperature 0. Randomness comes only from the `Rng` passed in.
  */
-import type { Rng } from "../data/rng.js";
+import type { Rng } from "../core/rng.js";
 
 export interface SamplingParams {
   /** Softmax temperature; 0 = greedy. Default 1. */

@@ -4,7 +4,7 @@
  * defaults are applied and cross-field rules checked; inner code never re-defaults.
  */
 import { PROMPT_FORMATS, type PromptFormat } from "../data/template.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import { LOSS_TYPES, type LossType } from "../rl/aggregate.js";
 import type { ScaleRewards } from "../rl/advantages.js";
 

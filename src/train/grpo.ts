@@ -5,9 +5,9 @@
  * update; each phase is timed.
  */
 import type { PromptItem, PromptSource } from "../data/source.js";
-import type { Rng } from "../data/rng.js";
+import type { Rng } from "../core/rng.js";
 import type { PromptFormat } from "../data/template.js";
-import { EngineError } from "../errors.js";
+import { EngineError } from "../core/errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import type { LlamaParams } from "../model/llama.js";
 import { groupAdvantages } from "../rl/advantages.js";

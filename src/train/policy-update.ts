@@ -6,7 +6,7 @@
  * the whole batch (`rl/aggregate.ts`), summing micro-batch gradients gives exactly the full-batch gradient.
  */
 import { blockUntilReady, jit, lax, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
-import { EngineError } from "../errors.js";
+import { EngineError } from "../core/errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { chunkedTokenLogprobs, forwardHidden, type LlamaParams, type PositionInputs } from "../model/llama.js";
 import { fullPositionInputs } from "../model/positions.js";

@@ -3,9 +3,9 @@
  * whose loss is the token-mean NLL over the completion tokens of the WHOLE batch (prompt tokens have mask 0), and
  * length-grouped batch plans.
  */
-import type { Rng } from "../data/rng.js";
+import type { Rng } from "../core/rng.js";
 import type { PromptFormat } from "../data/template.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { preparePrompt } from "../rollout/prompt.js";
 import { tokenWeights } from "../rl/aggregate.js";

@@ -2,7 +2,7 @@
  * `thinkrl sft` configuration. Field names follow TRL's `SFTConfig` / `TrainingArguments` in camelCase (JSON
  * configs may use snake_case); defaults are TRL's unless noted.
  */
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import { PROMPT_FORMATS, type PromptFormat } from "../data/template.js";
 import { camelCase } from "./config.js";
 

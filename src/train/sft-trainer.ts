@@ -11,9 +11,9 @@
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SftExample } from "../data/formats/sft.js";
-import { Rng } from "../data/rng.js";
+import { Rng } from "../core/rng.js";
 import type { PromptFormat } from "../data/template.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { learningRateAt } from "./config.js";
 import { PolicyUpdater } from "./policy-update.js";

@@ -6,7 +6,7 @@
  */
 import type { PromptSource } from "../data/source.js";
 import type { PromptFormat } from "../data/template.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { PolicyUpdater } from "./policy-update.js";
 import { encodeSftExample, sftEndTokenId, sftStep } from "./sft-batch.js";

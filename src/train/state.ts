@@ -6,7 +6,7 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { numpy as np, tree } from "@jax-js/jax";
-import { CheckpointError } from "../errors.js";
+import { CheckpointError } from "../core/errors.js";
 import { chatTemplateSource } from "../model/chat-template.js";
 import { loadCheckpointFiles, saveCheckpointFiles } from "../model/checkpoint.js";
 import type { CausalLM } from "../model/causal-lm.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadJsonlDataset, parseJsonlDataset } from "../../src/data/dataset.js";
-import { DatasetError } from "../../src/errors.js";
+import { DatasetError } from "../../src/core/errors.js";
 
 let dir: string;
 beforeAll(async () => {

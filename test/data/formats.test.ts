@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { DatasetError } from "../../src/errors.js";
+import { DatasetError } from "../../src/core/errors.js";
 import { loadSftExamples, parseJsonlRecords, readRecords, toSftExample } from "../../src/data/formats/index.js";
 
 let tmp: string;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { mixSchedule, openPromptSource, parseTaskMix } from "../../src/data/source.js";
-import { ConfigError } from "../../src/errors.js";
+import { ConfigError } from "../../src/core/errors.js";
 
 describe("task mixes (openPromptSource with a comma-separated list)", () => {
   test("weights parse; unknown tasks, files, duplicates and bad weights are ConfigErrors naming the entry", () => {

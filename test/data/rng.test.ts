@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { Rng, seeded } from "../../src/data/rng.js";
-import { ConfigError } from "../../src/errors.js";
+import { Rng, seeded } from "../../src/core/rng.js";
+import { ConfigError } from "../../src/core/errors.js";
 
 describe("Rng", () => {
   test("the same seed gives the same sequence; different seeds differ", () => {

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { evaluateExpression } from "../../src/data/expr.js";
-import { seeded } from "../../src/data/rng.js";
+import { seeded } from "../../src/core/rng.js";
 import { arithmeticProblem, getTask, heldOutSet, HELD_OUT_POOL, TASK_NAMES, trainStream, type Problem } from "../../src/data/tasks/index.js";
 import { accuracyReward, formatReward } from "../../src/reward/index.js";
 import type { RewardBatch } from "../../src/reward/index.js";
-import { ConfigError } from "../../src/errors.js";
+import { ConfigError } from "../../src/core/errors.js";
 
 const ctx = { step: 0, groupSize: 1, maxCompletionLength: 64 };
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { DatasetError } from "../../src/errors.js";
+import { DatasetError } from "../../src/core/errors.js";
 import { majorityVote, mathJudge, runBenchmark, summarize, taskJudge } from "../../src/eval/benchmark.js";
 import { detectLayout, loadBenchmark, type BenchmarkProblem } from "../../src/eval/problems.js";
 import type { EvalSampler } from "../../src/eval/solver.js";

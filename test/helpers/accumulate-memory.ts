@@ -10,7 +10,7 @@ const { CausalLM } = await import("../../src/model/causal-lm.js");
 const { paramsFromTensors, initTensors } = await import("../../src/model/params.js");
 const { loadModel } = await import("../../src/model/load.js");
 const { PolicyUpdater } = await import("../../src/train/policy-update.js");
-const { Rng } = await import("../../src/data/rng.js");
+const { Rng } = await import("../../src/core/rng.js");
 const { tokenWeights } = await import("../../src/rl/aggregate.js");
 
 const MICRO = 8;

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { CheckpointError, ThinkrlError } from "../../src/errors.js";
+import { CheckpointError, ThinkrlError } from "../../src/core/errors.js";
 import { ChatTemplate, chatTemplateSource, loadChatTemplate, openThinkPrefix, specialTokenText } from "../../src/model/chat-template.js";
 import type { CausalLM } from "../../src/model/causal-lm.js";
 import type { TextTokenizer } from "../../src/model/tokenizer.js";

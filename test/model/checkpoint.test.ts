@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CheckpointError } from "../../src/errors.js";
+import { CheckpointError } from "../../src/core/errors.js";
 import { loadCheckpointFiles, saveCheckpointFiles } from "../../src/model/checkpoint.js";
 import { parseHfConfig, toHfConfig, type ModelConfig } from "../../src/model/config.js";
 import { writeSafetensors, type Tensor } from "../../src/model/safetensors.js";

@@ -13,7 +13,7 @@ const { defaultModelConfig } = await import("../../src/model/default.js");
 const { initTensors, paramsFromTensors } = await import("../../src/model/params.js");
 const { LOGITS_CHUNK_ELEMENTS, chunkedTokenLogprobs, defaultLogitsChunkElements, forward, forwardHidden, tokenLogprobs } = await import("../../src/model/llama.js");
 const { fullPositionInputs } = await import("../../src/model/positions.js");
-const { Rng } = await import("../../src/data/rng.js");
+const { Rng } = await import("../../src/core/rng.js");
 
 const CFG: ModelConfig = { ...defaultModelConfig(), hiddenSize: 16, intermediateSize: 24, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 4 };
 const B = 3, T = 7;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { CheckpointError } from "../../src/errors.js";
+import { CheckpointError } from "../../src/core/errors.js";
 import { parseHfConfig, toHfConfig, type RopeScaling } from "../../src/model/config.js";
 
 /** Fields as in Qwen/Qwen2.5-0.5B config.json. */

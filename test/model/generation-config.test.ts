@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { CheckpointError } from "../../src/errors.js";
+import { CheckpointError } from "../../src/core/errors.js";
 import type { ModelConfig } from "../../src/model/config.js";
 import { effectiveEosIds, generationConfigJson, parseGenerationConfig, samplingDefaults } from "../../src/model/generation-config.js";
 

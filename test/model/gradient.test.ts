@@ -19,7 +19,7 @@ const { defaultModelConfig } = await import("../../src/model/default.js");
 const { initTensors, paramsFromTensors } = await import("../../src/model/params.js");
 const { forward, tokenLogprobs } = await import("../../src/model/llama.js");
 const { fullPositionInputs } = await import("../../src/model/positions.js");
-const { Rng } = await import("../../src/data/rng.js");
+const { Rng } = await import("../../src/core/rng.js");
 
 type Arr = ReturnType<typeof np.array>;
 

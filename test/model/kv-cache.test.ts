@@ -14,7 +14,7 @@ const { forward } = await import("../../src/model/llama.js");
 const { fullPositionInputs } = await import("../../src/model/positions.js");
 const { CausalLM } = await import("../../src/model/causal-lm.js");
 const { loadTokenizer } = await import("../../src/model/tokenizer.js");
-const { Rng } = await import("../../src/data/rng.js");
+const { Rng } = await import("../../src/core/rng.js");
 
 /** Default model shrunk (d32, 2 layers), GQA 4 query / 2 key-value heads. */
 const LLAMA: ModelConfig = { ...defaultModelConfig(), hiddenSize: 32, intermediateSize: 48, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 8 };

@@ -20,7 +20,7 @@ const { loadTokenizer } = await import("../../src/model/tokenizer.js");
 const { PolicyUpdater } = await import("../../src/train/policy-update.js");
 const { tokenWeights } = await import("../../src/rl/aggregate.js");
 const { generate } = await import("../../src/rollout/generate.js");
-const { Rng } = await import("../../src/data/rng.js");
+const { Rng } = await import("../../src/core/rng.js");
 
 const tiny = (V: number): ModelConfig => ({
   ...defaultModelConfig(),

@@ -20,7 +20,7 @@ const { CausalLM } = await import("../../src/model/causal-lm.js");
 const { loadModel } = await import("../../src/model/load.js");
 const { saveCheckpointFiles } = await import("../../src/model/checkpoint.js");
 const { loadTokenizer } = await import("../../src/model/tokenizer.js");
-const { Rng } = await import("../../src/data/rng.js");
+const { Rng } = await import("../../src/core/rng.js");
 
 const small: ModelConfig = { ...defaultModelConfig(), hiddenSize: 32, intermediateSize: 48, numHiddenLayers: 2, headDim: 8 };
 const variants: [string, ModelConfig][] = [

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CheckpointError } from "../../src/errors.js";
+import { CheckpointError } from "../../src/core/errors.js";
 import {
   encodeSafetensors,
   f16ToF32,

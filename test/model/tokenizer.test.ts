@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { CheckpointError } from "../../src/errors.js";
+import { CheckpointError } from "../../src/core/errors.js";
 import { buildCharTokenizerJson, loadTokenizer } from "../../src/model/tokenizer.js";
 
 const SPECIAL = ["<pad>", "<bos>", "<eos>", "<think>", "</think>", "<answer>", "</answer>"];

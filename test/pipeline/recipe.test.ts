@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { initEngine } from "../../src/engine/init.js";
-import { ConfigError } from "../../src/errors.js";
+import { ConfigError } from "../../src/core/errors.js";
 import { parseRecipe } from "../../src/pipeline/recipe.js";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
 

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, appendFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
-import { ConfigError, EndpointError } from "../../src/errors.js";
+import { ConfigError, EndpointError } from "../../src/core/errors.js";
 import { keepSamples, type Candidate } from "../../src/pipeline/keep.js";
 import { longestParagraph, readabilityReject, type ReadabilityFilters } from "../../src/pipeline/readability.js";
 import { indexPath, resolveSampleConfig, runSample, type SampleConfig } from "../../src/pipeline/sample.js";

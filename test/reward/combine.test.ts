@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ConfigError } from "../../src/errors.js";
+import { ConfigError } from "../../src/core/errors.js";
 import { combineRewards, getReward, REWARDS, type RewardBatch, type RewardFn } from "../../src/reward/index.js";
 
 const ctx = { step: 3, groupSize: 2, maxCompletionLength: 64 };

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { ConfigError } from "../../src/errors.js";
+import { ConfigError } from "../../src/core/errors.js";
 import { chainOfThought, languageConsistency, scriptProportion, wordScript } from "../../src/reward/language.js";
 import { REWARD_NAMES, REWARDS } from "../../src/reward/index.js";
 import type { RewardBatch } from "../../src/reward/types.js";

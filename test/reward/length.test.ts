@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ConfigError } from "../../src/errors.js";
+import { ConfigError } from "../../src/core/errors.js";
 import { kimiLambdas, kimiLengthPenalty, overlongPenalty } from "../../src/reward/length.js";
 import type { RewardBatch, RewardFn } from "../../src/reward/types.js";
 

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { ConfigError } from "../../src/errors.js";
+import { ConfigError } from "../../src/core/errors.js";
 import { repeatedFraction, repetitionPenalty } from "../../src/reward/repetition.js";
 import type { RewardBatch } from "../../src/reward/types.js";
 

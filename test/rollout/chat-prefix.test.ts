@@ -9,7 +9,7 @@ import { afterAll, expect, test } from "vitest";
 import { initEngine } from "../../src/engine/init.js";
 
 await initEngine("wasm", { threads: 1 });
-const { Rng } = await import("../../src/data/rng.js");
+const { Rng } = await import("../../src/core/rng.js");
 const { loadModel } = await import("../../src/model/load.js");
 const { LocalSampler } = await import("../../src/rollout/local-sampler.js");
 const { localSampler } = await import("../../src/eval/solver.js");

@@ -6,7 +6,7 @@ import { expect, test } from "vitest";
 import { initEngine } from "../../src/engine/init.js";
 
 await initEngine("wasm", { threads: 1 });
-const { Rng } = await import("../../src/data/rng.js");
+const { Rng } = await import("../../src/core/rng.js");
 const { defaultModelDir, loadModel } = await import("../../src/model/load.js");
 const { generate, useDeviceSampling, DEVICE_SAMPLING_MIN_VOCAB } = await import("../../src/rollout/generate.js");
 

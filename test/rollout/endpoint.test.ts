@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { EndpointError } from "../../src/errors.js";
+import { EndpointError } from "../../src/core/errors.js";
 import { EndpointClient, endpointUrl, resolveEndpointConfig } from "../../src/rollout/endpoint.js";
 import { defaultAnswer, startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { Rng } from "../../src/data/rng.js";
+import { Rng } from "../../src/core/rng.js";
 import { descendingPrefix, sampleToken, topKIndices } from "../../src/rollout/sampling.js";
 
 const LOGITS = [0.5, 2.0, -1.0, 1.2, 0.0];

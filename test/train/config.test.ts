@@ -1,6 +1,6 @@
 /** `resolveTrainConfig`: defaults, key spellings, rejection of unknown keys and cross-field rules; `learningRateAt`. */
 import { describe, expect, test } from "vitest";
-import { ConfigError } from "../../src/errors.js";
+import { ConfigError } from "../../src/core/errors.js";
 import { learningRateAt, resolveTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from "../../src/train/config.js";
 
 /** The ConfigError thrown by `resolveTrainConfig(partial)` (fails the test when none is thrown). */

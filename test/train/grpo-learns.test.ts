@@ -14,7 +14,7 @@ const { defaultModelConfig, defaultTokenizerJson } = await import("../../src/mod
 const { initTensors, paramsFromTensors } = await import("../../src/model/params.js");
 const { loadTokenizer } = await import("../../src/model/tokenizer.js");
 const { CausalLM } = await import("../../src/model/causal-lm.js");
-const { Rng } = await import("../../src/data/rng.js");
+const { Rng } = await import("../../src/core/rng.js");
 const { GrpoTrainer } = await import("../../src/train/grpo.js");
 const { resolveTrainConfig } = await import("../../src/train/config.js");
 

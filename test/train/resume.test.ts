@@ -21,7 +21,7 @@ const { openPromptSource } = await import("../../src/data/source.js");
 const { sftColdStart } = await import("../../src/train/sft.js");
 const { loadTokenizer } = await import("../../src/model/tokenizer.js");
 const { CausalLM } = await import("../../src/model/causal-lm.js");
-const { Rng } = await import("../../src/data/rng.js");
+const { Rng } = await import("../../src/core/rng.js");
 const { adamwInit } = await import("../../src/train/optim.js");
 const { listCheckpoints, loadOptimizerState, readTrainerState, saveRunCheckpoint } = await import("../../src/train/state.js");
 

@@ -10,7 +10,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ConfigError } from "../../errors.js";
+import { ConfigError } from "../../core/errors.js";
 import type { EvalSampler } from "../../eval/solver.js";
 import { endpointFlags, openModel, pickFormat } from "./shared.js";
 
@@ -76,7 +76,7 @@ interface Solver {
 async function localSolver(o: Record<string, unknown>, onProgress: (done: number, total: number) => void): Promise<Solver> {
   if (o.endpointModel !== undefined) throw new ConfigError("eval: --endpoint-model needs --endpoint <url>");
   const { model, isDefault } = await openModel(o.model);
-  const { Rng } = await import("../../data/rng.js");
+  const { Rng } = await import("../../core/rng.js");
   const { localSampler } = await import("../../eval/solver.js");
   const format = await pickFormat(o.format, model);
   const sampler = localSampler(

@@ -9,7 +9,7 @@ import { openModel, pickFormat } from "./shared.js";
 const FALLBACK = { temperature: 0.6, topP: 0.95, topK: 0 };
 
 export async function runGenerate(o: Record<string, unknown>): Promise<void> {
-  const { ThinkrlError } = await import("../../errors.js");
+  const { ThinkrlError } = await import("../../core/errors.js");
   const bad = (flag: string, want: string, v: unknown) => new ThinkrlError(`--${flag} must be ${want} (got ${String(v)})`);
   const n = Number(o.numSamples);
   // Flag checks that need no model first, so bad input fails fast.
@@ -20,7 +20,7 @@ export async function runGenerate(o: Record<string, unknown>): Promise<void> {
   if (!(Number.isInteger(n) && n >= 1)) throw bad("num-samples", "an integer ≥ 1", o.numSamples);
 
   const { model, generationConfig } = await openModel(o.model);
-  const { Rng } = await import("../../data/rng.js");
+  const { Rng } = await import("../../core/rng.js");
   const { generate } = await import("../../rollout/generate.js");
   const { preparePrompt, stopStringsFor } = await import("../../rollout/prompt.js");
   const { samplingDefaults } = await import("../../model/generation-config.js");

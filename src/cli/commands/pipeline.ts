@@ -4,7 +4,7 @@
  * continues where it stopped.
  */
 import { readFile } from "node:fs/promises";
-import { ConfigError } from "../../errors.js";
+import { ConfigError } from "../../core/errors.js";
 import type { RunLog } from "../../pipeline/r1-zero.js";
 
 export async function runPipelineCommand(path: string, o: Record<string, unknown>, log: RunLog): Promise<void> {

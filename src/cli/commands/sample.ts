@@ -2,7 +2,7 @@
  * `thinkrl sample`: rejection sampling from a local model or an OpenAI-compatible endpoint into SFT-ready JSONL
  * (`pipeline/sample.ts`). An endpoint run never starts the jax-js engine.
  */
-import { ConfigError } from "../../errors.js";
+import { ConfigError } from "../../core/errors.js";
 import type { Sampler } from "../../rollout/sampler.js";
 import { progressBar } from "../progress.js";
 
@@ -59,7 +59,7 @@ export async function runSampleCommand(o: Record<string, unknown>): Promise<void
   } else {
     const { openModel, pickFormat } = await import("./shared.js");
     const { model, isDefault } = await openModel(o.model);
-    const { Rng } = await import("../../data/rng.js");
+    const { Rng } = await import("../../core/rng.js");
     const { LocalSampler } = await import("../../rollout/local-sampler.js");
     const format = await pickFormat(o.format, model);
     sampler = new LocalSampler({ model, format, rng: new Rng(cfg.seed), modelName: isDefault ? "embedded" : String(o.model) });

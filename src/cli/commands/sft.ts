@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CheckpointError } from "../../errors.js";
+import { CheckpointError } from "../../core/errors.js";
 import type { SftLog } from "../../train/sft-trainer.js";
 
 /** Flag name → SftConfig key (flags not listed are passed through under their camelCase name). */

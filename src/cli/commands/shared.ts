@@ -1,6 +1,6 @@
 /** Helpers shared by CLI commands: engine start-up and model selection. */
 import { PROMPT_FORMATS, type PromptFormat } from "../../data/template.js";
-import { CheckpointError, ThinkrlError } from "../../errors.js";
+import { CheckpointError, ThinkrlError } from "../../core/errors.js";
 import type { CausalLM } from "../../model/causal-lm.js";
 import type { GenerationConfig } from "../../model/generation-config.js";
 

@@ -2,7 +2,7 @@
  * `thinkrl verify "<gold>" "<text>"`: extract the final answer from a completion and verify it against the gold.
  * Exit status as `diff` / `cmp`: 0 equivalent, 1 not equivalent (or no answer found), 2 bad input.
  */
-import { ThinkrlError } from "../../errors.js";
+import { ThinkrlError } from "../../core/errors.js";
 import { defaultMathVerifier, findMathAnswer, verifyAnswer } from "../../reward/math/index.js";
 
 /** Exit statuses of `thinkrl verify` (as `diff` and `cmp`). */

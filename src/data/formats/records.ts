@@ -4,7 +4,7 @@
  * (`file:line` for JSONL, `file:row N` for Parquet, 1-based) so every later error can point at it.
  */
 import { readFile } from "node:fs/promises";
-import { DatasetError } from "../../errors.js";
+import { DatasetError } from "../../core/errors.js";
 
 /** One row of a dataset file and where it came from. */
 export interface LocatedRecord {

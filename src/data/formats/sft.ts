@@ -6,7 +6,7 @@
  * the prompt is the `system` and `user` messages before it, joined by a blank line; earlier assistant turns are
  * dropped. The prompt is then rendered with the run's prompt format (`compact` or `r1-zero`) like any question.
  */
-import { DatasetError } from "../../errors.js";
+import { DatasetError } from "../../core/errors.js";
 import type { ChatMessage } from "../dataset.js";
 import type { LocatedRecord } from "./records.js";
 

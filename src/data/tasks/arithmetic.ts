@@ -4,8 +4,8 @@
  * Trace format mirrors the reference experiment (shared/reference/tiny_grpo.py, class Arith), which is
  * known to be learnable by a tiny model with SFT cold start + GRPO.
  */
-import { ConfigError } from "../../errors.js";
-import type { Rng } from "../rng.js";
+import { ConfigError } from "../../core/errors.js";
+import type { Rng } from "../../core/rng.js";
 import type { Problem, Task } from "./types.js";
 
 export type ArithmeticOp = "+" | "-" | "*";

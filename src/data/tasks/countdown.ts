@@ -6,8 +6,8 @@
  *   `<think>7*3=21,21+12=33</think><answer>(7*3)+12</answer>`.
  * Mirrors the reference experiment (shared/reference/tiny_grpo.py, class Countdown), generalised to n numbers.
  */
-import { ConfigError } from "../../errors.js";
-import type { Rng } from "../rng.js";
+import { ConfigError } from "../../core/errors.js";
+import type { Rng } from "../../core/rng.js";
 import type { Problem, Task } from "./types.js";
 
 type Op = "+" | "-" | "*" | "/";

@@ -1,5 +1,5 @@
 /** Built-in tasks (generated from a seed), the task registry and the held-out/train split. */
-import { ConfigError } from "../../errors.js";
+import { ConfigError } from "../../core/errors.js";
 import { arithmeticTask, type ArithmeticOptions } from "./arithmetic.js";
 import { countdownTask, type CountdownOptions } from "./countdown.js";
 import type { Task, TaskName } from "./types.js";

@@ -3,8 +3,8 @@
  * (shared/reference/tiny_grpo.py): a fixed pool of problems is drawn from its own seed and every key in it
  * is excluded from training, even when fewer of them are used for evaluation.
  */
-import { ConfigError } from "../../errors.js";
-import { Rng } from "../rng.js";
+import { ConfigError } from "../../core/errors.js";
+import { Rng } from "../../core/rng.js";
 import type { Problem, Task } from "./types.js";
 
 /** Minimum number of problem keys reserved for evaluation, whatever `n` is (so eval size can change between runs). */

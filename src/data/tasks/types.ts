@@ -1,4 +1,4 @@
-import type { Rng } from "../rng.js";
+import type { Rng } from "../../core/rng.js";
 
 /** Names of the built-in tasks. */
 export type TaskName = "arithmetic" | "countdown";

@@ -4,7 +4,7 @@
  * of the answer; each test runs in its own sandboxed process (see `sandbox.ts`); reward = fraction passed.
  */
 import { randomBytes } from "node:crypto";
-import { ConfigError } from "../../errors.js";
+import { ConfigError } from "../../core/errors.js";
 import type { RewardBatch, RewardFn } from "../types.js";
 import {
   assertSandbox,

@@ -23,7 +23,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ConfigError } from "../../errors.js";
+import { ConfigError } from "../../core/errors.js";
 
 export type CodeLanguage = "python" | "javascript";
 export const CODE_LANGUAGES: readonly CodeLanguage[] = ["python", "javascript"];

@@ -13,7 +13,7 @@ import { ComputeEngine } from "@cortex-js/compute-engine";
 import { rational, type Rational } from "../../data/expr.js";
 import type { Verdict } from "./compare.js";
 import { plainLeaf } from "./compare.js";
-import { Rng } from "../../data/rng.js";
+import { Rng } from "../../core/rng.js";
 
 type Json = number | string | { num: string } | Json[] | { [k: string]: unknown };
 

@@ -14,7 +14,7 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { ConfigError } from "../../errors.js";
+import { ConfigError } from "../../core/errors.js";
 import { decideAnswer, plainLeaf, type Verdict } from "./compare.js";
 import type { VerifyJob } from "./worker.js";
 

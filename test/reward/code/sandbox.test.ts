@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ConfigError } from "../../../src/errors.js";
+import { ConfigError } from "../../../src/core/errors.js";
 import { createCodeReward } from "../../../src/reward/code/reward.js";
 import { assertSandbox, DEFAULT_SANDBOX, resolveSandboxConfig, runInSandbox } from "../../../src/reward/code/sandbox.js";
 import type { RewardBatch, RewardFn } from "../../../src/reward/types.js";

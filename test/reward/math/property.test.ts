@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { defaultMathVerifier, verifyAnswer, verifyAnswerSync } from "../../../src/reward/math/index.js";
-import { Rng } from "../../../src/data/rng.js";
+import { Rng } from "../../../src/core/rng.js";
 
 afterAll(() => defaultMathVerifier().close());
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { defaultMathVerifier, verifyAnswer } from "../../../src/reward/math/index.js";
-import { Rng } from "../../../src/data/rng.js";
+import { Rng } from "../../../src/core/rng.js";
 
 const PYTHON = "/usr/bin/python3";
 const hasSympy = spawnSync(PYTHON, ["-c", "import sympy"], { stdio: "ignore" }).status === 0;

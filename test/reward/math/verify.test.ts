@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "vitest";
-import { ConfigError } from "../../../src/errors.js";
+import { ConfigError } from "../../../src/core/errors.js";
 import {
   defaultMathVerifier,
   extractMathAnswer,

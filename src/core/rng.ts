@@ -3,7 +3,7 @@
  * problem stream of a run can be stored in a checkpoint and resumed exactly. thinkrl never uses
  * `Math.random`: every random choice goes through an `Rng` that is passed in explicitly.
  */
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "./errors.js";
 
 const TWO_32 = 4294967296;
 
