@@ -7,8 +7,7 @@
 import { Rng } from "../core/rng.js";
 import type { PromptFormat } from "../data/template.js";
 import type { CausalLM } from "../model/causal-lm.js";
-import { generate } from "./generate.js";
-import { preparePrompt, stopStringsFor } from "./prompt.js";
+import { rolloutGroups } from "./groups.js";
 import type { SampleCallOptions, SampleOutput, SampleParams, SamplePrompt, Sampler } from "./sampler.js";
 
 export interface LocalSamplerOptions {
@@ -43,18 +42,14 @@ export class LocalSampler implements Sampler {
     // With a seed, the call's generator depends on the seed and the questions: the same call reproduces, and two
     // calls with different prompts do not share a noise stream.
     const rng = params.seed === undefined ? this.o.rng : new Rng(params.seed + hash32(prompts.map((p) => p.question).join("\n")));
-    const stopStrings = [...stopStringsFor(format), ...(params.stop ?? [])];
     const perCall = Math.max(1, Math.floor(this.o.batchSize / n));
     const out: SampleOutput[][] = [];
     for (let s = 0; s < prompts.length; s += perCall) {
       opts.signal?.throwIfAborted();
       const chunk = prompts.slice(s, s + perCall);
-      const enc = chunk.map((p) => preparePrompt(model, format, p.question));
-      const ids = enc.flatMap((e) => Array.from({ length: n }, () => e.ids));
-      const comps = await generate(model, ids, { maxNewTokens: params.maxTokens, temperature: params.temperature, topP: params.topP, topK: 0, stopStrings }, rng);
+      const g = await rolloutGroups(model, format, chunk.map((p) => p.question), n, { maxNewTokens: params.maxTokens, temperature: params.temperature, topP: params.topP, topK: 0, stopStrings: params.stop }, rng);
       for (let p = 0; p < chunk.length; p++) {
-        const prefix = enc[p]!.completionPrefix;
-        const outs = comps.slice(p * n, (p + 1) * n).map((c): SampleOutput => ({ text: prefix + c.text, finishReason: c.finishReason, tokens: c.ids.length }));
+        const outs = g.completions.slice(p * n, (p + 1) * n).map((c, i): SampleOutput => ({ text: g.texts[p * n + i]!, finishReason: c.finishReason, tokens: c.ids.length }));
         out.push(outs);
         await opts.onPrompt?.(s + p, outs);
       }
