@@ -43,7 +43,8 @@ const { CausalLM } = await import("../src/model/causal-lm.js");
 const { defaultModelConfig, defaultTokenizerJson } = await import("../src/model/default.js");
 const { initTensors, paramsFromTensors } = await import("../src/model/params.js");
 const { loadTokenizer } = await import("../src/model/tokenizer.js");
-const { PolicyUpdater } = await import("../src/train/policy-update.js");
+const { Learner } = await import("../src/train/learner.js");
+const { grpo, nll } = await import("../src/rl/losses/index.js");
 const { generate } = await import("../src/rollout/generate.js");
 const { tokenWeights } = await import("../src/rl/aggregate.js");
 
@@ -135,7 +136,7 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
   }
 
   for (const [B, T, micro] of spec.train) {
-    const up = new PolicyUpdater(model, { kind: "grpo", loss: { epsilon: 0.2, epsilonHigh: 0.2, beta: 0 }, temperature: 1 }, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
+    const up = new Learner(model, grpo, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
     const rng = new Rng(1);
     const tokens = Int32Array.from({ length: B * T }, () => rng.int(0, cfg.vocabSize - 1));
     const targets = Int32Array.from({ length: B * T }, () => rng.int(0, cfg.vocabSize - 1));

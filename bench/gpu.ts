@@ -95,7 +95,8 @@ async function worker(dir: string, jsonOut: string): Promise<void> {
   const { loadModel } = await import("../src/model/load.js");
   const { CausalLM } = await import("../src/model/causal-lm.js");
   const { generate } = await import("../src/rollout/generate.js");
-  const { PolicyUpdater } = await import("../src/train/policy-update.js");
+  const { Learner } = await import("../src/train/learner.js");
+const { grpo, nll } = await import("../src/rl/losses/index.js");
   const { tokenWeights } = await import("../src/rl/aggregate.js");
   const { Rng } = await import("../src/core/rng.js");
   const now = () => performance.now() / 1000;
@@ -185,7 +186,7 @@ async function worker(dir: string, jsonOut: string): Promise<void> {
   for (let r = 0; r < rows; r++) mask.fill(1, r * T + TRAIN.promptLen - 1, (r + 1) * T);
   const weights = tokenWeights("grpo", mask, rows, T, T - TRAIN.promptLen);
   const advantages = Float32Array.from({ length: rows }, (_, r) => (r % 2 === 0 ? 1 : -1));
-  const up = new PolicyUpdater(model, { kind: "grpo", loss: { epsilon: 0.2, epsilonHigh: 0.2, beta: 0 }, temperature: 1 }, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
+  const up = new Learner(model, grpo, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
   const slice = <A extends Float32Array | Int32Array>(a: A, s: number, e: number) => a.slice(s * T, e * T) as A;
   const micro = async (s: number) => {
     const e = Math.min(rows, s + mbRows);

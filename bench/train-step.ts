@@ -17,7 +17,8 @@ const { CausalLM } = await import("../src/model/causal-lm.js");
 const { defaultModelConfig, defaultTokenizerJson } = await import("../src/model/default.js");
 const { initTensors, paramsFromTensors } = await import("../src/model/params.js");
 const { loadTokenizer } = await import("../src/model/tokenizer.js");
-const { PolicyUpdater } = await import("../src/train/policy-update.js");
+const { Learner } = await import("../src/train/learner.js");
+const { grpo, nll } = await import("../src/rl/losses/index.js");
 const { generate } = await import("../src/rollout/generate.js");
 const { tokenWeights } = await import("../src/rl/aggregate.js");
 
@@ -33,7 +34,7 @@ const nParams = (() => {
 
 // Train step: B × T tokens, all in the loss.
 for (const [B, T] of [[64, 64], [128, 64]] as const) {
-  const up = new PolicyUpdater(model, { kind: "nll" }, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
+  const up = new Learner(model, nll, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
   const rng = new Rng(1);
   const tokens = Int32Array.from({ length: B * T }, () => rng.int(0, cfg.vocabSize - 1));
   const mask = new Float32Array(B * T).fill(1);

@@ -38,12 +38,12 @@ export * from "./reward/index.js";
 // rl maths
 export { groupAdvantages, type ScaleRewards, type AdvantageResult } from "./rl/advantages.js";
 export { tokenWeights, LOSS_TYPES, type LossType } from "./rl/aggregate.js";
-export { grpoLoss, klK3, nllLoss, type GrpoLossConfig, type PolicyLossInputs } from "./rl/losses.js";
+export { OBJECTIVES, getObjective, grpoLoss, reinforceLoss, klK3, nllLoss, type GrpoLossConfig, type LossInputs, type Objective, type ObjectiveConfig } from "./rl/losses/index.js";
 
 // training
 export { resolveTrainConfig, learningRateAt, TRAIN_DEFAULTS, type TrainConfig } from "./train/config.js";
 export { GrpoTrainer, type GrpoTrainerDeps, type GrpoStepResult } from "./train/grpo.js";
-export { PolicyUpdater, type Objective, type MicroBatch } from "./train/policy-update.js";
+export { Learner, fullParams, type TrainableBinding, type MicroBatch } from "./train/learner.js";
 export { sftColdStart, type SftOptions } from "./train/sft.js";
 export { adamwInit, adamwUpdate, type AdamWConfig, type AdamWState } from "./train/optim.js";
 export { evaluate, passAtK, type EvalResult, type EvalOptions } from "./eval/heldout.js";

@@ -175,7 +175,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
     startStep = trainerState.global_step as number;
     rng.setState(trainerState.rng_state as number[]);
     source.setState(trainerState.data_state);
-    trainer.updater.state = await loadOptimizerState(resumeFrom.dir, trainer.updater.state);
+    trainer.learner.state = await loadOptimizerState(resumeFrom.dir, trainer.learner.state);
     // Drop rows logged after the checkpoint by the interrupted process: they are recomputed identically.
     const old = await readFile(metricsPath, "utf8").catch(() => "");
     const keep = old.split("\n").filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= startStep);
@@ -199,7 +199,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
     if (cfg.evalSteps > 0 && step % cfg.evalSteps === 0 && step < cfg.maxSteps) await runEval(`step ${step}`);
     if ((cfg.saveSteps > 0 && step % cfg.saveSteps === 0) || step === cfg.maxSteps) {
       const now = rlSeconds + (performance.now() - tRl) / 1000;
-      await saveRunCheckpoint(runDir, step, model, trainer.updater.state, { ...state(), rl_seconds: now }, cfg.saveTotalLimit, generationConfig);
+      await saveRunCheckpoint(runDir, step, model, trainer.learner.state, { ...state(), rl_seconds: now }, cfg.saveTotalLimit, generationConfig);
     }
   }
   rlSeconds += (performance.now() - tRl) / 1000;
@@ -217,6 +217,6 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
     `held-out pass@1: ${(100 * evalBefore.pass1).toFixed(1)}% → ${(100 * evalAfter.pass1).toFixed(1)}% ` +
       `(${summary.gain >= 0 ? "+" : ""}${(100 * summary.gain).toFixed(1)} points); summary in ${join(runDir, "summary.json")}`,
   );
-  trainer.updater.dispose();
+  trainer.learner.dispose();
   return summary;
 }

@@ -73,3 +73,14 @@ function sampleStd(v: number[], mean: number): number {
   const s = Math.sqrt(ss / (v.length - 1));
   return s < 1e-12 ? 0 : s;
 }
+
+/**
+ * REINFORCE's advantages: the reward itself, no baseline (Williams 1992; Transformer²'s SVF training uses r = ±1
+ * this way). Group statistics (std, zero-std fraction, null count) are those of `groupAdvantages`, for metrics.
+ * Null rewards get advantage 0. For a group-mean baseline use GRPO's `scaleRewards: none` (Dr. GRPO).
+ * @throws Error when B is not a multiple of `groupSize`
+ */
+export function rawAdvantages(rewards: (number | null)[], groupSize: number): AdvantageResult {
+  const stats = groupAdvantages(rewards, groupSize, "none");
+  return { ...stats, advantages: rewards.map((r) => r ?? 0) };
+}

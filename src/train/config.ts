@@ -6,6 +6,7 @@
 import { PROMPT_FORMATS, type PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
 import { LOSS_TYPES, type LossType } from "../rl/aggregate.js";
+import { RL_OBJECTIVES } from "../rl/losses/index.js";
 import type { ScaleRewards } from "../rl/advantages.js";
 
 export interface TrainConfig {
@@ -33,7 +34,9 @@ export interface TrainConfig {
   coldStartBatchSize: number;
   coldStartLearningRate: number;
 
-  // ── GRPO (DeepSeekMath §4.1; DeepSeek-R1 §2.2.1) ───────────────────────────────────────────────────
+  // ── RL objective (DeepSeekMath §4.1; DeepSeek-R1 §2.2.1) ─────────────────────────────────────────────
+  /** The loss (`rl/losses/`): `grpo` (clipped surrogate, group-relative advantages) or `reinforce` (−r·log π + β·KL). Default `grpo`. */
+  objective: string;
   /** Optimizer steps of RL. Default 100. */
   maxSteps: number;
   /** Distinct prompts per step (TRL derives this from the batch size; here it is explicit). Default 32. */
@@ -48,7 +51,7 @@ export interface TrainConfig {
   epsilon: number;
   /** ε_high; defaults to `epsilon` (DAPO clip-higher: 0.28). */
   epsilonHigh: number;
-  /** Aggregation (`rl/aggregate.ts`). Default `grpo`. */
+  /** Aggregation of per-token terms (`rl/aggregate.ts`), independent of the objective. Default `grpo`. */
   lossType: LossType;
   /** Reward scaling (`rl/advantages.ts`): `group` (std of the group), `batch`, `none` (Dr. GRPO). */
   scaleRewards: ScaleRewards;
@@ -105,6 +108,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   coldStartSteps: 0,
   coldStartBatchSize: 64,
   coldStartLearningRate: 2e-3,
+  objective: "grpo",
   maxSteps: 100,
   promptsPerStep: 32,
   numGenerations: 8,
@@ -215,6 +219,7 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   for (const k of ["adamBeta1", "adamBeta2"] as const) {
     if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${named(k)} must be in [0, 1) (got ${cfg[k]})`);
   }
+  if (!RL_OBJECTIVES.includes(cfg.objective)) throw new ConfigError(`${named("objective")} must be one of ${RL_OBJECTIVES.join(", ")} (got "${cfg.objective}")`);
   if (!LOSS_TYPES.includes(cfg.lossType)) throw new ConfigError(`${named("lossType")} must be one of ${LOSS_TYPES.join(", ")} (got "${cfg.lossType}")`);
   if (!["group", "batch", "none"].includes(cfg.scaleRewards)) {
     throw new ConfigError(`${named("scaleRewards")} must be group, batch or none (got "${cfg.scaleRewards}")`);

@@ -10,7 +10,7 @@ import type { CausalLM } from "../model/causal-lm.js";
 import { preparePrompt } from "../rollout/prompt.js";
 import { tokenWeights } from "../rl/aggregate.js";
 import { packSequences, sliceRows } from "./batch.js";
-import type { MicroBatch, PolicyUpdater } from "./policy-update.js";
+import type { Learner, MicroBatch } from "./learner.js";
 
 /** One tokenised example: the loss covers `completion` (EOS included) only. */
 export interface SftTokens {
@@ -123,7 +123,7 @@ export function sftMicroBatches(rows: SftTokens[], padId: number, microBatchSize
  * One optimizer step of SFT on `rows`: forward/backward per micro-batch, then AdamW at `lr`.
  * @returns mean completion-token NLL of the batch (nats), the pre-clip gradient norm and the completion-token count
  */
-export async function sftStep(up: PolicyUpdater, rows: SftTokens[], microBatchSize: number, lr: number): Promise<{ loss: number; gradNorm: number; tokens: number }> {
+export async function sftStep(up: Learner, rows: SftTokens[], microBatchSize: number, lr: number): Promise<{ loss: number; gradNorm: number; tokens: number }> {
   const { micro, tokens } = sftMicroBatches(rows, up.model.padId, microBatchSize);
   let loss = 0;
   for (const mb of micro) loss += (await up.accumulate(mb)).loss;

@@ -16,7 +16,8 @@ import type { PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { learningRateAt } from "./config.js";
-import { PolicyUpdater } from "./policy-update.js";
+import { Learner } from "./learner.js";
+import { nll } from "../rl/losses/nll.js";
 import { encodeSftExample, epochBatches, sftEndTokenId, sftEvalLoss, sftStep, type SftTokens } from "./sft-batch.js";
 import { LENGTH_WINDOW_BATCHES, type SftConfig } from "./sft-config.js";
 import { loadOptimizerState, readTrainerState, saveModel, saveRunCheckpoint } from "./state.js";
@@ -125,7 +126,7 @@ export async function runSft(o: SftRunOptions): Promise<SftSummary> {
   await writeFile(join(runDir, "config.json"), JSON.stringify(c, null, 1));
   const metricsPath = join(runDir, "metrics.jsonl");
 
-  const up = new PolicyUpdater(model, { kind: "nll" }, { beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEpsilon, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm });
+  const up = new Learner(model, nll, { beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEpsilon, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm });
   const rng = new Rng(c.seed);
   let st: SftTrainerState = { epoch: 0, cursor: 0, epoch_rng_state: rng.getState(), sft_seconds: 0 };
   let step = 0;

@@ -9,7 +9,8 @@ await initEngine("wasm", { threads: 1 });
 const { CausalLM } = await import("../../src/model/causal-lm.js");
 const { paramsFromTensors, initTensors } = await import("../../src/model/params.js");
 const { loadModel } = await import("../../src/model/load.js");
-const { PolicyUpdater } = await import("../../src/train/policy-update.js");
+const { Learner } = await import("../../src/train/learner.js");
+const { grpo, nll } = await import("../../src/rl/losses/index.js");
 const { Rng } = await import("../../src/core/rng.js");
 const { tokenWeights } = await import("../../src/rl/aggregate.js");
 
@@ -18,7 +19,7 @@ const base = await loadModel("assets/default-model");
 const cfg = { ...base.config, hiddenSize: 512, intermediateSize: 1536, numHiddenLayers: 4, numAttentionHeads: 8, numKeyValueHeads: 4, headDim: 64, vocabSize: 4096 };
 const model = new CausalLM(cfg, paramsFromTensors(cfg, initTensors(cfg, new Rng(0))), base.tokenizer);
 const gradBytes = model.params.layers.reduce((n, l) => n + Object.values(l).reduce((m, a) => m + (a ? a.size * 4 : 0), 0), 0) + model.params.embed.size * 4 + (model.params.lmHead?.size ?? 0) * 4;
-const up = new PolicyUpdater(model, { kind: "grpo", loss: { epsilon: 0.2, epsilonHigh: 0.2, beta: 0 }, temperature: 1 }, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
+const up = new Learner(model, grpo, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
 const B = 2, T = 16;
 const mask = new Float32Array(B * T).fill(1);
 const batch = { B, T, tokens: new Int32Array(B * T).fill(3), targets: new Int32Array(B * T).fill(4), mask, weights: tokenWeights("grpo", mask, B, T, T), advantages: Float32Array.from([1, -1]) };

@@ -17,7 +17,8 @@ const { forwardHidden, chunkedTokenLogprobs } = await import("../../src/model/ll
 const { fullPositionInputs } = await import("../../src/model/positions.js");
 const { CausalLM } = await import("../../src/model/causal-lm.js");
 const { loadTokenizer } = await import("../../src/model/tokenizer.js");
-const { PolicyUpdater } = await import("../../src/train/policy-update.js");
+const { Learner } = await import("../../src/train/learner.js");
+const { grpo, nll } = await import("../../src/rl/losses/index.js");
 const { tokenWeights } = await import("../../src/rl/aggregate.js");
 const { generate } = await import("../../src/rollout/generate.js");
 const { Rng } = await import("../../src/core/rng.js");
@@ -73,7 +74,7 @@ test("a 151,936-token vocabulary: GRPO update and device-sampled generation run 
   const tokens = Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % V);
   const targets = Int32Array.from({ length: B * T }, (_, i) => (i * 104729 + 5) % V);
   const mask = new Float32Array(B * T).fill(1);
-  const up = new PolicyUpdater(model, { kind: "grpo", loss: { epsilon: 0.2, epsilonHigh: 0.2, beta: 0 }, temperature: 1 }, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
+  const up = new Learner(model, grpo, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
   const m = await up.accumulate({ B, T, tokens, targets, mask, weights: tokenWeights("grpo", mask, B, T, T), advantages: Float32Array.from([1, -1]) });
   expect(Number.isFinite(m.loss)).toBe(true);
   const { gradNorm } = await up.apply(1e-3);

@@ -5,11 +5,12 @@
 import { describe, expect, test } from "vitest";
 import { initEngine } from "../../src/engine/init.js";
 import type { LossType } from "../../src/rl/aggregate.js";
-import type { GrpoLossConfig } from "../../src/rl/losses.js";
+import type { GrpoLossConfig } from "../../src/rl/losses/index.js";
 
 await initEngine("wasm");
 const { grad, jit, numpy: np } = await import("@jax-js/jax");
-const { grpoLoss, klK3, nllLoss } = await import("../../src/rl/losses.js");
+const { grpoLoss, klK3, nllLoss, reinforceLoss, getObjective, OBJECTIVES } = await import("../../src/rl/losses/index.js");
+const { rawAdvantages } = await import("../../src/rl/advantages.js");
 const { tokenWeights } = await import("../../src/rl/aggregate.js");
 
 type Arr = ReturnType<typeof np.array>;
@@ -154,5 +155,67 @@ describe("nllLoss", () => {
   test("is −Σ w·logp", async () => {
     const w = weightsFor("dapo");
     expect((await nllLoss(f32(LOGP, [B, T]), f32(w, [B, T])).data())[0]).toBeCloseTo(-dot(w, LOGP), 6);
+  });
+});
+
+describe("reinforceLoss", () => {
+  // Sequence-sum weights (w = 1/N on every completion token, N = 2 rows): the REINFORCE estimator −(1/N) Σ_i A_i Σ_t logp.
+  const W = MASK.map((m) => m / B);
+  async function reinforce(beta: number) {
+    const inputs = () => ({ logp: f32(LOGP, [B, T]), refLogp: f32(REF, [B, T]), advantages: f32(ADV, [B]), weights: f32(W, [B, T]), mask: f32(MASK, [B, T]) });
+    const { loss, metrics } = reinforceLoss(inputs(), { beta });
+    const lossOf = (logp: Arr, ref: Arr, adv: Arr, wt: Arr, mask: Arr) => reinforceLoss({ logp, refLogp: ref, advantages: adv, weights: wt, mask }, { beta }).loss;
+    const i = inputs();
+    const g = (await jit(grad(lossOf))(i.logp, i.refLogp, i.advantages, i.weights, i.mask).data()) as Float32Array;
+    return { loss: (await loss.data())[0]!, kl: (await metrics.klSum!.data())[0]!, g };
+  }
+
+  test("β = 0: loss = −(1/N) Σ_i A_i Σ_t logp, by hand", async () => {
+    // Row 0: A = 1.5, Σ logp = −1 − 0.5 − 2 = −3.5 → −1.5·(−3.5)/2 = 2.625.
+    // Row 1: A = −0.7, Σ logp over the 2 unmasked tokens = −0.3 − 1.2 = −1.5 → 0.7·(−1.5)/2 = −0.525.
+    const r = await reinforce(0);
+    expect(r.loss).toBeCloseTo(2.625 - 0.525, 6);
+    expect(r.kl).toBe(0);
+    // d/dlogp = −A_i / N on unmasked tokens, 0 on the masked one.
+    expect(Array.from(r.g).map((x) => +x.toFixed(6))).toEqual([-0.75, -0.75, -0.75, 0.35, 0.35, 0]);
+  });
+
+  test("β > 0 adds β·Σ w·KL_k3 and its gradient β·w·(1 − e^{ref − logp})", async () => {
+    const beta = 0.1;
+    const r = await reinforce(beta);
+    let kl = 0, wkl = 0;
+    for (let i = 0; i < B * T; i++) {
+      const d = REF[i]! - LOGP[i]!;
+      kl += MASK[i]! * (Math.exp(d) - d - 1);
+      wkl += W[i]! * (Math.exp(d) - d - 1);
+    }
+    expect(r.loss).toBeCloseTo(2.1 + beta * wkl, 6);
+    expect(r.kl).toBeCloseTo(kl, 6);
+    r.g.forEach((x, i) => {
+      const d = REF[i]! - LOGP[i]!;
+      expect(x, `token ${i}`).toBeCloseTo(W[i]! * (-ADV[Math.floor(i / T)]! + beta * (1 - Math.exp(d))), 6);
+    });
+  });
+
+  test("advantages are the raw rewards (no baseline), null → 0, with group statistics for metrics", () => {
+    const a = rawAdvantages([1, 1, -1, null], 2);
+    expect(a.advantages).toEqual([1, 1, -1, 0]);
+    expect(a.fracZeroStd).toBe(1); // group 0 all equal; group 1 has one scorable reward
+    expect(a.numNull).toBe(1);
+  });
+});
+
+describe("objective registry", () => {
+  test("grpo, reinforce and nll are registered with what they need", () => {
+    expect(Object.keys(OBJECTIVES)).toEqual(expect.arrayContaining(["grpo", "reinforce", "nll"]));
+    const c = { epsilon: 0.2, epsilonHigh: 0.2, beta: 0, numIterations: 1, scaleRewards: "group" as const };
+    expect(getObjective("grpo").needs(c)).toMatchObject({ oldLogp: false, refLogp: false });
+    expect(getObjective("grpo").needs({ ...c, numIterations: 2, beta: 0.04 })).toMatchObject({ oldLogp: true, refLogp: true });
+    expect(getObjective("reinforce").needs({ ...c, beta: 0.1 })).toMatchObject({ oldLogp: false, refLogp: true });
+    expect(getObjective("grpo").advantages!([1, 0, 0, 0], 2, c).advantages[0]).toBeGreaterThan(0);
+  });
+
+  test("an unknown objective fails in one line naming the registered ones", () => {
+    expect(() => getObjective("ppo")).toThrow(/unknown objective "ppo"/);
   });
 });

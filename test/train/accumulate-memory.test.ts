@@ -6,7 +6,7 @@
 import { describe, expect, test } from "vitest";
 import { spawnTsx } from "../helpers/cli.js";
 
-describe("PolicyUpdater.accumulate", () => {
+describe("Learner.accumulate", () => {
   test("memory stays flat over micro-batches (the accumulated gradient is computed, not queued)", async () => {
     const r = await spawnTsx(["test/helpers/accumulate-memory.ts"], { killAfterMs: 120_000 }).done;
     expect(r.code, r.stderr).toBe(0);

@@ -68,7 +68,7 @@ test("GRPO teaches a random tiny model to emit the rewarded token", async () => 
     expect(metrics["rewards/sevens/mean"]).toBeCloseTo(metrics.reward!, 6);
     rewards.push(metrics.reward!);
   }
-  trainer.updater.dispose();
+  trainer.learner.dispose();
   const last = rewards.slice(-3);
   expect(rewards[0]!, `rewards ${rewards.map((r) => r.toFixed(2)).join(" ")}`).toBeLessThan(0.2);
   expect(last.reduce((a, b) => a + b, 0) / last.length, `rewards ${rewards.map((r) => r.toFixed(2)).join(" ")}`).toBeGreaterThan(0.6);

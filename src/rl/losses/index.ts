@@ -1,0 +1,31 @@
+/**
+ * The objective registry: one file per loss, one line here to add one. Objectives are chosen independently of the
+ * aggregation (`lossType`, `rl/aggregate.ts`), which only shapes the per-token weights `w`.
+ */
+import { ConfigError } from "../../core/errors.js";
+import { grpo } from "./grpo.js";
+import { nll } from "./nll.js";
+import { reinforce } from "./reinforce.js";
+import type { Objective } from "./types.js";
+
+export const OBJECTIVES: Readonly<Record<string, Objective>> = Object.freeze({
+  grpo,
+  reinforce,
+  nll,
+});
+
+/** Objectives an RL run (`thinkrl train --objective`) can use: those that learn from rewards. */
+export const RL_OBJECTIVES: readonly string[] = ["grpo", "reinforce"];
+
+/** @throws ConfigError naming the valid objectives when `name` is not registered */
+export function getObjective(name: string): Objective {
+  const o = OBJECTIVES[name];
+  if (o === undefined) throw new ConfigError(`unknown objective "${name}"`, { hint: `registered: ${Object.keys(OBJECTIVES).join(", ")}` });
+  return o;
+}
+
+export { grpo, grpoLoss, type GrpoLossConfig } from "./grpo.js";
+export { klK3 } from "./kl.js";
+export { nll, nllLoss } from "./nll.js";
+export { reinforce, reinforceLoss } from "./reinforce.js";
+export type { LossInputs, LossNeeds, LossOutput, Objective, ObjectiveConfig } from "./types.js";

@@ -1,0 +1,63 @@
+/**
+ * The metrics row of one RL step, TRL's names (`reward`, `frac_reward_zero_std`, `clip_ratio/*`, `completions/*`,
+ * `rewards/<fn>/mean`, …) assembled from what the step produced — kept out of the step so it reads as the algorithm.
+ */
+import { EngineError } from "../core/errors.js";
+import type { AdvantageResult } from "../rl/advantages.js";
+import type { Completion } from "../rollout/generate.js";
+import type { MicroMetrics } from "./learner.js";
+
+export type StepMetrics = Record<string, number>;
+
+const mean = (a: readonly number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
+
+export interface StepRecord {
+  step: number;
+  completions: readonly Completion[];
+  adv: AdvantageResult;
+  perFn: Readonly<Record<string, readonly (number | null)[]>>;
+  /** First-epoch micro-batch sums (`Learner.update`) and the completion tokens they cover. */
+  sums: MicroMetrics;
+  tokens: number;
+  gradNorm: number;
+  learningRate: number;
+  /** Rows that entered the loss. */
+  lossRows: number;
+  /** Phase timings (s). */
+  times: Readonly<Record<string, number>>;
+  seconds: number;
+}
+
+/**
+ * @returns the metrics row (per-token means are sums ÷ completion tokens in the loss)
+ * @throws EngineError when a metric is not finite (the run must stop)
+ */
+export function rlStepMetrics(r: StepRecord): StepMetrics {
+  const perTok = (k: string) => (r.tokens ? (r.sums[k] ?? 0) / r.tokens : 0);
+  const genTokens = r.completions.reduce((n, x) => n + x.ids.length, 0);
+  const m: StepMetrics = {
+    step: r.step,
+    loss: r.sums.loss,
+    reward: mean(r.adv.rewards),
+    reward_std: mean(r.adv.groupStd),
+    frac_reward_zero_std: r.adv.fracZeroStd,
+    num_null_rewards: r.adv.numNull,
+    kl: perTok("klSum"),
+    entropy: perTok("entropySum"),
+    "clip_ratio/low_mean": perTok("clipLowSum"),
+    "clip_ratio/high_mean": perTok("clipHighSum"),
+    "clip_ratio/region_mean": perTok("clipRegionSum"),
+    "completions/mean_length": mean(r.completions.map((x) => x.ids.length)),
+    "completions/clipped_ratio": mean(r.completions.map((x) => Number(x.finishReason === "length"))),
+    grad_norm: r.gradNorm,
+    learning_rate: r.learningRate,
+    num_loss_sequences: r.lossRows,
+    tokens_per_second: genTokens / Math.max(1e-9, r.times.generate ?? 0),
+    step_seconds: r.seconds,
+  };
+  for (const [name, vals] of Object.entries(r.perFn)) m[`rewards/${name}/mean`] = mean(vals.filter((v): v is number => v !== null));
+  if (r.perFn.accuracy) m.accuracy = m["rewards/accuracy/mean"]!;
+  for (const [k, v] of Object.entries(r.times)) m[`time/${k}`] = v;
+  for (const [k, v] of Object.entries(m)) if (!Number.isFinite(v)) throw new EngineError(`step ${r.step}: metric ${k} is ${v}`);
+  return m;
+}
