@@ -53,6 +53,8 @@ const TRAIN_HELP: Record<string, string> = {
   saveSteps: "checkpoint every N steps",
   saveTotalLimit: "keep at most N checkpoints (0 = all)",
   logCompletionsSteps: "write sampled completions every N steps",
+  loggingSteps: "keep a step line every N steps (the others redraw one live line on a terminal)",
+  objective: "grpo (clipped surrogate, group-relative advantages) | reinforce (−r·log π + β·KL, no baseline)",
 };
 
 /** Config keys whose default is null but whose value is a number. */
@@ -130,10 +132,11 @@ export function buildCli(): Command {
     .option("--config <file>", "[path] JSON config (TRL field names, camelCase or snake_case); flags override it")
     .option("--model <dir>", "[path] Hugging Face model directory (llama / qwen2); default: the embedded model")
     .option("--out <dir>", "[path] run directory (default: runs/<timestamp>)")
-    .option("--resume <dir>", "[path] continue the run in <dir> from its latest checkpoint");
+    .option("--resume <dir>", "[path] continue the run in <dir> from its latest checkpoint")
+    .option("--overwrite", "replace the run already in --out (its run files are deleted first)");
   addTrainFlags(train).action(async (flags: Record<string, unknown>) => {
     const { initEngine } = await import("../engine/init.js");
-    const { config, model, out, resume, ...rest } = flags;
+    const { config, model, out, resume, overwrite, ...rest } = flags;
     const partial = { ...(await loadConfigFile(config as string | undefined)), ...rest };
     if (model !== undefined) partial.model = model;
     if (typeof partial.model === "string" && resume === undefined) await (await import("./commands/shared.js")).assertNotRunDir(partial.model);
@@ -141,7 +144,7 @@ export function buildCli(): Command {
     // The engine must start before any module that imports jax-js is loaded.
     await initEngine(deviceChoice(), { threads: (partial.threads as number | undefined) ?? undefined });
     const { runTrain } = await import("../pipeline/r1-zero.js");
-    await runTrain(partial, { resume: resume as string | undefined, log });
+    await runTrain(partial, { resume: resume as string | undefined, overwrite: overwrite === true, log });
   });
 
   program

@@ -3,13 +3,15 @@
  * checkpoint) → held-out eval → GRPO → held-out eval, with metrics, sampled completions, resumable checkpoints and
  * a `summary.json`.
  */
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tree } from "@jax-js/jax";
 import { Rng } from "../core/rng.js";
 import { openPromptSource } from "../data/source.js";
 import type { PromptFormat } from "../data/template.js";
-import { CheckpointError, ConfigError } from "../core/errors.js";
+import { ConfigError } from "../core/errors.js";
+import type { RunLog } from "../core/log.js";
+import type { PromptSource } from "../data/source.js";
 import { evaluate, type EvalResult } from "../eval/heldout.js";
 import { CausalLM } from "../model/causal-lm.js";
 import { defaultModelConfig, defaultTokenizerJson } from "../model/default.js";
@@ -18,19 +20,19 @@ import { initTensors, paramsFromTensors } from "../model/params.js";
 import { loadTokenizer } from "../model/tokenizer.js";
 import { getReward } from "../reward/index.js";
 import { defaultPromptFormat } from "../rollout/prompt.js";
-import { resolveTrainConfig, type TrainConfig } from "../train/config.js";
+import { camelCase, kebabCase, resolveTrainConfig, type TrainConfig } from "../train/config.js";
 import { GrpoTrainer } from "../train/grpo.js";
 import { sftColdStart } from "../train/sft.js";
-import { listCheckpoints, loadOptimizerState, readTrainerState, saveRunCheckpoint } from "../train/state.js";
+import { learningSignalWatch, LOOP_SECONDS_KEY, recordEvaluation, trainLoop, type TrainerCallback } from "../train/loop.js";
+import { ignoredOnResume, nodeRunFiles, openResume, prepareRunDir, truncateRunLogs, type ResumePoint } from "../train/run-dir.js";
+import { loadOptimizerState, saveRunCheckpoint } from "../train/state.js";
 
-export interface RunLog {
-  info(msg: string): void;
-  /** Transient progress (a terminal line that is overwritten). */
-  progress(msg: string): void;
-}
+export type { RunLog } from "../core/log.js";
 
 export interface TrainSummary {
   outputDir: string;
+  /** Directory of the trained model (Hugging Face layout): the last checkpoint. */
+  trainedModel: string;
   evalBefore: EvalResult;
   evalAfter: EvalResult;
   /** evalAfter.pass1 − evalBefore.pass1 (absolute). */
@@ -41,56 +43,60 @@ export interface TrainSummary {
 /** Eval sampling seed offset: before and after use the same sampling noise stream. */
 const EVAL_SEED = 20_000;
 
+export interface RunTrainOptions {
+  /** Continue the run in this directory from its latest checkpoint (its saved config.json is used). */
+  resume?: string;
+  /** Replace an existing run in `outputDir` (its run files are deleted first). */
+  overwrite?: boolean;
+  log: RunLog;
+  /** Subscribers to step, evaluation and checkpoint events (a dashboard, a weight-sync hook …). */
+  callbacks?: readonly TrainerCallback[];
+  /** Stop after the current step (its checkpoint is written); `--resume` continues. */
+  signal?: AbortSignal;
+}
+
+/** Config keys a resumed run takes from the command line (everything else comes from the run's config.json). */
+const RESUME_OVERRIDES = ["maxSteps", "outputDir"];
+
 /**
- * Runs (or resumes) a training job.
- * @param partial config fields (camelCase or snake_case); ignored on resume except `maxSteps` (the run's saved
- *   `config.json` is used so the resumed run is the same run)
+ * The run's configuration: `partial` resolved, or (resume) the run's saved config with `maxSteps` from `partial`.
+ * Settings `partial` gives that a resume ignores are named in one line.
+ * @throws ConfigError when a resumed `maxSteps` is below the checkpoint's step
  */
-export async function runTrain(partial: Record<string, unknown>, opts: { resume?: string; log: RunLog }): Promise<TrainSummary> {
-  const { log } = opts;
-  const seconds: Record<string, number> = {};
-  const tStart = performance.now();
+async function resolveRun(partial: Record<string, unknown>, o: RunTrainOptions): Promise<{ cfg: Readonly<TrainConfig>; resume: ResumePoint | null }> {
+  if (!o.resume) return { cfg: resolveTrainConfig(partial), resume: null };
+  const resume = await openResume(o.resume);
+  const given = Object.fromEntries(Object.entries(partial).map(([k, v]) => [camelCase(k), v]));
+  const ignored = ignoredOnResume(resume.config, given, RESUME_OVERRIDES);
+  if (ignored.length > 0) o.log.info(`note: --resume uses the run's config.json; ignored: ${ignored.map((k) => `--${kebabCase(k)}`).join(", ")} (only --max-steps can change)`);
+  const cfg = resolveTrainConfig({ ...resume.config, outputDir: o.resume, ...(given.maxSteps !== undefined ? { maxSteps: given.maxSteps } : {}) });
+  const at = resume.trainerState.global_step;
+  if (cfg.maxSteps < at) throw new ConfigError(`--max-steps ${cfg.maxSteps} is below the step the run's checkpoint is at (${at})`, { hint: `pass --max-steps ${at} or more` });
+  if (resume.checkpoint === null) o.log.info(`no checkpoint in ${o.resume}: starting it from the beginning`);
+  return { cfg, resume };
+}
 
-  let cfg: Readonly<TrainConfig>;
-  let resumeFrom: { step: number; dir: string } | null = null;
-  if (opts.resume) {
-    const saved = await readFile(join(opts.resume, "config.json"), "utf8").catch(() => {
-      throw new CheckpointError(`${opts.resume} is not a thinkrl run directory (config.json missing)`);
-    });
-    const savedCfg = JSON.parse(saved) as Record<string, unknown>;
-    cfg = resolveTrainConfig({ ...savedCfg, outputDir: opts.resume, ...(partial.maxSteps !== undefined ? { maxSteps: partial.maxSteps } : {}) });
-    const cks = await listCheckpoints(opts.resume);
-    resumeFrom = cks[cks.length - 1] ?? null;
-    if (resumeFrom === null) log.info(`no checkpoint in ${opts.resume}: starting it from the beginning`);
-  } else {
-    cfg = resolveTrainConfig(partial);
-  }
-  const runDir = cfg.outputDir;
-
-  // ── model ───────────────────────────────────────────────────────────────────────────────────────────
-  // Fail on unknown reward names before any slow work.
-  const rewards = cfg.rewardFuncs.map((name, i) => ({ name, fn: getReward(name), weight: cfg.rewardWeights[i]! }));
-  const source = await openPromptSource(cfg.dataset, cfg.numEvalProblems, cfg.seed);
-  let model: CausalLM;
-  // generation_config.json of the loaded model, kept in every checkpoint (null: a minimal one is written).
-  let generationConfig: unknown = null;
-  const load = async (dir: string): Promise<CausalLM> => {
+/**
+ * The policy to train: a resumed checkpoint, the user's model, a fresh cold start of the embedded model, or the
+ * embedded model's shipped cold-start checkpoint.
+ */
+async function openPolicy(cfg: Readonly<TrainConfig>, source: PromptSource, resume: ResumePoint | null, log: RunLog): Promise<{ model: CausalLM; generationConfig: unknown; coldStartSeconds?: number }> {
+  const load = async (dir: string) => {
     const l: LoadedModel = await loadModelFiles(dir);
-    generationConfig = l.generationConfigJson;
-    return l.model;
+    return { model: l.model, generationConfig: l.generationConfigJson };
   };
-  let trainerState: Record<string, unknown> = {};
-  const t0 = performance.now();
-  if (resumeFrom) {
-    log.info(`resuming ${runDir} from ${resumeFrom.dir}`);
-    model = await load(resumeFrom.dir);
-    trainerState = await readTrainerState(resumeFrom.dir);
-  } else if (cfg.model !== null) {
+  if (resume?.checkpoint) {
+    log.info(`resuming ${cfg.outputDir} from ${resume.checkpoint.dir}`);
+    return load(resume.checkpoint.dir);
+  }
+  if (cfg.model !== null) {
     log.info(`loading ${cfg.model}`);
-    model = await load(cfg.model);
-  } else if (cfg.coldStartSteps > 0) {
+    return load(cfg.model);
+  }
+  if (cfg.coldStartSteps > 0) {
+    const t0 = performance.now();
     const mc = defaultModelConfig();
-    model = new CausalLM(mc, paramsFromTensors(mc, initTensors(mc, new Rng(cfg.seed))), loadTokenizer(defaultTokenizerJson()));
+    const model = new CausalLM(mc, paramsFromTensors(mc, initTensors(mc, new Rng(cfg.seed))), loadTokenizer(defaultTokenizerJson()));
     log.info(`cold start: ${cfg.coldStartSteps} SFT steps on worked ${source.name} solutions (batch ${cfg.coldStartBatchSize})`);
     await sftColdStart(model, source, {
       steps: cfg.coldStartSteps,
@@ -100,19 +106,23 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
       format: cfg.promptFormat ?? "compact",
       onStep: (s, loss) => log.progress(`cold start ${s}/${cfg.coldStartSteps}  loss ${loss.toFixed(4)}`),
     });
-    seconds.cold_start = (performance.now() - t0) / 1000;
-  } else {
-    if (cfg.dataset !== "arithmetic") {
-      throw new ConfigError(`the shipped cold-start checkpoint was trained on arithmetic (dataset is ${cfg.dataset})`, {
-        hint: "pass --cold-start-steps 300 to cold-start on this task, or --model <dir>",
-      });
-    }
-    log.info(`loading the embedded default model's cold-start checkpoint`);
-    model = await load(defaultModelDir());
+    return { model, generationConfig: null, coldStartSeconds: (performance.now() - t0) / 1000 };
   }
-  seconds.load = seconds.cold_start === undefined ? (performance.now() - t0) / 1000 : 0;
-  // Without --prompt-format: chat for models with a chat template, r1-zero for other real tokenizers, compact for the
-  // embedded model's vocabulary.
+  if (cfg.dataset !== "arithmetic") {
+    throw new ConfigError(`the shipped cold-start checkpoint was trained on arithmetic (dataset is ${cfg.dataset})`, {
+      hint: "pass --cold-start-steps 300 to cold-start on this task, or --model <dir>",
+    });
+  }
+  log.info(`loading the embedded default model's cold-start checkpoint`);
+  return load(defaultModelDir());
+}
+
+/**
+ * The prompt format: `cfg.promptFormat`, else the model's default (chat for models with a chat template, r1-zero for
+ * other real tokenizers, compact for the embedded model's vocabulary).
+ * @throws ConfigError for `chat` on a model without a chat template
+ */
+function resolveFormat(cfg: Readonly<TrainConfig>, model: CausalLM, log: RunLog): PromptFormat {
   const format: PromptFormat = cfg.promptFormat ?? defaultPromptFormat(model);
   if (format === "chat" && !model.tokenizer.chatTemplate) {
     throw new ConfigError("promptFormat chat needs a model with a chat template (tokenizer_config.json chat_template or chat_template.jinja)", {
@@ -120,16 +130,54 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
     });
   }
   log.info(`prompt format: ${format}${cfg.promptFormat === null ? " (the model's default; --prompt-format to change)" : ""}`);
-  // Inputs are valid (config, dataset, model): only now does the run directory get created. config.json records
-  // the resolved prompt format, so the run (and a resume of it) says which one it used.
+  return format;
+}
+
+/** The step line: reward, accuracy, zero-std groups, truncation, length, step time. */
+function describeStep(m: Readonly<Record<string, number>>): string {
+  return (
+    `reward ${m.reward!.toFixed(3)}  acc ${(m.accuracy ?? 0).toFixed(3)}  zero-std ${(100 * m.frac_reward_zero_std!).toFixed(0)}%  ` +
+    `trunc ${(100 * m["completions/clipped_ratio"]!).toFixed(0)}%  len ${m["completions/mean_length"]!.toFixed(1)}  ${m.step_seconds!.toFixed(1)} s/step`
+  );
+}
+
+/**
+ * Runs (or resumes) an RL job: model → held-out eval → `maxSteps` steps of the objective → held-out eval, writing
+ * the run directory (`train/run-dir.ts`, `train/loop.ts`) and `summary.json`.
+ * @param partial config fields (camelCase or snake_case); on resume only `maxSteps` is taken (the run's saved
+ *   `config.json` is used so the resumed run is the same run; the others are named as ignored)
+ * @throws ConfigError for a bad config, a run directory that already holds a run (without `resume`/`overwrite`),
+ *   or a resumed `maxSteps` below the checkpoint's step; CheckpointError for a bad model or run directory
+ */
+export async function runTrain(partial: Record<string, unknown>, opts: RunTrainOptions): Promise<TrainSummary> {
+  const { log } = opts;
+  const seconds: Record<string, number> = {};
+  const tStart = performance.now();
+  const { cfg, resume } = await resolveRun(partial, opts);
+  const runDir = cfg.outputDir;
+
+  // Inputs first (rewards, dataset, model), so a bad one fails before any slow work or any file is written.
+  const rewards = cfg.rewardFuncs.map((name, i) => ({ name, fn: getReward(name), weight: cfg.rewardWeights[i]! }));
+  const source = await openPromptSource(cfg.dataset, cfg.numEvalProblems, cfg.seed);
+  if (!resume) await prepareRunDir(runDir, { overwrite: opts.overwrite });
+  const t0 = performance.now();
+  const { model, generationConfig, coldStartSeconds } = await openPolicy(cfg, source, resume, log);
+  if (coldStartSeconds !== undefined) seconds.cold_start = coldStartSeconds;
+  seconds.load = coldStartSeconds === undefined ? (performance.now() - t0) / 1000 : 0;
+  const format = resolveFormat(cfg, model, log);
+  // config.json records the resolved prompt format, so the run (and a resume of it) says which one it used.
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, "config.json"), JSON.stringify({ ...cfg, promptFormat: format }, null, 1));
-
   if (cfg.rewardFuncs.includes("code")) {
     // Model output is hostile: refuse to start unless the code sandbox's isolation is verified.
     const { assertSandbox, resolveSandboxConfig } = await import("../reward/code/sandbox.js");
     await assertSandbox(resolveSandboxConfig());
   }
+  const files = nodeRunFiles(runDir);
+  const callbacks = [learningSignalWatch(log, { maxCompletionLength: cfg.maxCompletionLength }), ...(opts.callbacks ?? [])];
+  const startStep = resume?.trainerState.global_step ?? 0;
+  const resumedSeconds = (resume?.trainerState[LOOP_SECONDS_KEY] as number | undefined) ?? 0;
+  if (resume) await truncateRunLogs(runDir, startStep);
 
   // ── held-out evaluation (R1 protocol) ───────────────────────────────────────────────────────────────
   const runEval = async (label: string): Promise<EvalResult> => {
@@ -153,70 +201,57 @@ export async function runTrain(partial: Record<string, unknown>, opts: { resume?
     );
     return r;
   };
-  let evalBefore = trainerState.eval_before as EvalResult | undefined;
-  if (evalBefore === undefined) evalBefore = await runEval("before RL");
+  const evalMetrics = (r: EvalResult) => ({ "eval/pass@1": r.pass1, [`eval/pass@${r.samples}`]: r.passAtK, "eval/format_rate": r.formatRate, "eval/mean_length": r.meanLength });
+  let evalBefore = resume?.trainerState.eval_before as EvalResult | undefined;
+  if (evalBefore === undefined) {
+    evalBefore = await runEval("before RL");
+    await recordEvaluation(files, { step: 0, label: "before RL", metrics: evalMetrics(evalBefore) }, callbacks);
+  }
   seconds.eval_before = evalBefore.seconds;
 
-  // ── GRPO ────────────────────────────────────────────────────────────────────────────────────────────
+  // ── RL steps ───────────────────────────────────────────────────────────────────────────────────────
   const rng = new Rng(cfg.seed + 1);
-  const trainer = new GrpoTrainer({
-    model,
-    refParams: cfg.beta > 0 ? tree.ref(model.params) : null,
-    source,
-    rewards,
-    rng,
-    format,
-    config: cfg,
-    onWarning: (m) => log.info(`warning: ${m}`),
-  });
-  let startStep = 0;
-  const metricsPath = join(runDir, "metrics.jsonl");
-  if (resumeFrom) {
-    startStep = trainerState.global_step as number;
-    rng.setState(trainerState.rng_state as number[]);
-    source.setState(trainerState.data_state);
-    trainer.learner.state = await loadOptimizerState(resumeFrom.dir, trainer.learner.state);
-    // Drop rows logged after the checkpoint by the interrupted process: they are recomputed identically.
-    const old = await readFile(metricsPath, "utf8").catch(() => "");
-    const keep = old.split("\n").filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= startStep);
-    await writeFile(metricsPath, keep.map((l) => l + "\n").join(""));
+  const trainer = new GrpoTrainer({ model, refParams: cfg.beta > 0 ? tree.ref(model.params) : null, source, rewards, rng, format, config: cfg, onWarning: (m) => log.info(`warning: ${m}`) });
+  if (resume?.checkpoint) {
+    rng.setState(resume.trainerState.rng_state as number[]);
+    source.setState(resume.trainerState.data_state);
+    trainer.learner.state = await loadOptimizerState(resume.checkpoint.dir, trainer.learner.state);
     if (cfg.beta > 0) log.info("note: β > 0 on resume uses the resumed weights as the reference model");
   }
-  const state = () => ({ rng_state: rng.getState(), data_state: source.getState(), eval_before: evalBefore });
-  const tRl = performance.now();
-  let rlSeconds = (trainerState.rl_seconds as number | undefined) ?? 0;
-  for (let step = startStep + 1; step <= cfg.maxSteps; step++) {
-    const { metrics, samples } = await trainer.step(step);
-    await appendFile(metricsPath, JSON.stringify(metrics) + "\n");
-    if (cfg.logCompletionsSteps > 0 && step % cfg.logCompletionsSteps === 0) {
-      await appendFile(join(runDir, "completions.jsonl"), samples.map((s) => JSON.stringify({ step, ...s })).join("\n") + "\n");
-    }
-    log.progress(
-      `step ${step}/${cfg.maxSteps}  reward ${metrics.reward!.toFixed(3)}  acc ${(metrics.accuracy ?? 0).toFixed(3)}  ` +
-        `zero-std ${(100 * metrics.frac_reward_zero_std!).toFixed(0)}%  len ${metrics["completions/mean_length"]!.toFixed(1)}  ` +
-        `${metrics.step_seconds!.toFixed(1)} s/step`,
-    );
-    if (cfg.evalSteps > 0 && step % cfg.evalSteps === 0 && step < cfg.maxSteps) await runEval(`step ${step}`);
-    if ((cfg.saveSteps > 0 && step % cfg.saveSteps === 0) || step === cfg.maxSteps) {
-      const now = rlSeconds + (performance.now() - tRl) / 1000;
-      await saveRunCheckpoint(runDir, step, model, trainer.learner.state, { ...state(), rl_seconds: now }, cfg.saveTotalLimit, generationConfig);
-    }
-  }
-  rlSeconds += (performance.now() - tRl) / 1000;
-  seconds.rl = rlSeconds;
-  log.info(`GRPO: ${cfg.maxSteps - startStep} steps in ${((performance.now() - tRl) / 1000).toFixed(0)} s`);
+  const loop = await trainLoop({
+    trainer: { step: (s) => trainer.step(s), state: () => ({ rng_state: rng.getState(), data_state: source.getState(), eval_before: evalBefore }) },
+    files,
+    log,
+    maxSteps: cfg.maxSteps,
+    startStep,
+    saveSteps: cfg.saveSteps,
+    save: (step, state) => saveRunCheckpoint(runDir, step, model, trainer.learner.state, state, cfg.saveTotalLimit, generationConfig),
+    evalSteps: cfg.evalSteps,
+    evaluate: async (step) => evalMetrics(await runEval(`step ${step}`)),
+    logCompletionsSteps: cfg.logCompletionsSteps,
+    loggingSteps: cfg.loggingSteps,
+    describe: describeStep,
+    callbacks,
+    resumed: { seconds: resumedSeconds },
+    signal: opts.signal,
+  });
+  seconds.rl = loop.seconds;
+  log.info(`${cfg.objective.toUpperCase()}: ${loop.step - startStep} steps in ${(loop.seconds - resumedSeconds).toFixed(0)} s`);
+  trainer.learner.dispose();
 
   const evalAfter = await runEval("after RL");
+  await recordEvaluation(files, { step: loop.step, label: "after RL", metrics: evalMetrics(evalAfter) }, callbacks);
   seconds.eval_after = evalAfter.seconds;
-  // Phases of the whole run (a resumed run counts its earlier processes' GRPO time too, from trainer_state.json).
+  // Phases of the whole run (a resumed run counts its earlier processes' training time too).
   seconds.total = Object.values(seconds).reduce((a, b) => a + b, 0);
   seconds.this_process = (performance.now() - tStart) / 1000;
-  const summary: TrainSummary = { outputDir: runDir, evalBefore, evalAfter, gain: evalAfter.pass1 - evalBefore.pass1, seconds };
+  const trainedModel = loop.lastCheckpoint ?? join(runDir, `checkpoint-${loop.step}`);
+  const summary: TrainSummary = { outputDir: runDir, trainedModel, evalBefore, evalAfter, gain: evalAfter.pass1 - evalBefore.pass1, seconds };
   await writeFile(join(runDir, "summary.json"), JSON.stringify(summary, null, 1));
   log.info(
     `held-out pass@1: ${(100 * evalBefore.pass1).toFixed(1)}% → ${(100 * evalAfter.pass1).toFixed(1)}% ` +
       `(${summary.gain >= 0 ? "+" : ""}${(100 * summary.gain).toFixed(1)} points); summary in ${join(runDir, "summary.json")}`,
   );
-  trainer.learner.dispose();
+  log.info(`trained model: ${trainedModel}`);
   return summary;
 }

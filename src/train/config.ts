@@ -97,6 +97,8 @@ export interface TrainConfig {
   saveTotalLimit: number;
   /** Write completions of every N-th step to `completions.jsonl`. */
   logCompletionsSteps: number;
+  /** Keep a step line every N steps (and the first and last); the others are a live progress line. Default 10. */
+  loggingSteps: number;
 }
 
 export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.freeze({
@@ -143,6 +145,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   saveSteps: 25,
   saveTotalLimit: 2,
   logCompletionsSteps: 10,
+  loggingSteps: 10,
 } satisfies Omit<TrainConfig, "outputDir">);
 
 const KEYS = new Set<string>([...Object.keys(TRAIN_DEFAULTS), "outputDir"]);
@@ -197,6 +200,7 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   int("saveSteps", 0);
   int("saveTotalLimit", 0);
   int("logCompletionsSteps", 0);
+  int("loggingSteps", 1);
   int("topK", 0);
   if (cfg.threads !== null) int("threads", 1);
   const pos = (k: keyof TrainConfig, allowZero = false) => {
@@ -240,9 +244,14 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   return Object.freeze(cfg);
 }
 
+/** `maxSteps` → `max-steps` (the flag's spelling). */
+export function kebabCase(k: string): string {
+  return k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+}
+
 /** A config key as errors name it: the key and its `thinkrl train` flag, e.g. `maxSteps (--max-steps)`. */
 function named(key: string): string {
-  return `${key} (--${key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())})`;
+  return `${key} (--${kebabCase(key)})`;
 }
 
 /**
