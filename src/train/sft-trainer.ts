@@ -8,25 +8,25 @@
  * `checkpoint-<step>/` (model + `optimizer.safetensors` + `trainer_state.json` with epoch, batch cursor and RNG
  * state), `final/` (the trained model, a Hugging Face directory) and `summary.json`.
  */
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SftExample } from "../data/formats/sft.js";
 import { Rng } from "../core/rng.js";
 import type { PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
+import type { RunLog } from "../core/log.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { learningRateAt } from "./config.js";
 import { Learner } from "./learner.js";
 import { nll } from "../rl/losses/nll.js";
 import { encodeSftExample, epochBatches, sftEndTokenId, sftEvalLoss, sftStep, type SftTokens } from "./sft-batch.js";
 import { LENGTH_WINDOW_BATCHES, type SftConfig } from "./sft-config.js";
+import { LOOP_SECONDS_KEY, trainLoop, type LoopTrainer, type TrainerCallback } from "./loop.js";
+import { nodeRunFiles, truncateRunLogs } from "./run-dir.js";
 import { loadOptimizerState, readTrainerState, saveModel, saveRunCheckpoint } from "./state.js";
 
-export interface SftLog {
-  info(msg: string): void;
-  /** Transient progress (a terminal line that is overwritten). */
-  progress(msg: string): void;
-}
+/** @deprecated the shared `RunLog` (`core/log.ts`). */
+export type SftLog = RunLog;
 
 export interface SftSummary {
   outputDir: string;
@@ -81,14 +81,71 @@ export function splitEval<T>(rows: T[], frac: number, seed: number): { train: T[
   return { train: rows.filter((_, i) => !ev.has(i)), eval: rows.filter((_, i) => ev.has(i)) };
 }
 
-/** What `trainer_state.json` holds besides `global_step`. */
+/** What `trainer_state.json` holds besides `global_step` (and the loop's `train_seconds`). */
 interface SftTrainerState {
   epoch: number;
   /** Batches of the current epoch already trained on. */
   cursor: number;
   /** RNG state at the start of the current epoch (its batch plan is redrawn from it on resume). */
   epoch_rng_state: number[];
-  sft_seconds: number;
+}
+
+/** SFT as a `LoopTrainer`: epochs of length-grouped batches, one optimizer step each. */
+class SftTrainer implements LoopTrainer {
+  #plan: number[][] | null = null;
+  readonly #lengths: number[];
+
+  constructor(
+    readonly learner: Learner,
+    readonly train: SftTokens[],
+    readonly c: Readonly<SftConfig>,
+    readonly rng: Rng,
+    readonly lrAt: (step: number) => number,
+    public st: SftTrainerState,
+  ) {
+    this.#lengths = train.map((r) => r.prompt.length + r.completion.length);
+  }
+
+  get perEpoch(): number {
+    return Math.ceil(this.train.length / this.c.batchSize);
+  }
+
+  /** The next batch's example indices, starting the next epoch (a new plan from its RNG state) when one ends. */
+  #nextBatch(): number[] {
+    for (;;) {
+      if (this.#plan === null) {
+        this.rng.setState(this.st.epoch_rng_state);
+        this.#plan = epochBatches(this.#lengths, this.c.batchSize, this.rng, this.c.groupByLength, LENGTH_WINDOW_BATCHES);
+      }
+      if (this.st.cursor < this.#plan.length) return this.#plan[this.st.cursor]!;
+      this.st = { epoch: this.st.epoch + 1, cursor: 0, epoch_rng_state: this.rng.getState() };
+      this.#plan = null;
+    }
+  }
+
+  async step(step: number): Promise<{ metrics: Record<string, number> }> {
+    const ts = performance.now();
+    const batch = this.#nextBatch();
+    const lr = this.lrAt(step);
+    const r = await sftStep(this.learner, batch.map((i) => this.train[i]!), this.c.microBatchSize, lr);
+    this.st = { ...this.st, cursor: this.st.cursor + 1 };
+    const dt = (performance.now() - ts) / 1000;
+    const metrics = {
+      step,
+      epoch: this.st.epoch + this.st.cursor / this.#plan!.length,
+      loss: r.loss,
+      learning_rate: lr,
+      grad_norm: r.gradNorm,
+      num_tokens: r.tokens,
+      tokens_per_second: r.tokens / dt,
+      step_seconds: dt,
+    };
+    return { metrics };
+  }
+
+  state(): Record<string, unknown> {
+    return { ...this.st };
+  }
 }
 
 export interface SftRunOptions {
@@ -106,94 +163,76 @@ export interface SftRunOptions {
   resumeFrom?: { step: number; dir: string } | null;
   /** Each step's metrics row, after it is logged. */
   onStep?: (row: Readonly<Record<string, number>>) => void;
+  /** Subscribers to step, evaluation and checkpoint events. */
+  callbacks?: readonly TrainerCallback[];
   /** Stop after the current step (e.g. Ctrl-C): no final model then; `--resume` continues from the last checkpoint. */
   signal?: AbortSignal;
 }
 
-/** Trains `model` in place and writes the run directory. */
+/** Trains `model` in place and writes the run directory (`train/loop.ts`: metrics.jsonl, evals.jsonl, checkpoints). */
 export async function runSft(o: SftRunOptions): Promise<SftSummary> {
   const { model, config: c, log } = o;
   const tok = tokenizeSft(model, o.examples, o.format, c.maxLength);
   if (tok.rows.length === 0) throw new ConfigError(`no example fits in maxLength ${c.maxLength} (all ${tok.dropped} prompts are longer)`);
   if (tok.truncated + tok.dropped > 0) log.info(`note: ${tok.truncated} examples cut to ${c.maxLength} tokens, ${tok.dropped} dropped (prompt alone too long)`);
   const { train, eval: evalRows } = splitEval(tok.rows, c.evalSplit, c.seed);
-  const lengths = train.map((r) => r.prompt.length + r.completion.length);
   const perEpoch = Math.ceil(train.length / c.batchSize);
   const maxSteps = perEpoch * c.epochs;
-  const lrAt = (step: number) => learningRateAt({ ...c, maxSteps }, step);
   const runDir = c.outputDir;
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, "config.json"), JSON.stringify(c, null, 1));
-  const metricsPath = join(runDir, "metrics.jsonl");
 
-  const up = new Learner(model, nll, { beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEpsilon, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm });
+  const learner = new Learner(model, nll, { beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEpsilon, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm });
   const rng = new Rng(c.seed);
-  let st: SftTrainerState = { epoch: 0, cursor: 0, epoch_rng_state: rng.getState(), sft_seconds: 0 };
+  let st: SftTrainerState = { epoch: 0, cursor: 0, epoch_rng_state: rng.getState() };
   let step = 0;
+  let resumedSeconds = 0;
   if (o.resumeFrom) {
     const saved = await readTrainerState(o.resumeFrom.dir);
     step = saved.global_step;
-    st = saved as unknown as SftTrainerState;
-    up.state = await loadOptimizerState(o.resumeFrom.dir, up.state);
-    // Rows logged after the checkpoint by the interrupted process are recomputed identically: drop them.
-    const old = await readFile(metricsPath, "utf8").catch(() => "");
-    const keep = old.split("\n").filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= step);
-    await writeFile(metricsPath, keep.map((l) => l + "\n").join(""));
+    st = { epoch: saved.epoch as number, cursor: saved.cursor as number, epoch_rng_state: saved.epoch_rng_state as number[] };
+    resumedSeconds = (saved[LOOP_SECONDS_KEY] as number | undefined) ?? 0;
+    learner.state = await loadOptimizerState(o.resumeFrom.dir, learner.state);
+    await truncateRunLogs(runDir, step);
     log.info(`resuming from ${o.resumeFrom.dir} (step ${step}, epoch ${st.epoch + 1}, batch ${st.cursor}/${perEpoch})`);
   }
   log.info(`SFT: ${train.length} train / ${evalRows.length} eval examples, ${c.epochs} epochs × ${perEpoch} steps of ${c.batchSize}`);
 
-  const t0 = performance.now();
-  const seconds = () => st.sft_seconds + (performance.now() - t0) / 1000;
-  let lastLoss = NaN;
+  const trainer = new SftTrainer(learner, train, c, rng, (s) => learningRateAt({ ...c, maxSteps }, s), st);
   let evalLoss = NaN;
   let evaluatedAt = -1;
-  for (; st.epoch < c.epochs; st = { ...st, epoch: st.epoch + 1, cursor: 0, epoch_rng_state: rng.getState() }) {
-    rng.setState(st.epoch_rng_state);
-    const plan = epochBatches(lengths, c.batchSize, rng, c.groupByLength, LENGTH_WINDOW_BATCHES);
-    for (; st.cursor < plan.length; ) {
-      const ts = performance.now();
-      step++;
-      const lr = lrAt(step);
-      const r = await sftStep(up, plan[st.cursor]!.map((i) => train[i]!), c.microBatchSize, lr);
-      st.cursor++;
-      const dt = (performance.now() - ts) / 1000;
-      lastLoss = r.loss;
-      const row: Record<string, number> = {
-        step,
-        epoch: st.epoch + st.cursor / plan.length,
-        loss: r.loss,
-        learning_rate: lr,
-        grad_norm: r.gradNorm,
-        num_tokens: r.tokens,
-        tokens_per_second: r.tokens / dt,
-        step_seconds: dt,
-      };
-      if (evalRows.length > 0 && ((c.evalSteps > 0 && step % c.evalSteps === 0) || step === maxSteps)) {
-        evalLoss = row.eval_loss = await sftEvalLoss(model, evalRows, c.microBatchSize);
-        evaluatedAt = step;
-      }
-      await appendFile(metricsPath, JSON.stringify(row) + "\n");
-      log.progress(`step ${step}/${maxSteps}  loss ${r.loss.toFixed(4)}${row.eval_loss === undefined ? "" : `  eval_loss ${row.eval_loss.toFixed(4)}`}  lr ${lr.toExponential(2)}`);
-      if ((c.saveSteps > 0 && step % c.saveSteps === 0) || step === maxSteps) {
-        await saveRunCheckpoint(runDir, step, model, up.state, { ...st, sft_seconds: seconds() }, c.saveTotalLimit, o.generationConfig);
-      }
-      o.onStep?.(row);
-      if (o.signal?.aborted) break;
-    }
-    if (o.signal?.aborted) break;
+  const evaluate = async (s: number) => {
+    evalLoss = await sftEvalLoss(model, evalRows, c.microBatchSize);
+    evaluatedAt = s;
+    return { eval_loss: evalLoss };
+  };
+  const loop = await trainLoop({
+    trainer,
+    files: nodeRunFiles(runDir),
+    log,
+    maxSteps,
+    startStep: step,
+    saveSteps: c.saveSteps,
+    save: (s, state) => saveRunCheckpoint(runDir, s, model, learner.state, state, c.saveTotalLimit, o.generationConfig),
+    evalSteps: c.evalSteps,
+    evalAtLastStep: true,
+    evaluate: evalRows.length > 0 ? evaluate : undefined,
+    describe: (m) => `loss ${m.loss!.toFixed(4)}${m.eval_loss === undefined ? "" : `  eval_loss ${m.eval_loss.toFixed(4)}`}  lr ${m.learning_rate!.toExponential(2)}`,
+    callbacks: [...(o.onStep ? [{ onStepEnd: (e: { metrics: Readonly<Record<string, number>> }) => o.onStep!(e.metrics) }] : []), ...(o.callbacks ?? [])],
+    resumed: { seconds: resumedSeconds },
+    signal: o.signal,
+  });
+  const summary0 = { outputDir: runDir, steps: loop.step, trainExamples: train.length, evalExamples: evalRows.length, truncated: tok.truncated, dropped: tok.dropped, loss: loop.last?.loss ?? NaN };
+  if (loop.interrupted) {
+    learner.dispose();
+    log.info(`stopped after step ${loop.step}; continue with --resume ${runDir}`);
+    return { ...summary0, finalModel: "", interrupted: true, evalLoss, seconds: loop.seconds };
   }
-  const summary0 = { outputDir: runDir, steps: step, trainExamples: train.length, evalExamples: evalRows.length, truncated: tok.truncated, dropped: tok.dropped, loss: lastLoss };
-  if (o.signal?.aborted) {
-    up.dispose();
-    log.info(`stopped after step ${step}; continue with --resume ${runDir}`);
-    return { ...summary0, finalModel: "", interrupted: true, evalLoss, seconds: seconds() };
-  }
-  if (evalRows.length > 0 && evaluatedAt !== step) evalLoss = await sftEvalLoss(model, evalRows, c.microBatchSize);
-  up.dispose();
+  if (evalRows.length > 0 && evaluatedAt !== loop.step) evalLoss = await sftEvalLoss(model, evalRows, c.microBatchSize);
+  learner.dispose();
   const finalModel = join(runDir, "final");
   await saveModel(finalModel, model, o.generationConfig);
-  const summary: SftSummary = { ...summary0, finalModel, interrupted: false, evalLoss, seconds: seconds() };
+  const summary: SftSummary = { ...summary0, finalModel, interrupted: false, evalLoss, seconds: loop.seconds };
   await writeFile(join(runDir, "summary.json"), JSON.stringify(summary, null, 1));
   return summary;
 }

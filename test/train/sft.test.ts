@@ -150,13 +150,13 @@ describe("runSft", () => {
     };
     const a = await run(join(tmp, "A"));
     const dirB = join(tmp, "B");
-    const b1 = await run(dirB, 5); // killed during epoch 2 (4 steps per epoch); last checkpoint: step 3
+    const b1 = await run(dirB, 5); // stopped during epoch 2 (4 steps per epoch): step 5 is saved before stopping
     expect(b1.interrupted).toBe(true);
     expect((await readMetrics(dirB)).length).toBe(5);
     const cks = await listCheckpoints(dirB);
-    expect(cks.map((c) => c.step)).toEqual([3]);
+    expect(cks.map((c) => c.step)).toEqual([3, 5]);
     const cfg = resolveSftConfig({ ...(JSON.parse(await readFile(join(dirB, "config.json"), "utf8")) as object) });
-    const b2 = await runSft({ model: await loadModel(cks[0]!.dir), examples, format: "compact", config: cfg, log: silent, resumeFrom: cks[0]! });
+    const b2 = await runSft({ model: await loadModel(cks[1]!.dir), examples, format: "compact", config: cfg, log: silent, resumeFrom: cks[1]! });
     expect(b2.interrupted).toBe(false);
     expect(stripTiming(await readMetrics(dirB))).toEqual(stripTiming(await readMetrics(join(tmp, "A"))));
     expect(b2.evalLoss).toBe(a.evalLoss);
