@@ -5,7 +5,6 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { tree } from "@jax-js/jax";
 import { Rng } from "../core/rng.js";
 import { openPromptSource } from "../data/source.js";
 import type { PromptFormat } from "../data/template.js";
@@ -211,7 +210,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
 
   // ── RL steps ───────────────────────────────────────────────────────────────────────────────────────
   const rng = new Rng(cfg.seed + 1);
-  const trainer = new GrpoTrainer({ model, refParams: cfg.beta > 0 ? tree.ref(model.params) : null, source, rewards, rng, format, config: cfg, onWarning: (m) => log.info(`warning: ${m}`) });
+  const trainer = new GrpoTrainer({ model, source, rewards, rng, format, config: cfg, onWarning: (m) => log.info(`warning: ${m}`) });
   if (resume?.checkpoint) {
     rng.setState(resume.trainerState.rng_state as number[]);
     source.setState(resume.trainerState.data_state);
@@ -237,7 +236,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   });
   seconds.rl = loop.seconds;
   log.info(`${cfg.objective.toUpperCase()}: ${loop.step - startStep} steps in ${(loop.seconds - resumedSeconds).toFixed(0)} s`);
-  trainer.learner.dispose();
+  trainer.dispose();
 
   const evalAfter = await runEval("after RL");
   await recordEvaluation(files, { step: loop.step, label: "after RL", metrics: evalMetrics(evalAfter) }, callbacks);

@@ -9,16 +9,15 @@ import type { Rng } from "../core/rng.js";
 import type { PromptItem, PromptSource } from "../data/source.js";
 import type { PromptFormat } from "../data/template.js";
 import type { CausalLM } from "../model/causal-lm.js";
-import type { LlamaParams } from "../model/llama.js";
 import { tokenWeights } from "../rl/aggregate.js";
 import { getObjective, type Objective } from "../rl/losses/index.js";
 import { rewardBatch } from "../reward/batch.js";
 import { combineRewards, type WeightedReward } from "../reward/index.js";
 import { rolloutGroups } from "../rollout/groups.js";
-import { packSequences, sliceRows, TRAIN_ROW_BUCKET, type PackedBatch } from "./batch.js";
+import { packSequences, sliceRows, TRAIN_ROW_BUCKET } from "./batch.js";
 import { learningRateAt, type TrainConfig } from "./config.js";
 import { Learner } from "./learner.js";
-import { sequenceLogprobs } from "./logprobs.js";
+import { FrozenPolicy, sequenceLogprobs } from "./logprobs.js";
 import { rlStepMetrics, type StepMetrics } from "./step-metrics.js";
 
 export interface CompletionSample {
@@ -40,8 +39,6 @@ export interface GrpoStepResult {
 
 export interface GrpoTrainerDeps {
   model: CausalLM;
-  /** Frozen reference params for the KL term (only when β > 0). */
-  refParams: LlamaParams | null;
   source: PromptSource;
   rewards: WeightedReward[];
   rng: Rng;
@@ -63,10 +60,13 @@ async function timed<T>(times: Record<string, number>, name: string, fn: () => P
 export class GrpoTrainer {
   readonly learner: Learner;
   readonly objective: Objective;
+  /** The frozen reference policy π_ref of the KL term: the weights at the start of training (only when needed). */
+  readonly #reference: FrozenPolicy | null;
 
   constructor(readonly d: GrpoTrainerDeps) {
     const c = d.config;
     this.objective = getObjective(c.objective);
+    this.#reference = this.objective.needs(c).refLogp ? new FrozenPolicy(d.model) : null;
     this.learner = new Learner(
       d.model,
       this.objective,
@@ -111,8 +111,9 @@ export class GrpoTrainer {
       const needs = this.objective.needs(c);
       const advantages = new Float32Array(packed.B);
       rows.forEach((i, r) => (advantages[r] = adv.advantages[i]!));
-      const oldLogp = needs.oldLogp ? await timed(times, "old_logprobs", () => this.#logprobs(packed, model.params)) : undefined;
-      const refLogp = needs.refLogp ? await timed(times, "ref_logprobs", () => this.#logprobs(packed, this.d.refParams!)) : undefined;
+      const lp = { temperature: c.temperature, microBatchSize: c.microBatchSize };
+      const oldLogp = needs.oldLogp ? await timed(times, "old_logprobs", () => sequenceLogprobs(model, packed, lp)) : undefined;
+      const refLogp = needs.refLogp ? await timed(times, "ref_logprobs", () => this.#reference!.logprobs(packed, lp)) : undefined;
       const n = rows.length;
       const weights = (s: number, e: number) =>
         tokenWeights(c.lossType, sliceRows(packed.mask, packed.T, s, e), e - s, packed.T, c.maxCompletionLength, Math.max(0, Math.min(e, n) - s));
@@ -131,9 +132,10 @@ export class GrpoTrainer {
     return { metrics, samples };
   }
 
-  /** `[B, T]` log-probs of a packed batch under `params` at the rollout temperature (no gradient). */
-  #logprobs(b: PackedBatch, params: LlamaParams): Promise<Float32Array> {
-    return sequenceLogprobs(this.d.model, b, { temperature: this.d.config.temperature, params, microBatchSize: this.d.config.microBatchSize });
+  /** Frees the learner's state and the reference policy. */
+  dispose(): void {
+    this.learner.dispose();
+    this.#reference?.dispose();
   }
 }
 

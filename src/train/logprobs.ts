@@ -2,6 +2,7 @@
  * Per-token log-probs of packed sequences without gradients: π_old and π_ref for the RL objectives, and the eval loss
  * of SFT. (With gradients, the learner takes them inside its jitted loss: `learner.ts`.)
  */
+import { tree } from "@jax-js/jax";
 import { EngineError } from "../core/errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import type { LlamaParams } from "../model/llama.js";
@@ -23,4 +24,26 @@ export async function sequenceLogprobs(model: CausalLM, b: Pick<PackedBatch, "B"
     out.set(logp, s * b.T);
   }
   return out;
+}
+
+/**
+ * A frozen copy of a model's weights (π_ref of a KL term: the policy at the start of training) that scores batches
+ * with `sequenceLogprobs`. Holds references to the arrays, not a copy: later optimizer steps replace the model's
+ * arrays and leave these alive until `dispose`.
+ */
+export class FrozenPolicy {
+  readonly #params: LlamaParams;
+
+  constructor(readonly model: CausalLM) {
+    this.#params = tree.ref(model.params);
+  }
+
+  /** `[B, T]` log-probs under the frozen weights (see `sequenceLogprobs`). */
+  logprobs(b: Pick<PackedBatch, "B" | "T" | "tokens" | "targets">, o: { temperature: number; microBatchSize: number }): Promise<Float32Array> {
+    return sequenceLogprobs(this.model, b, { ...o, params: this.#params });
+  }
+
+  dispose(): void {
+    tree.dispose(this.#params);
+  }
 }

@@ -55,7 +55,6 @@ test("GRPO teaches a random tiny model to emit the rewarded token", async () => 
   });
   const trainer = new GrpoTrainer({
     model,
-    refParams: null,
     source: constantSource("1+1"),
     rewards: [{ name: "sevens", fn: sevens, weight: 1 }],
     rng: new Rng(seed + 1),
