@@ -17,7 +17,10 @@ export { evaluateExpression, type ExprResult, type Rational } from "./data/expr.
 export type { ModelConfig, ModelType } from "./model/config.js";
 export { parseHfConfig, toHfConfig } from "./model/config.js";
 export { loadCheckpointFiles, saveCheckpointFiles, type CheckpointFiles, type SaveCheckpointOptions } from "./model/checkpoint.js";
-export { readSafetensors, writeSafetensors, parseSafetensors, type Tensor } from "./model/safetensors.js";
+export { readSafetensors, writeSafetensors, dirFiles } from "./model/checkpoint.js";
+export { parseSafetensors, encodeSafetensors, type Tensor } from "./model/safetensors.js";
+export { memoryFiles, urlFiles, readCheckpoint, encodeCheckpoint, type ModelFiles, type FileContent, type EncodedFile } from "./model/files.js";
+export { modelFromFiles } from "./model/from-files.js";
 export { loadTokenizer, buildCharTokenizerJson, type TextTokenizer } from "./model/tokenizer.js";
 export { CausalLM } from "./model/causal-lm.js";
 export { loadModel, loadModelFiles, defaultModelDir, CHAT_TEMPLATE_FILE, type LoadedModel } from "./model/load.js";
