@@ -35,8 +35,25 @@ export { generate, type Completion, type GenerateOptions, type FinishReason } fr
 export { sampleToken, type SamplingParams } from "./rollout/sampling.js";
 export { encodePrompt, preparePrompt, defaultPromptFormat, withCompletionPrefix, stopStringsFor, type EncodedPrompt, type ChatPromptOptions } from "./rollout/prompt.js";
 
-// rewards
+// rewards (the registry and pure rewards are browser-safe; judge and code sandbox are Node only)
 export * from "./reward/index.js";
+export {
+  createJudgeReward,
+  envJudgeReward,
+  resolveJudgeConfig,
+  judgePrompt,
+  parseVerdict,
+  judgedAnswer,
+  JUDGE_DEFAULTS,
+  JUDGE_ENV,
+  JUDGE_PROMPT_VERSION,
+  type JudgeConfig,
+  type JudgeReward,
+  type JudgeStats,
+  type Verdict,
+} from "./reward/judge.js";
+export { createCodeReward, type CodeRewardOptions } from "./reward/code/reward.js";
+export { assertSandbox, resolveSandboxConfig, runInSandbox, type SandboxConfig } from "./reward/code/sandbox.js";
 
 // rl maths
 export { groupAdvantages, type ScaleRewards, type AdvantageResult } from "./rl/advantages.js";
