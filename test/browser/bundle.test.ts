@@ -4,7 +4,7 @@
  * transitively: an esbuild plugin records every import of a `node:` module or a bare built-in name (`fs`, `path`,
  * `worker_threads`, …) with the module that imports it. The second group shows the check catches such imports.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -16,6 +16,17 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const SRC = join(ROOT, "src");
 
 const BUILTIN = new RegExp(`^(node:|(${builtinModules.map((m) => m.replace(/[/]/g, "\\/")).join("|")})(/|$))`);
+
+/** The Node-only modules of the browser-safe folders: file-system I/O, subprocesses, worker threads. */
+const NODE_ONLY = [
+  "model/checkpoint.ts",
+  "model/load.ts",
+  "reward/code/reward.ts",
+  "reward/code/sandbox.ts",
+  "reward/judge.ts",
+  "reward/math/worker.ts",
+  "reward/math/worker-checker.ts",
+];
 
 /** Bundles for the browser; returns the Node built-in imports found (`importer → module`) and the bundle text. */
 async function bundle(entry: Pick<BuildOptions, "entryPoints" | "stdin">): Promise<{ nodeImports: string[]; code: string }> {
@@ -29,7 +40,7 @@ async function bundle(entry: Pick<BuildOptions, "entryPoints" | "stdin">): Promi
       });
     },
   };
-  const r = await build({ ...entry, bundle: true, write: false, platform: "browser", format: "esm", target: "es2022", logLevel: "silent", plugins: [recorder] });
+  const r = await build({ ...entry, bundle: true, write: false, outdir: "out", platform: "browser", format: "esm", target: "es2022", logLevel: "silent", plugins: [recorder] });
   expect(r.errors).toEqual([]);
   return { nodeImports, code: r.outputFiles![0]!.text };
 }
@@ -60,6 +71,19 @@ describe("src/browser.ts", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+test("every other module of model/, rollout/, rl/, reward/ and engine/ is browser-safe on its own", async () => {
+  const files: string[] = [];
+  for (const dir of ["model", "rollout", "rl", "reward", "engine"]) {
+    for (const f of await readdir(join(SRC, dir), { recursive: true })) if (f.endsWith(".ts")) files.push(`${dir}/${f}`);
+  }
+  for (const f of NODE_ONLY) expect(files, `${f} is listed as Node-only but does not exist`).toContain(f);
+  const engineNode = ["engine/init.ts", "engine/setup.ts", "engine/worker-shim.ts"]; // Node start-up (the CLI, the Node entry)
+  const entries = files.filter((f) => !NODE_ONLY.includes(f) && !engineNode.includes(f));
+  expect(entries.length).toBeGreaterThan(40);
+  const r = await bundle({ entryPoints: entries.map((f) => join(SRC, f)) });
+  expect(r.nodeImports.join("\n")).toBe("");
 });
 
 describe("the check catches Node built-ins", () => {
