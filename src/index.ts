@@ -1,8 +1,10 @@
 /**
- * thinkrl public API. Call `initEngine()` before using anything that touches the model (jax-js).
+ * thinkrl public API on Node. Call `initEngine()` before using anything that touches the model (jax-js).
+ * The browser-safe subset is `thinkrl/browser` (`src/browser.ts`).
  */
 import "./engine/setup.js"; // must run before @jax-js/jax is loaded
 export { initEngine, type DeviceName } from "./engine/init.js";
+export { currentBackend, defaultLogitsChunkElements, deviceSamplingPays, LOGITS_CHUNK_ELEMENTS, DEVICE_SAMPLING_MIN_VOCAB } from "./engine/limits.js";
 export { ThinkrlError, ConfigError, CheckpointError, DatasetError, EngineError, EndpointError } from "./core/errors.js";
 
 // data
@@ -32,6 +34,7 @@ export { forward, decodeStep, tokenLogprobs, type LlamaParams, type LayerParams 
 
 // rollout
 export { generate, type Completion, type GenerateOptions, type FinishReason } from "./rollout/generate.js";
+export { rolloutGroups, type RolloutGroups, type GroupOptions } from "./rollout/groups.js";
 export { sampleToken, type SamplingParams } from "./rollout/sampling.js";
 export { encodePrompt, preparePrompt, defaultPromptFormat, withCompletionPrefix, stopStringsFor, type EncodedPrompt, type ChatPromptOptions } from "./rollout/prompt.js";
 
