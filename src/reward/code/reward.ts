@@ -144,19 +144,3 @@ function scoreCode(opts: CodeRewardOptions): RewardFn {
     return pool(jobs, concurrency);
   };
 }
-
-/**
- * RewardFn with the default options that runs `assertSandbox` once, before its first scoring; when the check
- * fails, every call rejects with that ConfigError (combineRewards then reports it as a warning and scores null).
- * Prefer `await createCodeReward(opts)` at startup, which fails before training begins.
- */
-export function lazyCodeReward(opts: CodeRewardOptions = {}): RewardFn {
-  let ready: Promise<RewardFn> | undefined;
-  return async (batch, ctx) => {
-    ready ??= createCodeReward(opts);
-    return (await ready)(batch, ctx);
-  };
-}
-
-/** Registry entry: default sandbox, isolation proved on first use. */
-export const codeReward: RewardFn = lazyCodeReward();
