@@ -1,8 +1,10 @@
 /**
- * thinkrl public API. Call `initEngine()` before using anything that touches the model (jax-js).
+ * thinkrl public API on Node. Call `initEngine()` before using anything that touches the model (jax-js).
+ * The browser-safe subset is `thinkrl/browser` (`src/browser.ts`).
  */
 import "./engine/setup.js"; // must run before @jax-js/jax is loaded
 export { initEngine, type DeviceName } from "./engine/init.js";
+export { currentBackend, defaultLogitsChunkElements, deviceSamplingPays, LOGITS_CHUNK_ELEMENTS, DEVICE_SAMPLING_MIN_VOCAB } from "./engine/limits.js";
 export { ThinkrlError, ConfigError, CheckpointError, DatasetError, EngineError, EndpointError } from "./core/errors.js";
 
 // data
@@ -17,7 +19,10 @@ export { evaluateExpression, type ExprResult, type Rational } from "./data/expr.
 export type { ModelConfig, ModelType } from "./model/config.js";
 export { parseHfConfig, toHfConfig } from "./model/config.js";
 export { loadCheckpointFiles, saveCheckpointFiles, type CheckpointFiles, type SaveCheckpointOptions } from "./model/checkpoint.js";
-export { readSafetensors, writeSafetensors, parseSafetensors, type Tensor } from "./model/safetensors.js";
+export { readSafetensors, writeSafetensors, dirFiles } from "./model/checkpoint.js";
+export { parseSafetensors, encodeSafetensors, type Tensor } from "./model/safetensors.js";
+export { memoryFiles, urlFiles, readCheckpoint, encodeCheckpoint, type ModelFiles, type FileContent, type EncodedFile } from "./model/files.js";
+export { modelFromFiles } from "./model/from-files.js";
 export { loadTokenizer, buildCharTokenizerJson, type TextTokenizer } from "./model/tokenizer.js";
 export { CausalLM } from "./model/causal-lm.js";
 export { loadModel, loadModelFiles, defaultModelDir, CHAT_TEMPLATE_FILE, type LoadedModel } from "./model/load.js";
@@ -29,11 +34,29 @@ export { forward, decodeStep, tokenLogprobs, type LlamaParams, type LayerParams 
 
 // rollout
 export { generate, type Completion, type GenerateOptions, type FinishReason } from "./rollout/generate.js";
+export { rolloutGroups, type RolloutGroups, type GroupOptions } from "./rollout/groups.js";
 export { sampleToken, type SamplingParams } from "./rollout/sampling.js";
 export { encodePrompt, preparePrompt, defaultPromptFormat, withCompletionPrefix, stopStringsFor, type EncodedPrompt, type ChatPromptOptions } from "./rollout/prompt.js";
 
-// rewards
+// rewards (the registry and pure rewards are browser-safe; judge and code sandbox are Node only)
 export * from "./reward/index.js";
+export {
+  createJudgeReward,
+  envJudgeReward,
+  resolveJudgeConfig,
+  judgePrompt,
+  parseVerdict,
+  judgedAnswer,
+  JUDGE_DEFAULTS,
+  JUDGE_ENV,
+  JUDGE_PROMPT_VERSION,
+  type JudgeConfig,
+  type JudgeReward,
+  type JudgeStats,
+  type Verdict,
+} from "./reward/judge.js";
+export { createCodeReward, type CodeRewardOptions } from "./reward/code/reward.js";
+export { assertSandbox, resolveSandboxConfig, runInSandbox, type SandboxConfig } from "./reward/code/sandbox.js";
 
 // rl maths
 export { groupAdvantages, type ScaleRewards, type AdvantageResult } from "./rl/advantages.js";

@@ -1,5 +1,6 @@
 /**
- * Engine start-up: the only place that calls jax-js `init()` and picks a device.
+ * Engine start-up on Node: the Node shims, then `startEngine` (`start.ts`), the only place that calls jax-js
+ * `init()` and picks a device.
  * Library code receives arrays and never chooses a device itself.
  *
  * - `wasm` (default): CPU, a Wasm kernel per op on a worker-thread pool.
@@ -8,13 +9,10 @@
  * - `auto`: `webgpu` when an adapter is found, else `wasm` (said once on stderr).
  */
 import "./setup.js"; // Float16Array polyfill + Worker shim, before anything loads @jax-js/jax
+import { startedDevice, startEngine, type DeviceChoice, type DeviceName } from "./start.js";
 import { installWorkerShim } from "./worker-shim.js";
 
-export type DeviceName = "wasm" | "webgpu" | "cpu";
-export type DeviceChoice = DeviceName | "auto";
-export const DEVICE_CHOICES: readonly DeviceChoice[] = ["wasm", "webgpu", "auto", "cpu"];
-
-let started: DeviceName | null = null;
+export { DEVICE_CHOICES, type DeviceChoice, type DeviceName } from "./start.js";
 
 /** Makes `navigator.gpu` available in Node from the `webgpu` package. @returns false when it is not installed. */
 async function installNodeWebGpu(): Promise<boolean> {
@@ -39,24 +37,13 @@ async function installNodeWebGpu(): Promise<boolean> {
  * @throws Error when the requested device is not available (with what was found).
  */
 export async function initEngine(device: DeviceChoice = "wasm", opts: { threads?: number } = {}): Promise<DeviceName> {
-  if (started !== null) return started;
+  const already = startedDevice();
+  if (already !== null) return already;
   installWorkerShim(opts.threads);
   const wantGpu = device === "webgpu" || device === "auto";
   const haveGpuModule = wantGpu ? await installNodeWebGpu() : false;
   if (device === "webgpu" && !haveGpuModule) {
     throw new Error("device webgpu needs the optional npm package `webgpu` (npm install webgpu@0.6.2)");
   }
-  const jax = await import("@jax-js/jax");
-  const avail = (await jax.init(...(wantGpu ? (["webgpu", "wasm"] as const) : ([device] as const)))) as DeviceName[];
-  let chosen: DeviceName;
-  if (device === "auto") {
-    chosen = avail.includes("webgpu") ? "webgpu" : "wasm";
-    if (chosen === "wasm") console.error("thinkrl: no WebGPU adapter found; using the CPU (wasm) backend");
-  } else {
-    if (!avail.includes(device)) throw new Error(`device ${device} is not available (found: ${avail.join(", ")})`);
-    chosen = device;
-  }
-  jax.defaultDevice(chosen);
-  started = chosen;
-  return chosen;
+  return startEngine(device);
 }

@@ -3,9 +3,7 @@
  * (thread pool) and `Float16Array` (ES2025; Node 20 lacks it). Import it before anything that imports
  * `@jax-js/jax` (the package entry and the CLI do so first); `initEngine` also installs both, idempotently.
  */
-import { Float16Array as Float16ArrayPolyfill } from "@petamoriken/float16";
+import "./float16.js";
 import { installWorkerShim } from "./worker-shim.js";
 
-const g = globalThis as Record<string, unknown>;
-if (g.Float16Array === undefined) g.Float16Array = Float16ArrayPolyfill;
 installWorkerShim();

@@ -5,7 +5,8 @@
  */
 import { jit, nn, numpy as np, random, tree } from "@jax-js/jax";
 import type { ModelConfig } from "./config.js";
-import { chunkedTokenLogprobs, defaultLogitsChunkElements, decodeStep, forwardHidden, takeLast, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
+import { defaultLogitsChunkElements } from "../engine/limits.js";
+import { chunkedTokenLogprobs, decodeStep, forwardHidden, takeLast, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
 import { decodePositionInputs, fullPositionInputs } from "./positions.js";
 import type { TextTokenizer } from "./tokenizer.js";
 

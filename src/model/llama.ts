@@ -12,8 +12,12 @@
  * Shapes: B batch, T query length, S key length (cache size), D hidden, N query heads, K key/value heads,
  * H head dim, F MLP width, V vocabulary.
  */
-import { defaultDevice, getWebGPUDevice, nn, numpy as np } from "@jax-js/jax";
+import { nn, numpy as np } from "@jax-js/jax";
+import { LOGITS_CHUNK_ELEMENTS } from "../engine/limits.js";
 import type { ModelConfig } from "./config.js";
+
+/** Logits-chunk sizing is a backend limit: it lives in `engine/limits.ts` (re-exported here for existing callers). */
+export { defaultLogitsChunkElements, LOGITS_CHUNK_ELEMENTS } from "../engine/limits.js";
 
 type Arr = np.Array;
 
@@ -273,23 +277,6 @@ export function tokenLogprobs(logits: Arr, targets: Arr, temperature: number): {
   const logp = takeLast(lsm.ref, targets, V);
   const entropy = np.exp(lsm.ref).mul(lsm).sum(-1).neg();
   return { logp, entropy };
-}
-
-/** Default cap on logits elements materialised at once by `chunkedTokenLogprobs` on the CPU (2^25 floats = 128 MiB). */
-export const LOGITS_CHUNK_ELEMENTS = 2 ** 25;
-
-/**
- * Logits elements per `chunkedTokenLogprobs` chunk for a backend: `LOGITS_CHUNK_ELEMENTS` on Wasm; on WebGPU 3/4 of
- * the device's largest storage binding (1.5 GiB of floats on the H200's 2 GiB limit, so a whole 4×512-token
- * micro-batch of a 151,936-token vocabulary, 1.16 GiB, is one chunk). Measured on the H200 (docs/benchmarks.md): the
- * LM-head backward `dlogits · headᵀ` reduces over V, and with 220-row chunks it ran at 0.6 TFLOP/s (10 chunks, 43% of
- * a 0.5B micro-batch); one 2048-row chunk ran at 4.4 TFLOP/s and a full 8×8×512 GRPO step took 49.4 s instead of 58.8.
- * @param backend jax-js device name (default: the current default device)
- */
-export function defaultLogitsChunkElements(backend: string = defaultDevice()): number {
-  if (backend !== "webgpu") return LOGITS_CHUNK_ELEMENTS;
-  const limit = Math.min(getWebGPUDevice().limits.maxStorageBufferBindingSize, 2 ** 31);
-  return Math.max(LOGITS_CHUNK_ELEMENTS, Math.floor((limit * 3) / 4 / 4));
 }
 
 /**

@@ -1,48 +1,23 @@
 /**
- * Loading a model directory (Hugging Face layout) into a `CausalLM`, and locating the embedded default model.
+ * Loading a model directory on disk (Node only) into a `CausalLM`, and locating the embedded default model.
+ * The loading itself is `modelFromFiles` (browser-safe, `from-files.ts`); this module supplies the directory.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CheckpointError } from "../core/errors.js";
-import { CausalLM } from "./causal-lm.js";
-import { loadCheckpointFiles } from "./checkpoint.js";
-import { paramsFromTensors } from "./params.js";
-import { specialTokenText } from "./chat-template.js";
-import { effectiveEosIds, parseGenerationConfig, type GenerationConfig } from "./generation-config.js";
-import { loadTokenizer } from "./tokenizer.js";
+import type { CausalLM } from "./causal-lm.js";
+import { openCheckpointDir } from "./checkpoint.js";
+import { modelFromFiles, type LoadedModel } from "./from-files.js";
 
-/** `chat_template.jinja`: where newer transformers save the chat template (it wins over tokenizer_config.json). */
-export const CHAT_TEMPLATE_FILE = "chat_template.jinja";
-
-/** A loaded model plus the files that are not part of `CausalLM`. */
-export interface LoadedModel {
-  model: CausalLM;
-  /** Parsed generation_config.json, or null when the directory has none. */
-  generationConfig: GenerationConfig | null;
-  /** generation_config.json as read (for saving it back with a checkpoint), or null. */
-  generationConfigJson: unknown | null;
-}
+export { CHAT_TEMPLATE_FILE, type LoadedModel } from "./from-files.js";
 
 /**
- * Loads a Hugging Face model directory: config.json, weights, tokenizer.json, and when present
- * tokenizer_config.json (kept on `model.tokenizer.config`, its chat template on `model.tokenizer.chatTemplate`),
- * chat_template.jinja and generation_config.json. `model.config.eosTokenId` is the effective EOS set
- * (`effectiveEosIds`: config.json ∪ generation_config.json ∪ tokenizer_config's `eos_token`), so a chat model
- * stops at its end-of-turn token.
+ * Loads a Hugging Face model directory: `modelFromFiles` over the directory's files.
  * @throws CheckpointError for a missing/malformed directory, config, weights, tokenizer or generation_config.json
  */
 export async function loadModelFiles(dir: string): Promise<LoadedModel> {
-  const files = await loadCheckpointFiles(dir);
-  if (files.tokenizerJson === null) throw new CheckpointError(`${join(dir, "tokenizer.json")} is missing`, { hint: "copy tokenizer.json from the model's Hub repository" });
-  const jinjaPath = join(dir, CHAT_TEMPLATE_FILE);
-  const jinja = existsSync(jinjaPath) ? readFileSync(jinjaPath, "utf8") : null;
-  const tokenizer = loadTokenizer(files.tokenizerJson, files.tokenizerConfig ?? undefined, jinja);
-  const generationConfig = files.generationConfig === null ? null : parseGenerationConfig(files.generationConfig, join(dir, "generation_config.json"));
-  const eosText = specialTokenText(tokenizer.config?.eos_token);
-  const config = { ...files.config, eosTokenId: effectiveEosIds(files.config, generationConfig, eosText === undefined ? undefined : tokenizer.tokenToId(eosText)) };
-  const params = paramsFromTensors(config, files.tensors);
-  return { model: new CausalLM(config, params, tokenizer), generationConfig, generationConfigJson: files.generationConfig };
+  return modelFromFiles(await openCheckpointDir(dir));
 }
 
 /**

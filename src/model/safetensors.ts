@@ -7,9 +7,10 @@
  *
  * All tensors are handed out as float32: F32, F16 and BF16 are read; F32 and BF16 are written.
  * Every returned `Tensor.data` is a fresh copy that owns its buffer (it never aliases the file bytes).
+ *
+ * Bytes in, bytes out (browser-safe); reading and writing files on Node is `readSafetensors` / `writeSafetensors`
+ * in `checkpoint.ts`.
  */
-import { readFile, open } from "node:fs/promises";
-import { endianness } from "node:os";
 import { CheckpointError } from "../core/errors.js";
 
 /** A dense row-major float32 tensor. `data.length` equals the product of `shape` (1 for `[]`). */
@@ -29,24 +30,13 @@ const BYTES: Record<ReadDtype, number> = { F32: 4, F16: 2, BF16: 2 };
 const MAX_HEADER_BYTES = 100_000_000;
 
 /** Typed-array views below assume host byte order = file byte order (little endian); true on x86-64/arm64. */
-const HOST_LE = endianness() === "LE";
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Number of elements of `shape` (1 for a scalar). */
 export function numel(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
-}
-
-/** Reads a whole `.safetensors` file. @throws CheckpointError when missing or malformed. */
-export async function readSafetensors(path: string): Promise<Map<string, Tensor>> {
-  let buf: Uint8Array;
-  try {
-    buf = await readFile(path);
-  } catch (e) {
-    throw new CheckpointError(`cannot read ${path}: ${(e as Error).message}`, { cause: e });
-  }
-  return parseSafetensors(buf, path);
 }
 
 /**
@@ -180,27 +170,6 @@ export function f32ToBf16Bits(data: Float32Array): Uint16Array {
     else out[i] = (x + 0x7fff + ((x >>> 16) & 1)) >>> 16; // carry into the exponent gives ±inf on overflow
   }
   return out;
-}
-
-/**
- * Writes tensors to `path` as safetensors, in the given iteration order.
- * @param dtype storage dtype; BF16 rounds to nearest even.
- * @param metadata string map stored as `__metadata__`; `format: "pt"` is added unless given
- *   (transformers refuses safetensors files without a known format).
- * @throws CheckpointError when a tensor's data length does not match its shape.
- */
-export async function writeSafetensors(
-  path: string,
-  tensors: Map<string, Tensor> | Record<string, Tensor>,
-  dtype: WriteDtype,
-  metadata: Record<string, string> = {},
-): Promise<void> {
-  const fh = await open(path, "w");
-  try {
-    for (const chunk of encodeSafetensors(tensors, dtype, metadata)) await fh.write(chunk);
-  } finally {
-    await fh.close();
-  }
 }
 
 /** The bytes of a safetensors file (header first, then one chunk per tensor), without joining them. */

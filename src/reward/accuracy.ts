@@ -4,7 +4,7 @@
  */
 import { evaluateExpression, rational, rationalEquals, type Rational } from "../data/expr.js";
 import { extractAnswer } from "./format.js";
-import { verifyAnswer, verifyFast } from "./math/verify.js";
+import { resolveVerifyOptions, verifyAnswer, verifyFast, type ResolvedVerifyOptions, type VerifyOptions } from "./math/verify.js";
 import type { RewardBatch, RewardFn } from "./types.js";
 
 /** Longest answer string compared numerically (guards against giant bigint parsing). */
@@ -58,14 +58,14 @@ function judgeArithmetic(answer: string | null, target: unknown): number | null 
  * Generic `answer` column, judged by the maths verifier: its sync fast path (exact numbers, text as strings)
  * when it decides, else the symbolic check in the verifier worker (`verifyAnswer`; a time-out scores 0).
  */
-function judgeAnswer(answer: string | null, expected: unknown): number | null | Promise<number> {
+function judgeAnswer(answer: string | null, expected: unknown, o: ResolvedVerifyOptions): number | null | Promise<number> {
   if (typeof expected !== "string" && typeof expected !== "number") return null;
   if (typeof expected === "number" && !Number.isFinite(expected)) return null;
   if (answer === null) return 0;
   const want = String(expected).trim();
-  const fast = verifyFast(want, answer);
+  const fast = verifyFast(want, answer, o);
   if (fast !== null) return fast ? 1 : 0;
-  return verifyAnswer(want, answer).then((ok) => (ok ? 1 : 0));
+  return verifyAnswer(want, answer, o).then((ok) => (ok ? 1 : 0));
 }
 
 function column(batch: RewardBatch, name: string, i: number): unknown {
@@ -74,13 +74,13 @@ function column(batch: RewardBatch, name: string, i: number): unknown {
 }
 
 /** Score one row; null when the row has nothing to judge against. */
-function judgeRow(batch: RewardBatch, i: number): number | null | Promise<number> {
+function judgeRow(batch: RewardBatch, i: number, o: ResolvedVerifyOptions): number | null | Promise<number> {
   const completion = batch.completions[i];
   const answer = typeof completion === "string" ? extractAnswer(completion) : null;
   const task = column(batch, "task", i);
   if (task === "countdown") return judgeCountdown(answer, column(batch, "nums", i), column(batch, "target", i));
   if (task === "arithmetic") return judgeArithmetic(answer, column(batch, "target", i));
-  return judgeAnswer(answer, column(batch, "answer", i));
+  return judgeAnswer(answer, column(batch, "answer", i), o);
 }
 
 /**
@@ -92,16 +92,24 @@ function judgeRow(batch: RewardBatch, i: number): number | null | Promise<number
  *   equations, …; text answers compare as strings) → 1, else 0.
  * A broken format (see `extractAnswer`) scores 0. A row with none of these columns (or malformed ones)
  * cannot be judged → null. Never throws.
+ * @param verify options of the maths verifier behind the `answer` column (tolerance, percent handling, time limit)
+ * @throws ConfigError at construction for invalid verifier options
  */
-export const accuracyReward: RewardFn = (batch: RewardBatch) => {
-  const out = batch.completions.map((_, i) => {
-    try {
-      const v = judgeRow(batch, i);
-      return v instanceof Promise ? v.catch(() => 0) : v;
-    } catch {
-      return null;
-    }
-  });
-  // Stay synchronous unless a row needed the verifier worker.
-  return out.some((v) => v instanceof Promise) ? Promise.all(out) : (out as (number | null)[]);
-};
+export function createAccuracyReward(verify: VerifyOptions = {}): RewardFn {
+  const o = resolveVerifyOptions(verify);
+  return (batch: RewardBatch) => {
+    const out = batch.completions.map((_, i) => {
+      try {
+        const v = judgeRow(batch, i, o);
+        return v instanceof Promise ? v.catch(() => 0) : v;
+      } catch {
+        return null;
+      }
+    });
+    // Stay synchronous unless a row needed the verifier worker.
+    return out.some((v) => v instanceof Promise) ? Promise.all(out) : (out as (number | null)[]);
+  };
+}
+
+/** `createAccuracyReward()` with the default verifier options; registered as `accuracy`. */
+export const accuracyReward: RewardFn = createAccuracyReward();

@@ -1,55 +1,11 @@
 /**
- * Reward registry and weighted combination (DeepSeek-R1 §2.2.2: accuracy + format rule rewards, summed).
+ * Weighted combination of rewards (DeepSeek-R1 §2.2.2: accuracy + format rule rewards, summed).
  */
 import { ConfigError } from "../core/errors.js";
-import { accuracyReward } from "./accuracy.js";
-import { formatReward } from "./format.js";
-import { envJudgeReward } from "./judge.js";
-import { mathAccuracyReward } from "./math/reward.js";
-import { codeReward } from "./code/reward.js";
-import { languageConsistencyReward } from "./language.js";
-import { kimiLengthReward, overlongReward } from "./length.js";
-import { repetitionReward } from "./repetition.js";
-import { formatSoftReward, tagCountReward } from "./tags.js";
 import type { RewardBatch, RewardContext, RewardFn } from "./types.js";
 
-export type RewardName =
-  | "accuracy"
-  | "math_accuracy"
-  | "format"
-  | "format_soft"
-  | "tag_count"
-  | "language_consistency"
-  | "kimi_length"
-  | "overlong"
-  | "repetition"
-  | "code"
-  | "judge";
-
-/** Built-in rewards by name. */
-export const REWARDS = {
-  accuracy: accuracyReward,
-  format: formatReward,
-  format_soft: formatSoftReward,
-  tag_count: tagCountReward,
-  language_consistency: languageConsistencyReward,
-  kimi_length: kimiLengthReward,
-  overlong: overlongReward,
-  repetition: repetitionReward,
-  code: codeReward,
-  math_accuracy: mathAccuracyReward,
-  /** Generative judge (R1 stage 3), configured from THINKRL_JUDGE_URL / THINKRL_JUDGE_MODEL on first use (`judge.ts`). */
-  judge: envJudgeReward(),
-} satisfies Record<RewardName, RewardFn>;
-
-/** Valid reward names, in registry order. */
-export const REWARD_NAMES = Object.keys(REWARDS) as RewardName[];
-
-/** Built-in reward by name. Unknown name → ConfigError listing the valid names. */
-export function getReward(name: string): RewardFn {
-  if (!Object.hasOwn(REWARDS, name)) throw new ConfigError(`unknown reward '${name}' (valid: ${REWARD_NAMES.join(", ")})`);
-  return REWARDS[name as RewardName];
-}
+/** The registry lives in `registry.ts`; re-exported here for existing callers. */
+export { REWARDS, REWARD_NAMES, getReward, type RewardName } from "./registry.js";
 
 export interface WeightedReward {
   /** Key in `perFn` and in metric names (`rewards/<name>/mean`). */

@@ -290,21 +290,27 @@ export const JUDGE_ENV = {
 /**
  * The registry's `judge` reward: configured from the environment on first use (`THINKRL_JUDGE_URL`,
  * `THINKRL_JUDGE_MODEL`; optional `THINKRL_JUDGE_API_KEY_ENV` — the name of the variable holding the key, default
- * `OPENAI_API_KEY` — and `THINKRL_JUDGE_CACHE`, a JSONL cache file), other settings at their defaults. Unset or
- * invalid: every completion scores null, with one warning.
+ * `OPENAI_API_KEY` — and `THINKRL_JUDGE_CACHE`, a JSONL cache file), other settings at their defaults. `config`
+ * (the registry's `rewardKwargs.judge`) wins over the environment. Unset or invalid: every completion scores null,
+ * with one warning.
  */
-export function envJudgeReward(env: Readonly<Record<string, string | undefined>> = process.env, warn: (m: string) => void = (m) => console.warn(`warning: ${m}`)): RewardFn {
+export function envJudgeReward(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  warn: (m: string) => void = (m) => console.warn(`warning: ${m}`),
+  config: Partial<JudgeConfig> = {},
+): RewardFn {
   let judge: RewardFn | null | undefined; // undefined = not yet configured; null = unusable
   return (batch, ctx) => {
     if (judge === undefined) {
-      const url = env[JUDGE_ENV.url];
-      const model = env[JUDGE_ENV.model];
+      const url = config.baseUrl ?? env[JUDGE_ENV.url];
+      const model = config.model ?? env[JUDGE_ENV.model];
       if (!url || !model) {
         judge = null;
         warn(`reward 'judge' needs ${JUDGE_ENV.url} and ${JUDGE_ENV.model} (an OpenAI-compatible judge server and model); every completion scores null`);
       } else {
         try {
-          judge = createJudgeReward({ baseUrl: url, model, apiKeyEnv: env[JUDGE_ENV.apiKeyEnv] || undefined, cacheFile: env[JUDGE_ENV.cacheFile] || undefined }, { env, warn });
+          const fromEnv = { apiKeyEnv: env[JUDGE_ENV.apiKeyEnv] || undefined, cacheFile: env[JUDGE_ENV.cacheFile] || undefined };
+          judge = createJudgeReward({ ...fromEnv, ...config, baseUrl: url, model }, { env, warn });
         } catch (e) {
           judge = null;
           warn(`reward 'judge': ${(e as Error).message}; every completion scores null`);

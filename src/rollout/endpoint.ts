@@ -19,7 +19,6 @@
  *   `POST http://127.0.0.1:8000/v1/chat/completions: response has no 'choices' array (after 6 attempts)`.
  *   The API key never appears in errors or provenance.
  */
-import { setMaxListeners } from "node:events";
 import type { ChatMessage } from "../data/dataset.js";
 import { Rng } from "../core/rng.js";
 import { renderPrompt, type PromptFormat } from "../data/template.js";
@@ -257,8 +256,13 @@ export function parseCompletionResponse(json: unknown, api: EndpointApi, n: numb
 }
 
 export interface EndpointDeps {
-  /** Where the API key is read from (`apiKeyEnv`). Default `process.env`. */
+  /** Where the API key is read from (`apiKeyEnv`). Default `process.env` (none in a browser). */
   env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** `process.env` on Node; empty where there is no `process` (a browser: pass `deps.env`). */
+function processEnv(): Readonly<Record<string, string | undefined>> {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 }
 
 /** An OpenAI-compatible server as a `Sampler`. */
@@ -274,7 +278,7 @@ export class EndpointClient implements Sampler {
   constructor(config: Partial<EndpointConfig> & Pick<EndpointConfig, "baseUrl" | "model">, deps: EndpointDeps = {}) {
     this.config = resolveEndpointConfig(config);
     this.url = endpointUrl(this.config.baseUrl, this.config.api);
-    const key = (deps.env ?? process.env)[this.config.apiKeyEnv];
+    const key = (deps.env ?? processEnv())[this.config.apiKeyEnv];
     this.apiKey = key === undefined || key === "" ? undefined : key;
     this.sem = new Semaphore(this.config.concurrency);
     this.jitter = new Rng(this.config.jitterSeed);
@@ -396,7 +400,16 @@ export class EndpointClient implements Sampler {
   async sample(prompts: readonly SamplePrompt[], n: number, params: SampleParams, opts: SampleCallOptions = {}): Promise<SampleOutput[][]> {
     const per = this.config.samplesPerRequest;
     const stop = new AbortController();
-    setMaxListeners(0, stop.signal); // one listener per queued or running request
+    // Each request gets its own signal, aborted with `stop` (one listener on `stop`, however many requests wait:
+    // no listener-count warning on Node, and no Node-only `setMaxListeners`).
+    const live = new Set<AbortController>();
+    stop.signal.addEventListener("abort", () => live.forEach((c) => c.abort(stop.signal.reason)), { once: true });
+    const requestSignal = (): AbortController => {
+      const c = new AbortController();
+      if (stop.signal.aborted) c.abort(stop.signal.reason);
+      live.add(c);
+      return c;
+    };
     const onOuterAbort = () => stop.abort(opts.signal!.reason);
     opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
     let firstError: { e: unknown } | null = null;
@@ -409,7 +422,12 @@ export class EndpointClient implements Sampler {
             for (let s = 0; s < n; s += per) {
               const k = Math.min(per, n - s);
               const seed = params.seed === undefined ? undefined : params.seed + s;
-              parts.push(this.complete(p, k, { ...params, seed }, stop.signal).then((outs) => outs.forEach((o, j) => (out[pi]![s + j] = o))));
+              const req = requestSignal();
+              parts.push(
+                this.complete(p, k, { ...params, seed }, req.signal)
+                  .then((outs) => outs.forEach((o, j) => (out[pi]![s + j] = o)))
+                  .finally(() => live.delete(req)),
+              );
             }
             await Promise.all(parts);
             await opts.onPrompt?.(pi, out[pi]!);

@@ -5,7 +5,8 @@
  * whole batch until every row has finished (EOS, a stop string, or `maxNewTokens`).
  */
 import type { Rng } from "../core/rng.js";
-import { defaultDevice, numpy as np } from "@jax-js/jax";
+import { numpy as np } from "@jax-js/jax";
+import { currentBackend, deviceSamplingPays } from "../engine/limits.js";
 import { bucket, type CausalLM } from "../model/causal-lm.js";
 import type { KVCache } from "../model/llama.js";
 import { sampleToken, type SamplingParams } from "./sampling.js";
@@ -34,12 +35,8 @@ export interface GenerateOptions extends SamplingParams {
   sampleOn?: "host" | "device" | "auto";
 }
 
-/**
- * Vocabulary size from which `"auto"` draws tokens on the device (WebGPU only): below it the host loop costs
- * little (the embedded model's 26 tokens); at 151,936 tokens it took 240 ms of a 359 ms decode step for 64 rows on
- * the H200 (host sampling 240 ms + decode 119 ms).
- */
-export const DEVICE_SAMPLING_MIN_VOCAB = 16384;
+/** The device-sampling threshold is a backend limit: it lives in `engine/limits.ts` (re-exported for existing callers). */
+export { DEVICE_SAMPLING_MIN_VOCAB } from "../engine/limits.js";
 
 export type FinishReason = "eos" | "stop" | "length";
 
@@ -155,13 +152,13 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
  * @param backend the jax-js backend running the model (default: jax-js's default device)
  * @throws Error for `sampleOn: "device"` with top-k or top-p on
  */
-export function useDeviceSampling(V: number, opts: Pick<GenerateOptions, "sampleOn" | "topK" | "topP">, backend: string = defaultDevice()): boolean {
+export function useDeviceSampling(V: number, opts: Pick<GenerateOptions, "sampleOn" | "topK" | "topP">, backend: string = currentBackend()): boolean {
   const plain = opts.topK <= 0 && opts.topP >= 1;
   if (opts.sampleOn === "device") {
     if (!plain) throw new Error("generate: sampleOn \"device\" supports temperature sampling only (set topK 0 and topP 1)");
     return true;
   }
-  return opts.sampleOn !== "host" && plain && V >= DEVICE_SAMPLING_MIN_VOCAB && backend === "webgpu";
+  return opts.sampleOn !== "host" && plain && deviceSamplingPays(V, backend);
 }
 
 /** Decode batch size for `n` live rows: the smallest power of two ≥ n (≥ 8), so few decode shapes get compiled. */

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CheckpointError } from "../../src/core/errors.js";
 import { loadCheckpointFiles, saveCheckpointFiles } from "../../src/model/checkpoint.js";
 import { parseHfConfig, toHfConfig, type ModelConfig } from "../../src/model/config.js";
-import { writeSafetensors, type Tensor } from "../../src/model/safetensors.js";
+import { writeSafetensors } from "../../src/model/checkpoint.js";
+import type { Tensor } from "../../src/model/safetensors.js";
 import { buildCharTokenizerJson, loadTokenizer } from "../../src/model/tokenizer.js";
 
 const CONFIG: ModelConfig = parseHfConfig({

@@ -9,10 +9,9 @@ import {
   f32ToBf16Bits,
   parseSafetensors,
   parseSafetensorsMetadata,
-  readSafetensors,
-  writeSafetensors,
   type Tensor,
 } from "../../src/model/safetensors.js";
+import { readSafetensors, writeSafetensors } from "../../src/model/checkpoint.js";
 
 let dir: string;
 beforeAll(async () => {

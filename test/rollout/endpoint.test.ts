@@ -76,6 +76,22 @@ describe("EndpointClient against a local OpenAI-compatible server", () => {
     expect(server.stats.maxInFlight).toBe(3);
   });
 
+  test("many queued requests raise no listener-count warning (one abort listener per request signal)", async () => {
+    server = await startOpenAIServer({ latencyMs: 5 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const client = new EndpointClient({ baseUrl: server.url, model: "m", concurrency: 1, ...FAST });
+      const many = Array.from({ length: 30 }, (_, i) => ({ question: `q${i}` }));
+      expect(await client.sample(many, 1, PARAMS)).toHaveLength(30);
+      await new Promise((r) => setTimeout(r, 10)); // warnings are emitted on a later tick
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.filter((w) => w === "MaxListenersExceededWarning")).toEqual([]);
+  });
+
   test("reasoning_content and reasoning become <think>…</think> before the content", async () => {
     for (const field of ["reasoning_content", "reasoning"] as const) {
       server = await startOpenAIServer({ reasoningField: field, respond: ({ sampleIndex }) => ({ content: `<answer>${sampleIndex}</answer>`, reasoning: `thought ${sampleIndex}` }) });

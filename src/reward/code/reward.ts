@@ -2,90 +2,18 @@
  * Code-execution reward (DeepSeek-R1 §2.2.2 "Accuracy rewards": for code problems "a compiler can be used to
  * evaluate the responses against a suite of predefined test cases"). The program is the last fenced code block
  * of the answer; each test runs in its own sandboxed process (see `sandbox.ts`); reward = fraction passed.
+ * Node only (subprocesses); the registry loads it lazily. Parsing completions and tests is browser-safe (`tests.ts`).
  */
 import { randomBytes } from "node:crypto";
 import { ConfigError } from "../../core/errors.js";
 import type { RewardBatch, RewardFn } from "../types.js";
-import {
-  assertSandbox,
-  CODE_LANGUAGES,
-  resolveSandboxConfig,
-  runInSandbox,
-  SANDBOX_SRC,
-  type CodeLanguage,
-  type SandboxConfig,
-} from "./sandbox.js";
+import { assertSandbox, resolveSandboxConfig, runInSandbox, SANDBOX_SRC, type SandboxConfig } from "./sandbox.js";
+import { CODE_LANGUAGES, extractCode, normalizeOutput, parseTests, type CodeLanguage, type CodeTest } from "./tests.js";
 
-/** One test: a stdin/stdout pair, or code (asserts) run after the solution in the same program. */
-export type CodeTest = { kind: "io"; input: string; output: string } | { kind: "assert"; code: string };
+export { extractCode, normalizeOutput, parseTests, type CodeTest } from "./tests.js";
 
 /** Longest program we run, in characters (longer → 0). */
 const MAX_CODE_CHARS = 100_000;
-
-const FENCE_LANG: Readonly<Record<string, CodeLanguage>> = {
-  python: "python", py: "python", python3: "python",
-  javascript: "javascript", js: "javascript", node: "javascript", nodejs: "javascript",
-};
-
-/**
- * Program text and fence language of a completion: the last ``` fenced block inside the last
- * `<answer>…</answer>`, else the last fenced block after `</think>` (or in the whole completion without
- * `</think>`), else the raw `<answer>` content. Null when there is none.
- */
-export function extractCode(completion: string): { code: string; fence: CodeLanguage | null } | null {
-  const a1 = completion.lastIndexOf("</answer>");
-  const a0 = a1 === -1 ? -1 : completion.lastIndexOf("<answer>", a1);
-  const answer = a0 === -1 ? null : completion.slice(a0 + "<answer>".length, a1);
-  const thinkEnd = completion.lastIndexOf("</think>");
-  const afterThink = thinkEnd === -1 ? completion : completion.slice(thinkEnd + "</think>".length);
-  for (const region of answer === null ? [afterThink] : [answer, afterThink]) {
-    const fences = [...region.matchAll(/```([\w+#.-]*)[^\n]*\n([\s\S]*?)```/g)];
-    const last = fences.at(-1);
-    if (last) return { code: last[2]!, fence: FENCE_LANG[last[1]!.toLowerCase()] ?? null };
-  }
-  if (answer !== null && answer.trim() !== "") return { code: answer.trim() + "\n", fence: null };
-  return null;
-}
-
-/**
- * Tests of a row's `tests` column: an array of `{input, output}` (stdin/stdout) and/or strings (assert code, one
- * test each), `{inputs: string[], outputs: string[]}` (APPS layout), a single assert-code string, or any of these
- * as a JSON string. Null when absent, empty or malformed (→ the row cannot be judged).
- */
-export function parseTests(v: unknown): CodeTest[] | null {
-  if (typeof v === "string") {
-    const t = v.trim();
-    if (t.startsWith("[") || t.startsWith("{")) {
-      try {
-        return parseTests(JSON.parse(t));
-      } catch {
-        /* not JSON: assert code that starts with a bracket */
-      }
-    }
-    return t === "" ? null : [{ kind: "assert", code: v }];
-  }
-  if (Array.isArray(v)) {
-    const out: CodeTest[] = [];
-    for (const x of v) {
-      if (typeof x === "string") out.push({ kind: "assert", code: x });
-      else if (x !== null && typeof x === "object" && typeof (x as { input?: unknown }).input === "string" && typeof (x as { output?: unknown }).output === "string")
-        out.push({ kind: "io", input: (x as { input: string }).input, output: (x as { output: string }).output });
-      else return null;
-    }
-    return out.length === 0 ? null : out;
-  }
-  if (v !== null && typeof v === "object") {
-    const { inputs, outputs } = v as { inputs?: unknown; outputs?: unknown };
-    if (Array.isArray(inputs) && Array.isArray(outputs) && inputs.length === outputs.length)
-      return parseTests(inputs.map((input, k) => ({ input, output: outputs[k] })));
-  }
-  return null;
-}
-
-/** Output comparison: CRLF → LF, trailing whitespace of each line and trailing blank lines ignored. */
-export function normalizeOutput(s: string): string {
-  return s.replace(/\r\n?/g, "\n").split("\n").map((l) => l.trimEnd()).join("\n").replace(/\n+$/, "");
-}
 
 /*
  * Assert-style harnesses. The solution and the test code run in one program, so a solution that simply exits
@@ -216,19 +144,3 @@ function scoreCode(opts: CodeRewardOptions): RewardFn {
     return pool(jobs, concurrency);
   };
 }
-
-/**
- * RewardFn with the default options that runs `assertSandbox` once, before its first scoring; when the check
- * fails, every call rejects with that ConfigError (combineRewards then reports it as a warning and scores null).
- * Prefer `await createCodeReward(opts)` at startup, which fails before training begins.
- */
-export function lazyCodeReward(opts: CodeRewardOptions = {}): RewardFn {
-  let ready: Promise<RewardFn> | undefined;
-  return async (batch, ctx) => {
-    ready ??= createCodeReward(opts);
-    return (await ready)(batch, ctx);
-  };
-}
-
-/** Registry entry: default sandbox, isolation proved on first use. */
-export const codeReward: RewardFn = lazyCodeReward();

@@ -24,9 +24,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ConfigError } from "../../core/errors.js";
+import { CODE_LANGUAGES, type CodeLanguage } from "./tests.js";
 
-export type CodeLanguage = "python" | "javascript";
-export const CODE_LANGUAGES: readonly CodeLanguage[] = ["python", "javascript"];
+export { CODE_LANGUAGES, type CodeLanguage } from "./tests.js";
 
 export interface SandboxConfig {
   /** Absolute paths of the tools. Defaults: Debian's /usr/bin/{bwrap,setpriv,prlimit}. */

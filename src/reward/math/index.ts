@@ -5,10 +5,12 @@ export {
   verifyAnswer,
   verifyAnswerSync,
   MathVerifier,
+  inlineSymbolicChecker,
   defaultMathVerifier,
   resolveVerifyOptions,
   DEFAULT_VERIFY_OPTIONS,
   type VerifyOptions,
   type ResolvedVerifyOptions,
+  type SymbolicChecker,
 } from "./verify.js";
 export { mathAccuracyReward, createMathAccuracyReward, goldAnswer, type MathAccuracyOptions } from "./reward.js";

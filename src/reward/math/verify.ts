@@ -5,21 +5,24 @@
  *   decimals, fractions, scientific notation), text as strings, and the structures built on them (sets, tuples,
  *   intervals, `x = 3`, percentages). Anything needing algebra (`\sqrt`, `\pi`, variables) is false here.
  * - `verifyAnswer(gold, pred)`: the fast path when it decides; otherwise a symbolic check (LaTeX parsed by the
- *   Cortex Compute Engine; see symbolic.ts) in a `node:worker_threads` worker that is terminated at
- *   `timeoutMs`, which then counts as false.
+ *   Cortex Compute Engine; see symbolic.ts) run by a `SymbolicChecker`:
+ *   - on Node, in a `node:worker_threads` worker that is terminated at `timeoutMs`, which then counts as false
+ *     (`worker-checker.ts`, loaded lazily so that this module stays browser-safe);
+ *   - in a browser (no worker threads), inline on the calling thread, one check at a time with a yield to the event
+ *     loop before each (`inlineSymbolicChecker`). `timeoutMs` is NOT enforced there: answers are length-capped
+ *     (`MAX_ANSWER_CHARS`), so a check is bounded, but a hostile one can block the tab for a while. For a hard limit,
+ *     run the reward inside a Web Worker you can terminate, or pass your own checker to `new MathVerifier(checker)`.
  *
  * Contract for any gold/prediction strings: never throws, never hangs, false on garbage, deterministic
  * (same inputs, same verdict; only a time-out can differ on a loaded machine).
  */
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
 import { ConfigError } from "../../core/errors.js";
+import { importNodeOnly, isNode } from "../node-only.js";
 import { decideAnswer, plainLeaf, type Verdict } from "./compare.js";
-import type { VerifyJob } from "./worker.js";
+import type { VerifyJob } from "./symbolic-check.js";
 
 export interface VerifyOptions {
-  /** Wall-time limit of one symbolic check, in ms; the worker is terminated past it and the verdict is false. Default 2000. */
+  /** Wall-time limit of one symbolic check, in ms; on Node the worker is terminated past it and the verdict is false (not enforced in a browser). Default 2000. */
   timeoutMs?: number;
   /** A percent sign on one side only also matches the value / 100 (`50\%` ≡ `0.5`); `50\%` ≡ `50` always. Default true. */
   percentAsDecimal?: boolean;
@@ -33,11 +36,6 @@ export interface VerifyOptions {
 export type ResolvedVerifyOptions = Readonly<Required<VerifyOptions>>;
 
 export const DEFAULT_VERIFY_OPTIONS: ResolvedVerifyOptions = Object.freeze({ timeoutMs: 2000, percentAsDecimal: true, relTol: 1e-9 });
-
-/** Worker start-up (module load) limit, ms; separate from the per-check limit. */
-const STARTUP_MS = 30_000;
-/** Heap cap of the worker: a pathological answer (huge bigint) fails it instead of the host. */
-const WORKER_HEAP_MB = 256;
 
 /** Defaults filled in and checked once. Invalid options (a configuration bug) throw ConfigError. */
 export function resolveVerifyOptions(partial: VerifyOptions = {}): ResolvedVerifyOptions {
@@ -68,50 +66,82 @@ export function verifyAnswerSync(gold: string, pred: string, opts: VerifyOptions
   return verifyFast(gold, pred, opts) === true;
 }
 
-interface Job {
-  msg: VerifyJob;
-  timeoutMs: number;
-  resolve: (ok: boolean) => void;
+/** Runs symbolic checks (the slow path of `verifyAnswer`). */
+export interface SymbolicChecker {
+  /** The verdict of `job`; false on a time-out (where enforced) or any failure. Never rejects. */
+  check(job: VerifyJob, timeoutMs: number): Promise<boolean>;
+  /** Stops the checker; checks still pending resolve false. Later checks start it again. */
+  close(): Promise<void>;
 }
 
 /**
- * The worker: the compiled worker.js next to this file, or, when running from the .ts sources (vitest, tsx), a
- * tiny bootstrap that registers tsx's loader in the worker and then imports worker.ts (Node 20 workers ignore
- * `--import` in execArgv for their entry module).
+ * Symbolic checks on the calling thread (the browser's checker): one at a time, each after a yield to the event
+ * loop. `timeoutMs` is not enforced (see the module comment). `close()` makes checks that have not started yet false.
  */
-function spawnWorker(): Worker {
-  // No inherited execArgv: the parent's flags (`--input-type`, loaders) can break or slow the worker.
-  const limits = { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } };
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./worker.js", import.meta.url), limits);
-  const tsxApi = createRequire(import.meta.url).resolve("tsx/package.json").replace(/package\.json$/, "dist/esm/api/index.mjs");
-  const entry = new URL("./worker.ts", import.meta.url).href;
-  const code = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(code, { eval: true, ...limits });
+export function inlineSymbolicChecker(): SymbolicChecker {
+  let generation = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    check(job) {
+      const g = generation;
+      const run = chain.then(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (g !== generation) return false;
+        const { symbolicVerdict } = await import("./symbolic-check.js");
+        return g === generation && symbolicVerdict(job);
+      });
+      chain = run.catch(() => undefined);
+      return run.catch(() => false);
+    },
+    async close() {
+      generation++;
+    },
+  };
+}
+
+/** The default checker: a worker thread with a hard time limit on Node, inline elsewhere; chosen on first use. */
+function autoSymbolicChecker(): SymbolicChecker {
+  let impl: Promise<SymbolicChecker> | null = null;
+  let generation = 0;
+  const load = async (): Promise<SymbolicChecker> => {
+    if (!isNode()) return inlineSymbolicChecker();
+    const m = await importNodeOnly<typeof import("./worker-checker.js")>("./math/worker-checker.js", "the maths verifier's worker thread");
+    return new m.WorkerSymbolicChecker();
+  };
+  return {
+    async check(job, timeoutMs) {
+      const g = generation;
+      try {
+        const c = await (impl ??= load());
+        return g === generation ? await c.check(job, timeoutMs) : false;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      generation++;
+      const c = impl === null ? null : await impl.catch(() => null);
+      await c?.close();
+    },
+  };
 }
 
 /**
- * Owns one verifier worker and runs checks through it one at a time, each under its own time limit. A check
- * past its limit terminates the worker (a fresh one starts for the next check) and resolves false. The worker is
- * unref'd while idle, so it never keeps the process alive. `close()` terminates it.
+ * Verifies answers: the fast path, then symbolic checks through its `SymbolicChecker` (default: a worker thread
+ * with a hard time limit on Node, inline in a browser). `close()` stops the checker.
  */
 export class MathVerifier {
-  private worker: Worker | null = null;
-  private ready = false;
-  private queue: Job[] = [];
-  private current: Job | null = null;
-  private timer: NodeJS.Timeout | null = null;
   private nextId = 0;
 
-  /** Symbolic check only (no fast path); resolves false on time-out or worker failure. Never rejects. */
+  constructor(private readonly checker: SymbolicChecker = autoSymbolicChecker()) {}
+
+  /** Symbolic check only (no fast path); resolves false on time-out or checker failure. Never rejects. */
   check(gold: string, pred: string, o: ResolvedVerifyOptions): Promise<boolean> {
-    return new Promise((resolve) => {
-      const msg: VerifyJob = { id: this.nextId++, gold, pred, percentAsDecimal: o.percentAsDecimal, relTol: o.relTol };
-      this.queue.push({ msg, timeoutMs: o.timeoutMs, resolve });
-      this.pump();
-    });
+    const job: VerifyJob = { id: this.nextId++, gold, pred, percentAsDecimal: o.percentAsDecimal, relTol: o.relTol };
+    return this.checker.check(job, o.timeoutMs);
   }
 
-  /** Fast path, then the worker when needed. Never rejects for any strings (ConfigError for invalid options). */
+  /** Fast path, then the checker when needed. Never rejects for any strings (ConfigError for invalid options). */
   async verify(gold: string, pred: string, opts: VerifyOptions = {}): Promise<boolean> {
     const o = resolveVerifyOptions(opts);
     const fast = verifyFast(gold, pred, o);
@@ -119,81 +149,13 @@ export class MathVerifier {
     return this.check(gold, pred, o);
   }
 
-  /** Terminate the worker; pending checks resolve false. */
-  async close(): Promise<void> {
-    const pending = [...(this.current ? [this.current] : []), ...this.queue];
-    this.queue = [];
-    this.current = null;
-    await this.kill();
-    for (const j of pending) j.resolve(false);
-  }
-
-  private spawn(): Worker {
-    const w = spawnWorker();
-    this.ready = false;
-    this.timer = setTimeout(() => void this.fail(), STARTUP_MS);
-    w.on("message", (m: { ready?: boolean; id?: number; ok?: boolean }) => {
-      if (w !== this.worker) return;
-      if (m.ready) {
-        this.ready = true;
-        this.clearTimer();
-        this.dispatch();
-        return;
-      }
-      if (this.current && m.id === this.current.msg.id) {
-        this.clearTimer();
-        const job = this.current;
-        this.current = null;
-        job.resolve(m.ok === true);
-        this.pump();
-      }
-    });
-    w.on("error", () => w === this.worker && void this.fail());
-    w.on("exit", () => w === this.worker && void this.fail());
-    return w;
-  }
-
-  private pump(): void {
-    if (this.current || this.queue.length === 0) {
-      if (!this.current && this.queue.length === 0) this.worker?.unref();
-      return;
-    }
-    this.current = this.queue.shift()!;
-    if (!this.worker) this.worker = this.spawn();
-    this.worker.ref();
-    if (this.ready) this.dispatch();
-  }
-
-  private dispatch(): void {
-    if (!this.current || !this.worker || !this.ready || this.timer) return;
-    this.timer = setTimeout(() => void this.fail(), this.current.timeoutMs);
-    this.worker.postMessage(this.current.msg);
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  /** Time-out, crash or start-up failure: the current check is false, the worker is replaced on demand. */
-  private async fail(): Promise<void> {
-    const job = this.current;
-    this.current = null;
-    await this.kill();
-    job?.resolve(false);
-    this.pump();
-  }
-
-  private async kill(): Promise<void> {
-    this.clearTimer();
-    const w = this.worker;
-    this.worker = null;
-    this.ready = false;
-    if (w) await w.terminate().catch(() => undefined);
+  /** Stop the checker (the Node worker is terminated); pending checks resolve false. */
+  close(): Promise<void> {
+    return this.checker.close();
   }
 }
 
-/** The verifier behind `verifyAnswer`, created on first use (process-wide: one worker thread at most). */
+/** The verifier behind `verifyAnswer`, created on first use (process-wide: one worker thread at most on Node). */
 let sharedVerifier: MathVerifier | null = null;
 
 export function defaultMathVerifier(): MathVerifier {
@@ -203,7 +165,7 @@ export function defaultMathVerifier(): MathVerifier {
 
 /**
  * Is `pred` the same mathematical answer as `gold`? Fast path first (see `verifyAnswerSync`), then a symbolic
- * check in a worker terminated after `timeoutMs` (→ false). Both arguments are answers, not completions: run
+ * check (on Node in a worker terminated after `timeoutMs` → false; inline in a browser). Both arguments are answers, not completions: run
  * `extractMathAnswer` on model output first.
  * Example: `await verifyAnswer("\\frac{\\sqrt{2}}{2}", "\\frac{1}{\\sqrt{2}}") === true`.
  * Never rejects for any strings, never hangs; rejects with ConfigError only for invalid options.

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { extractCode, normalizeOutput, parseTests } from "../../../src/reward/code/reward.js";
 import { REWARDS } from "../../../src/reward/index.js";
+import { describeNeeding, SANDBOX } from "../../helpers/requirements.js";
 
 describe("extractCode", () => {
   test("takes the last fenced block of the answer, with its language", () => {
@@ -37,8 +38,10 @@ test("output comparison ignores CRLF, trailing spaces and trailing blank lines o
   expect(normalizeOutput(" 1")).not.toBe(normalizeOutput("1"));
 });
 
-test("rows without tests score null and need no sandbox run", async () => {
-  // The registry entry proves the sandbox first (on this machine it isolates); then no process is started.
-  const out = await REWARDS.code({ prompts: ["", ""], completions: ["```python\nprint(1)\n```", "no code"], completionIds: [[], []] }, { step: 0, groupSize: 2, maxCompletionLength: 8 });
-  expect(out).toEqual([null, null]);
+describeNeeding(SANDBOX, "registry entry", () => {
+  test("rows without tests score null and need no sandbox run", async () => {
+    // The registry entry proves the sandbox first (on this machine it isolates); then no process is started.
+    const out = await REWARDS.code({ prompts: ["", ""], completions: ["```python\nprint(1)\n```", "no code"], completionIds: [[], []] }, { step: 0, groupSize: 2, maxCompletionLength: 8 });
+    expect(out).toEqual([null, null]);
+  });
 });

@@ -8,6 +8,10 @@ import { ConfigError } from "../../../src/core/errors.js";
 import { createCodeReward } from "../../../src/reward/code/reward.js";
 import { assertSandbox, DEFAULT_SANDBOX, resolveSandboxConfig, runInSandbox } from "../../../src/reward/code/sandbox.js";
 import type { RewardBatch, RewardFn } from "../../../src/reward/types.js";
+import { describeNeeding, SANDBOX } from "../../helpers/requirements.js";
+
+/** Without bubblewrap only the refusal tests run (a counted skip; an error under THINKRL_REQUIRE_SANDBOX=1, as in CI). */
+const hasSandbox = SANDBOX.available;
 
 // Tight limits so that every hostile program is stopped within a few seconds.
 const sandbox = { wallTimeMs: 2000, cpuSeconds: 2, maxOutputBytes: 64 * 1024 };
@@ -47,6 +51,7 @@ let port: number;
 const SECRET = "thinkrl-secret-7f3a";
 
 beforeAll(async () => {
+  if (!hasSandbox) return;
   // Isolation first: refuses to proceed unless non-root uid, no network, no outside files, limits in force.
   reward = await createCodeReward({ sandbox });
   secretDir = await mkdtemp(path.join(tmpdir(), "thinkrl-secret-"));
@@ -63,7 +68,20 @@ afterAll(async () => {
   if (secretDir) await rm(secretDir, { recursive: true, force: true });
 });
 
-describe("sandbox isolation", () => {
+describe("sandbox refusals (no bubblewrap needed)", () => {
+  test("a sandbox running as uid 0 is refused with a ConfigError", async () => {
+    await expect(assertSandbox({ ...DEFAULT_SANDBOX, uid: 0, gid: 0 })).rejects.toThrow(ConfigError);
+    expect(() => resolveSandboxConfig({ uid: 0 })).toThrow(/uid must be a positive integer/);
+  });
+
+  test("a missing bwrap is refused with a ConfigError that says how to install it", async () => {
+    const err = await assertSandbox({ ...DEFAULT_SANDBOX, bwrap: "/nonexistent/bwrap" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).hint).toMatch(/apt-get install -y bubblewrap/);
+  });
+});
+
+describeNeeding(SANDBOX, "sandbox isolation", () => {
   test("assertSandbox reports a non-root uid, no network, no outside files, RLIMIT_NPROC in force", async () => {
     const reports = await assertSandbox(cfg);
     expect(reports.map((r) => r.language)).toEqual(["python", "javascript"]);
@@ -75,24 +93,13 @@ describe("sandbox isolation", () => {
     }
   });
 
-  test("a sandbox running as uid 0 is refused with a ConfigError", async () => {
-    await expect(assertSandbox({ ...DEFAULT_SANDBOX, uid: 0, gid: 0 })).rejects.toThrow(ConfigError);
-    expect(() => resolveSandboxConfig({ uid: 0 })).toThrow(/uid must be a positive integer/);
-  });
-
-  test("a missing bwrap is refused with a ConfigError that says how to install it", async () => {
-    const err = await assertSandbox({ ...DEFAULT_SANDBOX, bwrap: "/nonexistent/bwrap" }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).hint).toMatch(/apt-get install -y bubblewrap/);
-  });
-
   test("the environment of the host does not leak in", async () => {
     const r = await runInSandbox(cfg, { language: "python", files: { "e.py": "import os; print(sorted(os.environ))" }, main: "e.py" });
     expect(r.stdout.trim()).toBe("['HOME', 'LANG', 'PATH', 'PWD', 'PYTHONHASHSEED']"); // PWD: set by bwrap --chdir
   });
 });
 
-describe("code reward: controls", () => {
+describeNeeding(SANDBOX, "code reward: controls", () => {
   test("a correct stdin/stdout program scores 1 and a half-correct one 0.5", async () => {
     const tests = [
       { input: "2\n", output: "4\n" },
@@ -110,7 +117,7 @@ describe("code reward: controls", () => {
   });
 });
 
-describe("code reward: hostile programs are contained and score 0", () => {
+describeNeeding(SANDBOX, "code reward: hostile programs are contained and score 0", () => {
   const expectFastZero = async (completion: string, tests: unknown, maxMs = 5000): Promise<void> => {
     const t0 = Date.now();
     expect(await reward(batchOf(completion, tests), ctx)).toEqual([0]);

@@ -1,19 +1,17 @@
 /**
  * Cross-check against SymPy: ≥ 500 generated pairs of plain-notation expressions, judged by SymPy
  * (scripts/sympy-crosscheck.py, Debian's python3-sympy run by /usr/bin/python3) and by `verifyAnswer`; every
- * verdict must agree. Skipped, with a message, when SymPy is not installed.
+ * verdict must agree. Skipped, with a counted message, when SymPy is not installed (an error under
+ * THINKRL_REQUIRE_SYMPY=1, as in CI).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, expect, test } from "vitest";
 import { defaultMathVerifier, verifyAnswer } from "../../../src/reward/math/index.js";
 import { Rng } from "../../../src/core/rng.js";
-
-const PYTHON = "/usr/bin/python3";
-const hasSympy = spawnSync(PYTHON, ["-c", "import sympy"], { stdio: "ignore" }).status === 0;
-if (!hasSympy) console.warn(`sympy.test: skipped: '${PYTHON} -c "import sympy"' failed (apt-get install -y python3-sympy)`);
+import { describeNeeding, SYMPY, SYMPY_PYTHON as PYTHON } from "../../helpers/requirements.js";
 
 afterAll(() => defaultMathVerifier().close());
 
@@ -94,7 +92,7 @@ function partner(r: () => number, e: Expr): Expr {
   }
 }
 
-describe.skipIf(!hasSympy)("SymPy cross-check", () => {
+describeNeeding(SYMPY, "SymPy cross-check", () => {
   test("≥ 500 plain-notation pairs: verifyAnswer agrees with SymPy on every one", async () => {
     const r = rng(31337);
     const pairs: [Expr, Expr][] = [];

@@ -4,6 +4,7 @@ import {
   defaultMathVerifier,
   extractMathAnswer,
   findMathAnswer,
+  inlineSymbolicChecker,
   MathVerifier,
   normalizeAnswer,
   resolveVerifyOptions,
@@ -115,6 +116,17 @@ describe("options and contract", () => {
     const p = v.check("x+x", "2x", resolveVerifyOptions());
     await v.close();
     expect(await p).toBe(false);
+  });
+
+  test("the inline checker (the browser's: no worker thread) gives the labelled verdicts", async () => {
+    const v = new MathVerifier(inlineSymbolicChecker());
+    const wrong: string[] = [];
+    for (const [gold, pred, want] of ALL) if ((await v.verify(gold, pred)) !== want) wrong.push(`${gold} vs ${pred}`);
+    expect(wrong).toEqual([]);
+    const pending = v.check("x+x", "2x", resolveVerifyOptions());
+    await v.close();
+    expect(await pending).toBe(false); // not started before close()
+    expect(await v.check("x+x", "2x", resolveVerifyOptions())).toBe(true);
   });
 
   test("non-string inputs are false, not a crash", async () => {

@@ -1,0 +1,45 @@
+/**
+ * Backend facts the algorithms ask about, in one place: which jax-js backend runs the arrays, and the sizes and
+ * thresholds tuned per backend. Model and rollout code ask here instead of probing jax-js devices themselves.
+ * Browser-safe (no Node module); call after the engine is initialised (`initEngine`).
+ */
+import { defaultDevice, getWebGPUDevice } from "@jax-js/jax";
+
+/** The jax-js backend new arrays go to (`"wasm"`, `"webgpu"`, `"cpu"`). */
+export function currentBackend(): string {
+  return defaultDevice();
+}
+
+/** Default cap on logits elements materialised at once by `chunkedTokenLogprobs` on the CPU (2^25 floats = 128 MiB). */
+export const LOGITS_CHUNK_ELEMENTS = 2 ** 25;
+
+/**
+ * Logits elements per `chunkedTokenLogprobs` chunk for a backend: `LOGITS_CHUNK_ELEMENTS` on Wasm; on WebGPU 3/4 of
+ * the device's largest storage binding (1.5 GiB of floats on the H200's 2 GiB limit, so a whole 4×512-token
+ * micro-batch of a 151,936-token vocabulary, 1.16 GiB, is one chunk). Measured on the H200 (docs/benchmarks.md): the
+ * LM-head backward `dlogits · headᵀ` reduces over V, and with 220-row chunks it ran at 0.6 TFLOP/s (10 chunks, 43% of
+ * a 0.5B micro-batch); one 2048-row chunk ran at 4.4 TFLOP/s and a full 8×8×512 GRPO step took 49.4 s instead of 58.8.
+ * @param backend jax-js device name (default: the current default device)
+ */
+export function defaultLogitsChunkElements(backend: string = currentBackend()): number {
+  if (backend !== "webgpu") return LOGITS_CHUNK_ELEMENTS;
+  const limit = Math.min(getWebGPUDevice().limits.maxStorageBufferBindingSize, 2 ** 31);
+  return Math.max(LOGITS_CHUNK_ELEMENTS, Math.floor((limit * 3) / 4 / 4));
+}
+
+/**
+ * Vocabulary size from which `generate`'s `sampleOn: "auto"` draws tokens on the device (WebGPU only): below it the
+ * host loop costs little (the embedded model's 26 tokens); at 151,936 tokens it took 240 ms of a 359 ms decode step
+ * for 64 rows on the H200 (host sampling 240 ms + decode 119 ms).
+ */
+export const DEVICE_SAMPLING_MIN_VOCAB = 16384;
+
+/**
+ * Whether drawing tokens on the device pays for a `V`-token vocabulary on `backend`: on WebGPU from
+ * `DEVICE_SAMPLING_MIN_VOCAB` tokens. On the Wasm (CPU) backend the host loop stays faster (measured at 151,936
+ * tokens × 64 rows: 575 ms host vs 694 ms device a step), so never there.
+ * @param backend jax-js device name (default: the current default device)
+ */
+export function deviceSamplingPays(V: number, backend: string = currentBackend()): boolean {
+  return V >= DEVICE_SAMPLING_MIN_VOCAB && backend === "webgpu";
+}
