@@ -77,4 +77,32 @@ export { rewardBatch } from "./reward/batch.js";
 // rl maths
 export { groupAdvantages, ADVANTAGE_EPS, type ScaleRewards, type AdvantageResult } from "./rl/advantages.js";
 export { tokenWeights, LOSS_TYPES, type LossType } from "./rl/aggregate.js";
-export { grpoLoss, klK3, nllLoss, type GrpoLossConfig, type PolicyLossInputs, type PolicyLossMetrics } from "./rl/losses.js";
+export {
+  OBJECTIVES,
+  RL_OBJECTIVES,
+  getObjective,
+  grpo,
+  grpoLoss,
+  reinforce,
+  reinforceLoss,
+  nll,
+  nllLoss,
+  klK3,
+  type GrpoLossConfig,
+  type LossInputs,
+  type LossNeeds,
+  type LossOutput,
+  type Objective,
+  type ObjectiveConfig,
+} from "./rl/losses/index.js";
+
+// training (the learner, the shared loop and the RL trainer; checkpoints on disk and run directories are Node only)
+export { Learner, fullParams, DEFAULT_OBJECTIVE_CONFIG, type TrainableBinding, type MicroBatch, type MicroMetrics, type LearnerOptions } from "./train/learner.js";
+export { trainLoop, recordEvaluation, learningSignalWatch, EVALS_FILE, type TrainerCallback, type LoopTrainer, type RunFiles, type TrainLoopOptions, type TrainLoopResult, type EvalEntry } from "./train/loop.js";
+export { GrpoTrainer, goldOf, type GrpoTrainerDeps, type GrpoStepResult, type CompletionSample } from "./train/grpo.js";
+export { rlStepMetrics, type StepMetrics } from "./train/step-metrics.js";
+export { sequenceLogprobs, FrozenPolicy } from "./train/logprobs.js";
+export { resolveTrainConfig, learningRateAt, TRAIN_DEFAULTS, type TrainConfig } from "./train/config.js";
+export { packSequences, type PackedBatch } from "./train/batch.js";
+export { adamwInit, adamwUpdate, type AdamWConfig, type AdamWState } from "./train/optim.js";
+export { SILENT_LOG, type RunLog } from "./core/log.js";

@@ -32,6 +32,7 @@ const TRAIN_HELP: Record<string, string> = {
   dropZeroStdGroups: "drop groups with all-equal rewards from the loss",
   rewardFuncs: "comma-separated reward names: accuracy, math_accuracy, format, format_soft, tag_count, language_consistency, kimi_length, overlong, repetition, code, judge",
   rewardWeights: "comma-separated weights, one per reward",
+  rewardKwargs: 'JSON options by reward name, e.g. \'{"kimi_length":{"warmupSteps":10}}\' (default: {})',
   temperature: "sampling temperature for rollouts",
   topP: "rollout top-p",
   topK: "rollout top-k (0 = off)",
@@ -75,14 +76,21 @@ function parseValue(key: string, raw: string, def: unknown): unknown {
     if (!["true", "false"].includes(raw)) throw new ThinkrlError(`--${kebab(key)} expects true or false (got "${raw}")`);
     return raw === "true";
   }
+  if (typeof def === "object" && def !== null) {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch (e) {
+      throw new ThinkrlError(`--${kebab(key)} expects JSON (${(e as Error).message})`);
+    }
+  }
   return raw;
 }
 
 function addTrainFlags(cmd: Command): Command {
   for (const [key, def] of Object.entries(TRAIN_DEFAULTS)) {
     if (key === "model") continue;
-    const type = NULLABLE_NUMBERS.has(key) ? "number" : Array.isArray(def) ? "list" : typeof def === "object" ? "string" : typeof def;
-    const shown = Array.isArray(def) ? def.join(",") : String(def);
+    const type = NULLABLE_NUMBERS.has(key) ? "number" : Array.isArray(def) ? "list" : def === null ? "string" : typeof def === "object" ? "json" : typeof def;
+    const shown = Array.isArray(def) ? def.join(",") : typeof def === "object" && def !== null ? JSON.stringify(def) : String(def);
     const help = TRAIN_HELP[key] ?? key;
     const opt = new Option(`--${kebab(key)} <value>`, `[${type}] ${help}${help.includes("(default:") ? "" : ` (default: ${shown})`}`);
     cmd.addOption(opt.argParser((raw: string) => parseValue(key, raw, def)));

@@ -17,7 +17,7 @@ import { defaultModelConfig, defaultTokenizerJson } from "../model/default.js";
 import { defaultModelDir, loadModelFiles, type LoadedModel } from "../model/load.js";
 import { initTensors, paramsFromTensors } from "../model/params.js";
 import { loadTokenizer } from "../model/tokenizer.js";
-import { getReward } from "../reward/index.js";
+import { resolveRewards } from "../reward/registry.js";
 import { defaultPromptFormat } from "../rollout/prompt.js";
 import { camelCase, kebabCase, resolveTrainConfig, type TrainConfig } from "../train/config.js";
 import { GrpoTrainer } from "../train/grpo.js";
@@ -156,7 +156,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   const runDir = cfg.outputDir;
 
   // Inputs first (rewards, dataset, model), so a bad one fails before any slow work or any file is written.
-  const rewards = cfg.rewardFuncs.map((name, i) => ({ name, fn: getReward(name), weight: cfg.rewardWeights[i]! }));
+  const rewards = resolveRewards(cfg.rewardFuncs, cfg.rewardWeights, cfg.rewardKwargs);
   const source = await openPromptSource(cfg.dataset, cfg.numEvalProblems, cfg.seed);
   if (!resume) await prepareRunDir(runDir, { overwrite: opts.overwrite });
   const t0 = performance.now();

@@ -7,6 +7,7 @@ import { PROMPT_FORMATS, type PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
 import { LOSS_TYPES, type LossType } from "../rl/aggregate.js";
 import { RL_OBJECTIVES } from "../rl/losses/index.js";
+import { resolveRewards } from "../reward/registry.js";
 import type { ScaleRewards } from "../rl/advantages.js";
 
 export interface TrainConfig {
@@ -63,6 +64,11 @@ export interface TrainConfig {
   rewardFuncs: string[];
   /** Weight of each reward function; default 1 for accuracy, 0.1 for format. */
   rewardWeights: number[];
+  /**
+   * Per-reward options (`reward/registry.ts` `REWARD_SPECS`), e.g. `{"kimi_length": {"warmupSteps": 10}}`; checked
+   * by `resolveRewards` (unknown rewards or keys fail in one line). Default `{}`.
+   */
+  rewardKwargs: Record<string, Record<string, unknown>>;
 
   // ── sampling ────────────────────────────────────────────────────────────────────────────────────────
   temperature: number;
@@ -124,6 +130,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   dropZeroStdGroups: true,
   rewardFuncs: ["accuracy", "format"],
   rewardWeights: [1, 0.1],
+  rewardKwargs: {},
   temperature: 1,
   topP: 1,
   topK: 0,
@@ -240,6 +247,10 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   if (!Array.isArray(cfg.rewardWeights) || cfg.rewardWeights.length !== cfg.rewardFuncs.length || cfg.rewardWeights.some((w) => typeof w !== "number" || !Number.isFinite(w))) {
     throw new ConfigError(`${named("rewardWeights")} must list one number per reward function (${cfg.rewardFuncs.length}; got ${JSON.stringify(cfg.rewardWeights)})`);
   }
+  if (typeof cfg.rewardKwargs !== "object" || cfg.rewardKwargs === null || Array.isArray(cfg.rewardKwargs)) {
+    throw new ConfigError(`${named("rewardKwargs")} must be an object of options by reward name, e.g. {"kimi_length": {"warmupSteps": 10}} (got ${JSON.stringify(cfg.rewardKwargs)})`);
+  }
+  resolveRewards(cfg.rewardFuncs, cfg.rewardWeights, cfg.rewardKwargs); // names, weights and options, in one line each
   if (typeof cfg.dataset !== "string" || cfg.dataset === "") throw new ConfigError(`${named("dataset")} must be a task name or a file path`);
   return Object.freeze(cfg);
 }

@@ -26,6 +26,9 @@ const NODE_ONLY = [
   "reward/judge.ts",
   "reward/math/worker.ts",
   "reward/math/worker-checker.ts",
+  "train/run-dir.ts",
+  "train/sft-trainer.ts",
+  "train/state.ts",
 ];
 
 /** Bundles for the browser; returns the Node built-in imports found (`importer → module`) and the bundle text. */
@@ -73,9 +76,9 @@ describe("src/browser.ts", () => {
   });
 });
 
-test("every other module of model/, rollout/, rl/, reward/ and engine/ is browser-safe on its own", async () => {
+test("every other module of core/, model/, rollout/, rl/, reward/, train/ and engine/ is browser-safe on its own", async () => {
   const files: string[] = [];
-  for (const dir of ["model", "rollout", "rl", "reward", "engine"]) {
+  for (const dir of ["core", "model", "rollout", "rl", "reward", "train", "engine"]) {
     for (const f of await readdir(join(SRC, dir), { recursive: true })) if (f.endsWith(".ts")) files.push(`${dir}/${f}`);
   }
   for (const f of NODE_ONLY) expect(files, `${f} is listed as Node-only but does not exist`).toContain(f);

@@ -132,3 +132,19 @@ describe("learningRateAt", () => {
     expect(at({ lrSchedulerType: "cosine" }, 20)).toBeCloseTo(0, 12);
   });
 });
+
+describe("objective and rewardKwargs", () => {
+  test("objective is grpo by default; reinforce is accepted; anything else fails naming the choices", () => {
+    expect(resolveTrainConfig({}).objective).toBe("grpo");
+    expect(resolveTrainConfig({ objective: "reinforce" }).objective).toBe("reinforce");
+    expect(() => resolveTrainConfig({ objective: "ppo" })).toThrow(/objective \(--objective\) must be one of grpo, reinforce \(got "ppo"\)/);
+  });
+
+  test("rewardKwargs are checked against the rewards' options (snake_case config keys too)", () => {
+    const ok = resolveTrainConfig({ reward_funcs: ["accuracy", "kimi_length"], reward_weights: [1, 0.2], reward_kwargs: { kimi_length: { warmup_steps: 10 } } });
+    expect(ok.rewardKwargs).toEqual({ kimi_length: { warmup_steps: 10 } });
+    expect(() => resolveTrainConfig({ rewardFuncs: ["accuracy", "kimi_length"], rewardWeights: [1, 0.2], rewardKwargs: { kimi_length: { warmup: 1 } } })).toThrow(/unknown option 'warmup' \(valid: warmupSteps\)/);
+    expect(() => resolveTrainConfig({ rewardKwargs: { kimi_length: { warmupSteps: 1 } } })).toThrow(ConfigError);
+    expect(() => resolveTrainConfig({ rewardKwargs: [1] })).toThrow(/rewardKwargs \(--reward-kwargs\) must be an object/);
+  });
+});
