@@ -108,7 +108,7 @@ describe.concurrent("thinkrl train rejects bad input with one error line and exi
   test("a dataset file with a bad row names file:line", async ({ expect }) => {
     const rows = [JSON.stringify({ prompt: "1+1", answer: "2" }), JSON.stringify({ prompt: "2+2", answer: "4" }), JSON.stringify({ answer: "6" })];
     const dir = await dirWith("bad-dataset", { "bad.jsonl": rows.join("\n") + "\n" });
-    await expectTrainError(expect, ["--dataset", join(dir, "bad.jsonl")], /bad\.jsonl:3: row needs a 'prompt' string or a 'messages' array/);
+    await expectTrainError(expect, ["--dataset", join(dir, "bad.jsonl")], /bad\.jsonl:3: row needs a 'prompt' string, a 'messages' array or a 'question' string/);
   });
 
   test("a dataset file with invalid JSON names file:line", async ({ expect }) => {
