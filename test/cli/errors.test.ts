@@ -156,9 +156,23 @@ describe.concurrent("other commands", () => {
     expect(temp.stderr.split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/--temperature must be ≥ 0/)]);
   });
 
-  test("an unknown command", async ({ expect }) => {
-    const r = await thinkrl(["trian"]);
-    expect(r.code).toBe(1);
-    expect(r.stderr.split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
+  test("an unknown command: one line with a suggestion, exit 1 — with --help too", async ({ expect }) => {
+    for (const args of [["trian"], ["trian", "--help"], ["--device", "wasm", "trian", "-h"]]) {
+      const r = await thinkrl(args);
+      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.stdout, "no main help").toBe("");
+      expect(r.stderr.trim()).toBe("error: unknown command 'trian' (did you mean train?)");
+    }
+    const far = await thinkrl(["xyzzy"]);
+    expect(far.code).toBe(1);
+    expect(far.stderr.trim()).toMatch(/^error: unknown command 'xyzzy' \(commands: train, generate, sample, sft, eval, pipeline, verify\)$/);
+  });
+
+  test("a bad number names the flag the user typed (eval, sample, sft)", async ({ expect }) => {
+    for (const [cmd, flag] of [["eval", "--eval-samples"], ["eval", "--temperature"], ["eval", "--top-p"], ["eval", "--max-new-tokens"], ["sample", "--num-samples"], ["sft", "--batch-size"]] as const) {
+      const r = await thinkrl([cmd, flag, "abc"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(`error: ${flag} expects a number (got "abc")`);
+    }
   });
 });

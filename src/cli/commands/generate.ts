@@ -1,12 +1,13 @@
 /**
  * `thinkrl generate`: sample completions for one prompt and print them. With one sample the text is streamed to
  * stdout as it is generated; with several, each is printed when all are done. Sampling flags the user did not
- * give default to the model's generation_config.json, then to R1's evaluation settings (T 0.6, top-p 0.95).
+ * give default to the model's generation_config.json, then to R1's evaluation settings (`R1_EVAL_SAMPLING`).
  */
-import { openModel, pickFormat } from "./shared.js";
+import { R1_EVAL_SAMPLING } from "../../eval/defaults.js";
+import { openModel } from "./shared.js";
 
-/** Used when neither a flag nor generation_config.json sets a value (R1 evaluation: T 0.6, top-p 0.95). */
-const FALLBACK = { temperature: 0.6, topP: 0.95, topK: 0 };
+/** Used when neither a flag nor generation_config.json sets a value (R1 evaluation settings, top-k off). */
+const FALLBACK = { ...R1_EVAL_SAMPLING, topK: 0 };
 
 export async function runGenerate(o: Record<string, unknown>): Promise<void> {
   const { ThinkrlError } = await import("../../core/errors.js");
@@ -25,7 +26,8 @@ export async function runGenerate(o: Record<string, unknown>): Promise<void> {
   const { preparePrompt, stopStringsFor } = await import("../../rollout/prompt.js");
   const { samplingDefaults } = await import("../../model/generation-config.js");
   const { textStream } = await import("../../rollout/text-stream.js");
-  const format = await pickFormat(o.format, model, true);
+  const { resolvePromptFormat } = await import("../../pipeline/samplers.js");
+  const format = await resolvePromptFormat(o.format, model, true);
   if (format !== "chat" && (o.systemPrompt !== undefined || o.thinking === false)) {
     throw new ThinkrlError(`${o.systemPrompt !== undefined ? "--system-prompt" : "--no-thinking"} applies to the chat format only (the format is ${format})`, {
       hint: "add --format chat (the model needs a chat template)",

@@ -20,7 +20,7 @@ export async function runSftCommand(flags: Record<string, unknown>, log: SftLog)
   const { resolveSftConfig } = await import("../../train/sft-config.js");
   const { listCheckpoints } = await import("../../train/state.js");
   const { loadModelFiles, defaultModelDir } = await import("../../model/load.js");
-  const { assertNotRunDir } = await import("./shared.js");
+  const { assertNotRunDir } = await import("../../pipeline/samplers.js");
   const { loadSftExamples } = await import("../../data/formats/load.js");
   const { runSft } = await import("../../train/sft-trainer.js");
 
