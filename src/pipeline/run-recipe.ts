@@ -10,7 +10,7 @@
  * - `<out>/pipeline-summary.json`: per stage seconds and, for eval and grpo stages, the held-out metrics
  *   (`eval/metrics.ts` names: `pass@1`, `format_rate`, …).
  *
- * Each stage calls the library function behind its command: `sft` the SFT trainer (`runSft`), `grpo` the
+ * Each stage calls the library function behind its command: `sft` `runSftJob`, `grpo` the
  * `thinkrl train` run (`runTrain`), `sample` `runSampleJob`, `eval` `runBenchmark` — the stage options read as the
  * commands' flags are (`sampleJobFromOptions`, `benchmarkConfigFromOptions`), with the same defaults.
  * The jax-js engine must be started (`initEngine`) before this module is imported.
@@ -142,9 +142,7 @@ const STAGES = { sft: sftStage, grpo: grpoStage, sample: sampleStage, eval: eval
 async function sftStage(dir: string, opts: Record<string, unknown>, o: RunRecipeOptions): Promise<StageRun> {
   const { resolveSftConfig } = await import("../train/sft-config.js");
   const { listCheckpoints } = await import("../train/state.js");
-  const { loadModelFiles, defaultModelDir } = await import("../model/load.js");
-  const { loadSftExamples } = await import("../data/formats/load.js");
-  const { runSft } = await import("../train/sft-trainer.js");
+  const { runSftJob } = await import("./sft-job.js");
   const { fromScratch = SFT_PIPELINE_DEFAULTS.fromScratch, numExamples = SFT_PIPELINE_DEFAULTS.numExamples, ...rest } = opts;
   const partial: Record<string, unknown> = { ...rest, outputDir: dir };
   if (isBuiltinTasks(String(rest.dataset))) {
@@ -155,11 +153,8 @@ async function sftStage(dir: string, opts: Record<string, unknown>, o: RunRecipe
   const cks = await listCheckpoints(dir);
   const resumeFrom = cks[cks.length - 1] ?? null;
   if (resumeFrom === null) await rm(join(dir, "metrics.jsonl"), { force: true }); // rows of a run stopped before its first checkpoint
-  const examples = await loadSftExamples(cfg.dataset, { prompt: cfg.promptField, completion: cfg.completionField, messages: cfg.messagesField });
-  const loaded = !resumeFrom && fromScratch ? null : await loadModelFiles(resumeFrom?.dir ?? cfg.model ?? defaultModelDir());
-  const model = loaded?.model ?? (await randomEmbeddedModel(cfg.seed));
-  const format = cfg.promptFormat ?? (await import("../rollout/prompt.js")).defaultPromptFormat(model);
-  const s = await runSft({ model, examples, format, config: cfg, log: o.log, resumeFrom, signal: o.signal, generationConfig: loaded?.generationConfigJson });
+  const model = !resumeFrom && fromScratch ? await randomEmbeddedModel(cfg.seed) : undefined;
+  const s = await runSftJob(cfg, { log: o.log, resumeFrom, signal: o.signal, model });
   if (s.interrupted) throw new PipelineInterrupted(`interrupted in stage ${dir} after SFT step ${s.steps}; rerun the recipe to continue`);
   o.log.info(`SFT: ${s.steps} steps, loss ${s.loss.toFixed(4)}${Number.isNaN(s.evalLoss) ? "" : `, eval_loss ${s.evalLoss.toFixed(4)}`}`);
   const metrics: StageMetrics = { loss: s.loss, steps: s.steps, examples: s.trainExamples };
