@@ -55,6 +55,8 @@ export { chatHistory, type Sampler, type SamplePrompt, type SampleParams, type S
 export { LocalSampler, type LocalSamplerOptions } from "./rollout/local-sampler.js";
 export { runSample, runSampleJob, sampleJobFromOptions, resolveSampleConfig, SAMPLE_DEFAULTS, type SampleConfig, type SampleJob, type SampleSummary } from "./pipeline/rejection-sampling.js";
 export { openSampler, resolvePromptFormat, runDirHint, assertNotRunDir, type SamplerSource, type EndpointOptions } from "./pipeline/samplers.js";
+export { runSftJob, sftResumeState, type SftJobOptions } from "./pipeline/sft-job.js";
+export { generateText, resolveTextSampling, type GenerateTextOptions, type GeneratedSample } from "./pipeline/generate-text.js";
 export { keepSamples, KEEP_POLICY_NAMES, type KeepPolicy } from "./pipeline/keep.js";
 export { readabilityReject, type ReadabilityFilters } from "./pipeline/readability.js";
 
