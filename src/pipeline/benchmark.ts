@@ -55,9 +55,16 @@ export interface BenchmarkConfig {
 
 export type PartialBenchmarkConfig = Partial<BenchmarkConfig>;
 
+const BENCHMARK_KEYS: readonly (keyof BenchmarkConfig)[] = [
+  "dataset", "layout", "questionField", "answerField", "numEvalProblems", "evalSamples", "temperature", "topP",
+  "maxCompletionLength", "batchSize", "seed", "model", "endpoint", "format", "out",
+];
+
 /** `BENCHMARK_DEFAULTS` filled in, every field checked. @throws ConfigError quoting the offending value */
 export function resolveBenchmarkConfig(partial: PartialBenchmarkConfig): Readonly<BenchmarkConfig> {
   const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as PartialBenchmarkConfig;
+  const unknown = Object.keys(given).filter((k) => !BENCHMARK_KEYS.includes(k as keyof BenchmarkConfig));
+  if (unknown.length > 0) throw new ConfigError(`eval: unknown option ${unknown.map((k) => `"${k}"`).join(", ")}`, { hint: `valid: ${BENCHMARK_KEYS.join(", ")}` });
   const endpoint = given.endpoint ?? null;
   const D = BENCHMARK_DEFAULTS;
   const c: BenchmarkConfig = {
@@ -132,7 +139,7 @@ export interface BenchmarkResult {
 export async function runBenchmark(cfg: Readonly<BenchmarkConfig>, deps: BenchmarkDeps = {}): Promise<BenchmarkResult> {
   const { problems, layout } = await loadProblems(cfg);
   const opened = await openSampler(
-    { model: cfg.model, endpoint: cfg.endpoint, format: cfg.format ?? (cfg.endpoint ? "r1-zero" : null) },
+    { model: cfg.model, endpoint: cfg.endpoint, format: cfg.format },
     { seed: cfg.seed + EVAL_SEED_OFFSET, jitterSeed: cfg.seed, batchSize: cfg.batchSize, env: deps.env },
   );
   const params: SampleParams = { temperature: cfg.temperature, topP: cfg.topP, maxTokens: cfg.maxCompletionLength };
