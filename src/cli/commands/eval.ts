@@ -19,5 +19,5 @@ export async function runEvalCommand(o: Record<string, unknown>): Promise<void> 
   }
   const { formatSummaryTable } = await import("../../eval/evaluate.js");
   const title = `eval ${cfg.dataset} (${r.layout})`;
-  console.log(formatSummaryTable(title, r.run.metrics, { problems: r.run.numProblems, samples: r.run.samples, seconds: r.summary.seconds! }) + `\nper-problem results: ${r.resultsPath}`);
+  console.log(formatSummaryTable(title, r.run.metrics, { problems: r.run.numProblems, samples: r.run.samples, seconds: r.run.seconds.toFixed(1) }) + `\nper-problem results: ${r.resultsPath}`);
 }
