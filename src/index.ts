@@ -69,14 +69,17 @@ export { GrpoTrainer, type GrpoTrainerDeps, type GrpoStepResult } from "./train/
 export { Learner, fullParams, type TrainableBinding, type MicroBatch } from "./train/learner.js";
 export { sftColdStart, type SftOptions } from "./train/sft.js";
 export { adamwInit, adamwUpdate, type AdamWConfig, type AdamWState } from "./train/optim.js";
-export { evaluate, passAtK, type EvalResult, type EvalOptions } from "./eval/heldout.js";
+export { heldOutEval, describeEval, type HeldOutOptions } from "./eval/heldout.js";
 export { runTrain, type TrainSummary } from "./pipeline/r1-zero.js";
 
 // endpoints and rejection sampling
 export { EndpointClient, resolveEndpointConfig, endpointUrl, ENDPOINT_DEFAULTS, type EndpointConfig, type EndpointStats, type EndpointApi } from "./rollout/endpoint.js";
 export { chatHistory, type Sampler, type SamplePrompt, type SampleParams, type SampleOutput, type SampleFinishReason } from "./rollout/sampler.js";
 export { LocalSampler, type LocalSamplerOptions } from "./rollout/local-sampler.js";
-export { runSample, resolveSampleConfig, type SampleConfig, type SampleSummary } from "./pipeline/sample.js";
+export { runSample, runSampleJob, sampleJobFromOptions, resolveSampleConfig, SAMPLE_DEFAULTS, type SampleConfig, type SampleJob, type SampleSummary } from "./pipeline/rejection-sampling.js";
+export { openSampler, resolvePromptFormat, runDirHint, assertNotRunDir, type SamplerSource, type EndpointOptions } from "./pipeline/samplers.js";
+export { runSftJob, sftResumeState, type SftJobOptions } from "./pipeline/sft-job.js";
+export { generateText, resolveTextSampling, type GenerateTextOptions, type GeneratedSample } from "./pipeline/generate-text.js";
 export { keepSamples, KEEP_POLICY_NAMES, type KeepPolicy } from "./pipeline/keep.js";
 export { readabilityReject, type ReadabilityFilters } from "./pipeline/readability.js";
 
@@ -86,7 +89,9 @@ export { runSft, tokenizeSft, splitEval, type SftSummary, type SftRunOptions } f
 export { resolveSftConfig, SFT_DEFAULTS, type SftConfig } from "./train/sft-config.js";
 export { sftStep, sftMicroBatches, sftEvalLoss, epochBatches, encodeSftExample, sftEndTokenId, chatEndOfTurnId, stripCompletionPrefix, type SftTokens } from "./train/sft-batch.js";
 export { saveModel, saveRunCheckpoint, listCheckpoints } from "./train/state.js";
-export { runBenchmark, mathJudge, taskJudge, majorityVote, summarize, formatSummaryTable, type Judge, type ProblemResult } from "./eval/benchmark.js";
-export { loadBenchmark, toProblems, detectLayout, type BenchmarkProblem, type BenchmarkLayout } from "./eval/problems.js";
-export { localSampler, type EvalSampler } from "./eval/solver.js";
-export { samplerSolver, type SamplerSolverOptions } from "./eval/sampler-solver.js";
+export { evaluate, formatSummaryTable, type EvaluateOptions, type EvalReport, type EvalRun } from "./eval/evaluate.js";
+export { METRICS, passAtKName, consName, passAtK, majorityVote, summarize, type ProblemResult } from "./eval/metrics.js";
+export { mathJudge, accuracyJudge, type Judge, type Judgement } from "./eval/judge.js";
+export { R1_EVAL_SAMPLING, BENCHMARK_DEFAULTS } from "./eval/defaults.js";
+export { loadBenchmark, toProblems, detectLayout, fromPromptItems, type EvalProblem, type BenchmarkLayout } from "./eval/problems.js";
+export { runBenchmark, resolveBenchmarkConfig, benchmarkConfigFromOptions, type BenchmarkConfig, type BenchmarkResult } from "./pipeline/benchmark.js";

@@ -5,7 +5,11 @@
 import "../engine/setup.js"; // Worker shim + Float16Array before anything loads @jax-js/jax
 import { Command, CommanderError, Option } from "commander";
 import { ThinkrlError } from "../core/errors.js";
+import { BENCHMARK_DEFAULTS, R1_EVAL_SAMPLING } from "../eval/defaults.js";
+import { SAMPLE_DEFAULTS } from "../pipeline/sample-defaults.js";
+import { ENDPOINT_DEFAULTS } from "../rollout/endpoint.js";
 import { TRAIN_DEFAULTS } from "../train/config.js";
+import { SFT_DEFAULTS } from "../train/sft-config.js";
 import { deviceChoice, setDeviceChoice } from "./device.js";
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -13,7 +17,7 @@ const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 /** Flag help for each train config key: "[type] what (default: x)". */
 const TRAIN_HELP: Record<string, string> = {
   seed: "seed of data, sampling and init",
-  dataset: "built-in task (arithmetic, countdown), a mix of them (arithmetic,countdown or arithmetic:3,countdown:1), or a .jsonl file (prompt or messages + columns for rewards)",
+  dataset: "built-in task (arithmetic, countdown), a mix of them (arithmetic,countdown or arithmetic:3,countdown:1), or a .jsonl file (prompt, messages or question + columns for rewards, e.g. answer)",
   promptFormat: "compact | r1-zero | chat (the model's chat template) (default: chat if the model has a chat template, compact for the embedded model, else r1-zero)",
   threads: "Wasm worker threads (default: all cores)",
   coldStartSteps: "embedded model only: SFT steps from scratch instead of the shipped cold-start checkpoint",
@@ -61,29 +65,58 @@ const TRAIN_HELP: Record<string, string> = {
 /** Config keys whose default is null but whose value is a number. */
 const NULLABLE_NUMBERS = new Set(["threads"]);
 
-function parseValue(key: string, raw: string, def: unknown): unknown {
-  if (NULLABLE_NUMBERS.has(key)) def = 0;
+/**
+ * Parses a flag's value to the type of its default (list, number, boolean or string).
+ * @param flag the flag as the user typed it (`--max-steps`): error messages name it
+ * @throws ThinkrlError "--max-steps expects a number (got "abc")"
+ */
+export function parseValue(flag: string, raw: string, def: unknown): unknown {
   if (Array.isArray(def)) {
     const parts = raw.split(",").map((s) => s.trim()).filter(Boolean);
     return typeof def[0] === "number" ? parts.map(Number) : parts;
   }
   if (typeof def === "number") {
     const n = Number(raw);
-    if (raw.trim() === "" || Number.isNaN(n)) throw new ThinkrlError(`--${kebab(key)} expects a number (got "${raw}")`);
+    if (raw.trim() === "" || Number.isNaN(n)) throw new ThinkrlError(`${flag} expects a number (got "${raw}")`);
     return n;
   }
   if (typeof def === "boolean") {
-    if (!["true", "false"].includes(raw)) throw new ThinkrlError(`--${kebab(key)} expects true or false (got "${raw}")`);
+    if (!["true", "false"].includes(raw)) throw new ThinkrlError(`${flag} expects true or false (got "${raw}")`);
     return raw === "true";
   }
   if (typeof def === "object" && def !== null) {
     try {
       return JSON.parse(raw) as unknown;
     } catch (e) {
-      throw new ThinkrlError(`--${kebab(key)} expects JSON (${(e as Error).message})`);
+      throw new ThinkrlError(`${flag} expects JSON (${(e as Error).message})`);
     }
   }
   return raw;
+}
+
+/** A flag taking a number (`--num-samples <n>`): a bad value is reported under the flag's own name. */
+function numberOption(flags: string, help: string): Option {
+  const opt = new Option(flags, help);
+  return opt.argParser((raw: string) => parseValue(opt.long!, raw, 0));
+}
+
+/** A flag taking a comma-separated list of strings or numbers. */
+function listOption(flags: string, help: string, of: "string" | "number"): Option {
+  const opt = new Option(flags, help);
+  return opt.argParser((raw: string) => parseValue(opt.long!, raw, of === "number" ? [0] : [""]));
+}
+
+/**
+ * The endpoint flags of `sample` and `eval` (read by `endpointFromOptions`).
+ * @param apiHelp what `--endpoint-api` means for the command
+ */
+function addEndpointFlags(cmd: Command, apiHelp: string): Command {
+  return cmd
+    .option("--endpoint <url>", "[url] OpenAI-compatible server instead of a local model, e.g. http://localhost:8000/v1")
+    .option("--endpoint-model <name>", "[string] model name the endpoint serves (required with --endpoint)")
+    .option("--endpoint-api <api>", `[string] ${apiHelp} (default: ${ENDPOINT_DEFAULTS.api})`)
+    .option("--api-key-env <var>", `[string] environment variable holding the endpoint's API key (default: ${ENDPOINT_DEFAULTS.apiKeyEnv})`)
+    .addOption(numberOption("--concurrency <n>", `[number] endpoint requests in flight (default: ${ENDPOINT_DEFAULTS.concurrency})`));
 }
 
 function addTrainFlags(cmd: Command): Command {
@@ -93,7 +126,7 @@ function addTrainFlags(cmd: Command): Command {
     const shown = Array.isArray(def) ? def.join(",") : typeof def === "object" && def !== null ? JSON.stringify(def) : String(def);
     const help = TRAIN_HELP[key] ?? key;
     const opt = new Option(`--${kebab(key)} <value>`, `[${type}] ${help}${help.includes("(default:") ? "" : ` (default: ${shown})`}`);
-    cmd.addOption(opt.argParser((raw: string) => parseValue(key, raw, def)));
+    cmd.addOption(opt.argParser((raw: string) => parseValue(`--${kebab(key)}`, raw, NULLABLE_NUMBERS.has(key) ? 0 : def)));
   }
   return cmd;
 }
@@ -147,7 +180,7 @@ export function buildCli(): Command {
     const { config, model, out, resume, overwrite, ...rest } = flags;
     const partial = { ...(await loadConfigFile(config as string | undefined)), ...rest };
     if (model !== undefined) partial.model = model;
-    if (typeof partial.model === "string" && resume === undefined) await (await import("./commands/shared.js")).assertNotRunDir(partial.model);
+    if (typeof partial.model === "string" && resume === undefined) await (await import("../pipeline/samplers.js")).assertNotRunDir(partial.model);
     if (out !== undefined) partial.outputDir = out;
     // The engine must start before any module that imports jax-js is loaded.
     await initEngine(deviceChoice(), { threads: (partial.threads as number | undefined) ?? undefined });
@@ -163,54 +196,54 @@ export function buildCli(): Command {
     .option("--format <fmt>", "[string] chat | r1-zero | compact | raw (default: chat if the model has a chat template, compact for the embedded model, else r1-zero)")
     .option("--system-prompt <text>", "[string] chat format: system turn before the question (default: none)")
     .option("--no-thinking", "chat format: pass enable_thinking=false to the template (Qwen3) (default: the template's own)")
-    .option("--max-new-tokens <n>", "[number] (default: 64)", (v) => parseValue("maxNewTokens", v, 0), 64)
-    .option("--temperature <t>", "[number] 0 = greedy (default: generation_config.json's, else 0.6)", (v) => parseValue("temperature", v, 0))
-    .option("--top-p <p>", "[number] (default: generation_config.json's, else 0.95)", (v) => parseValue("topP", v, 0))
-    .option("--top-k <k>", "[number] 0 = off (default: generation_config.json's, else 0)", (v) => parseValue("topK", v, 0))
-    .option("--num-samples <n>", "[number] completions to draw (default: 1)", (v) => parseValue("numSamples", v, 0), 1)
-    .option("--seed <n>", "[number] (default: 0)", (v) => parseValue("seed", v, 0), 0)
+    .addOption(numberOption("--max-new-tokens <n>", "[number] (default: 64)").default(64))
+    .addOption(numberOption("--temperature <t>", `[number] 0 = greedy (default: generation_config.json's, else ${R1_EVAL_SAMPLING.temperature})`))
+    .addOption(numberOption("--top-p <p>", `[number] (default: generation_config.json's, else ${R1_EVAL_SAMPLING.topP})`))
+    .addOption(numberOption("--top-k <k>", "[number] 0 = off (default: generation_config.json's, else 0)"))
+    .addOption(numberOption("--num-samples <n>", "[number] completions to draw (default: 1)").default(1))
+    .addOption(numberOption("--seed <n>", "[number] (default: 0)").default(0))
     .action(async (o: Record<string, unknown>) => {
       const { runGenerate } = await import("./commands/generate.js");
       await runGenerate(o);
     });
 
-  program
+  const S = SAMPLE_DEFAULTS;
+  const sample = program
     .command("sample")
     .description("rejection sampling: N samples per prompt from a model or an endpoint, scored, filtered, kept → SFT JSONL")
-    .requiredOption("--dataset <name>", "[string] arithmetic | countdown | file.jsonl")
+    .requiredOption("--dataset <name>", "[string] arithmetic | countdown | file.jsonl (prompt, messages or question rows)")
     .requiredOption("--out <file>", "[path] output JSONL (its index <out>.done.jsonl is kept next to it)")
-    .option("--model <dir>", "[path] Hugging Face model directory (default: the embedded model)")
-    .option("--endpoint <url>", "[url] OpenAI-compatible server instead of a local model, e.g. http://localhost:8000/v1")
-    .option("--endpoint-model <name>", "[string] model name the endpoint serves (required with --endpoint)")
-    .option("--endpoint-api <api>", "[string] chat | completions (default: chat)")
-    .option("--api-key-env <var>", "[string] environment variable holding the API key (default: OPENAI_API_KEY)")
+    .option("--model <dir>", "[path] Hugging Face model directory (default: the embedded model)");
+  addEndpointFlags(sample, "chat | completions")
     .option("--system-prompt <text>", "[string] chat API: system message before each prompt (default: none)")
     .option("--format <fmt>", "[string] compact | r1-zero | chat: local prompt format (chat: the model's chat template) / completions API template (compact | r1-zero) (default: chat if the model has a chat template, compact for the embedded model, else r1-zero)")
-    .option("--num-prompts <n>", "[number] built-in tasks: prompts drawn from the training stream; files: first N rows (default: 256 / all rows)", (v) => parseValue("numPrompts", v, 0))
-    .option("--num-samples <n>", "[number] samples per prompt (default: 4)", (v) => parseValue("numSamples", v, 0))
-    .option("--keep <policy>", "[string] all-correct | best-of-n | shortest-correct (default: all-correct)")
-    .option("--reward-funcs <list>", "[list] reward functions (default: accuracy,format)", (v) => parseValue("rewardFuncs", v, [""]))
-    .option("--reward-weights <list>", "[list] one weight per reward (default: 1 each)", (v) => parseValue("rewardWeights", v, [0]))
-    .option("--correct-reward <name>", "[string] reward whose score ≥ 1 means correct (default: accuracy)")
-    .option("--temperature <t>", "[number] (default: 0.6)", (v) => parseValue("temperature", v, 0))
-    .option("--top-p <p>", "[number] (default: 0.95)", (v) => parseValue("topP", v, 0))
-    .option("--max-tokens <n>", "[number] max completion tokens (default: 48 local, 4096 endpoint)", (v) => parseValue("maxTokens", v, 0))
-    .option("--seed <n>", "[number] prompt drawing and sampling; endpoints get seed + sample index (default: 0)", (v) => parseValue("seed", v, 0))
+    .addOption(numberOption("--num-prompts <n>", `[number] built-in tasks: prompts drawn from the training stream; files: first N rows (default: ${S.numPromptsTask} / all rows)`))
+    .addOption(numberOption("--num-samples <n>", `[number] samples per prompt (default: ${S.numSamples})`))
+    .option("--keep <policy>", `[string] all-correct | best-of-n | shortest-correct (default: ${S.keep})`)
+    .addOption(listOption("--reward-funcs <list>", `[list] reward functions (default: ${S.rewardFuncs.join(",")})`, "string"))
+    .addOption(listOption("--reward-weights <list>", "[list] one weight per reward (default: 1 each)", "number"))
+    .option("--correct-reward <name>", `[string] reward whose score ≥ 1 means correct (default: ${S.correctReward})`)
+    .addOption(numberOption("--temperature <t>", `[number] (default: ${S.temperature})`))
+    .addOption(numberOption("--top-p <p>", `[number] (default: ${S.topP})`))
+    .addOption(numberOption("--max-tokens <n>", `[number] max completion tokens; also --max-new-tokens, --max-completion-length (default: ${S.maxCompletionLengthLocal} local, ${S.maxCompletionLengthEndpoint} endpoint)`))
+    .addOption(numberOption("--max-new-tokens <n>", "[number] same as --max-tokens").hideHelp())
+    .addOption(numberOption("--max-completion-length <n>", "[number] same as --max-tokens").hideHelp())
+    .addOption(numberOption("--seed <n>", `[number] prompt drawing and sampling; endpoints get seed + sample index (default: ${S.seed})`))
     .option("--filter-mixed-language", "drop samples whose chain of thought mixes scripts (R1 stage 3)")
-    .option("--mixed-language-min-share <x>", "[number] share of CoT words in the target script that passes (default: 0.95)", (v) => parseValue("mixedLanguageMinShare", v, 0))
-    .option("--language <code>", "[string] target language when a row has no language column (default: en)")
-    .option("--filter-long-paragraphs <n>", "[number] drop samples with a CoT paragraph over N characters (default: off)", (v) => parseValue("filterLongParagraphs", v, 0))
+    .addOption(numberOption("--mixed-language-min-share <x>", `[number] share of CoT words in the target script that passes (default: ${S.filters.mixedLanguageMinShare})`))
+    .option("--language <code>", `[string] target language when a row has no language column (default: ${S.language})`)
+    .addOption(numberOption("--filter-long-paragraphs <n>", "[number] drop samples with a CoT paragraph over N characters (default: off)"))
     .option("--filter-code-blocks", "drop samples with a fenced code block in the chain of thought")
-    .option("--concurrency <n>", "[number] endpoint requests in flight (default: 8)", (v) => parseValue("concurrency", v, 0))
-    .option("--max-retries <n>", "[number] endpoint retries on network errors, 408/429/5xx, malformed replies (default: 5)", (v) => parseValue("maxRetries", v, 0))
-    .option("--timeout <s>", "[number] endpoint per-request timeout in seconds (default: 600)", (v) => parseValue("timeout", v, 0))
-    .option("--samples-per-request <n>", "[number] endpoint samples per request, OpenAI n (default: 1)", (v) => parseValue("samplesPerRequest", v, 0))
+    .addOption(numberOption("--max-retries <n>", `[number] endpoint retries on network errors, 408/429/5xx, malformed replies (default: ${ENDPOINT_DEFAULTS.maxRetries})`))
+    .addOption(numberOption("--timeout <s>", `[number] endpoint per-request timeout in seconds (default: ${ENDPOINT_DEFAULTS.timeoutMs / 1000})`))
+    .addOption(numberOption("--samples-per-request <n>", `[number] endpoint samples per request, OpenAI n (default: ${ENDPOINT_DEFAULTS.samplesPerRequest})`))
     .option("--resume", "continue an interrupted run into the same --out (settings must match)")
     .action(async (o: Record<string, unknown>) => {
       const { runSampleCommand } = await import("./commands/sample.js");
       await runSampleCommand(o);
     });
 
+  const SD = SFT_DEFAULTS;
   program
     .command("sft")
     .description("supervised fine-tuning, loss on completion tokens only (cold start, rejection-sampling SFT, distillation)")
@@ -218,57 +251,55 @@ export function buildCli(): Command {
     .option("--model <dir>", "[path] Hugging Face model directory (default: the embedded model)")
     .option("--out <dir>", "[path] run directory (default: runs/sft-<timestamp>)")
     .option("--resume [dir]", "[path] continue the run in <dir> (default: --out) from its latest checkpoint")
-    .option("--prompt-field <name>", "[string] prompt field (default: prompt)")
-    .option("--completion-field <name>", "[string] completion field (default: completion)")
-    .option("--messages-field <name>", "[string] chat messages field; used when present in a row (default: messages)")
+    .option("--prompt-field <name>", `[string] prompt field (default: ${SD.promptField})`)
+    .option("--completion-field <name>", `[string] completion field (default: ${SD.completionField})`)
+    .option("--messages-field <name>", `[string] chat messages field; used when present in a row (default: ${SD.messagesField})`)
     .option("--format <fmt>", "[string] compact | r1-zero | chat (the model's chat template; completions end with its end-of-turn token) (default: chat if the model has a chat template, compact for the embedded model, else r1-zero)")
-    .option("--epochs <n>", "[number] passes over the training split (default: 1)", (v) => parseValue("epochs", v, 0))
-    .option("--batch-size <n>", "[number] sequences per optimizer step (default: 8)", (v) => parseValue("batchSize", v, 0))
-    .option("--micro-batch-size <n>", "[number] sequences per forward/backward pass (default: 8)", (v) => parseValue("microBatchSize", v, 0))
-    .option("--learning-rate <x>", "[number] AdamW learning rate (default: 2e-5; ~1e-3 for the embedded model)", (v) => parseValue("learningRate", v, 0))
-    .option("--lr-scheduler-type <s>", "[string] constant | constant_with_warmup | linear | cosine (default: linear)")
-    .option("--warmup-steps <n>", "[number] (default: 0)", (v) => parseValue("warmupSteps", v, 0))
-    .option("--weight-decay <x>", "[number] AdamW weight decay (default: 0)", (v) => parseValue("weightDecay", v, 0))
-    .option("--max-grad-norm <x>", "[number] gradient clipping, 0 = off (default: 1)", (v) => parseValue("maxGradNorm", v, 0))
-    .option("--max-length <n>", "[number] tokens per example, longer ones cut on the right (default: 1024)", (v) => parseValue("maxLength", v, 0))
-    .option("--eval-split <x>", "[number] fraction held out for eval_loss, 0 = none (default: 0.05)", (v) => parseValue("evalSplit", v, 0))
-    .option("--eval-steps <n>", "[number] eval_loss every N steps, 0 = at the end only (default: 50)", (v) => parseValue("evalSteps", v, 0))
-    .option("--save-steps <n>", "[number] checkpoint every N steps, 0 = at the end only (default: 100)", (v) => parseValue("saveSteps", v, 0))
-    .option("--save-total-limit <n>", "[number] keep at most N checkpoints, 0 = all (default: 2)", (v) => parseValue("saveTotalLimit", v, 0))
-    .option("--group-by-length <bool>", "[boolean] length-grouped batches: less padding, but each batch is one length range (default: false, as TRL)", (v) => parseValue("groupByLength", v, true))
-    .option("--seed <n>", "[number] (default: 0)", (v) => parseValue("seed", v, 0))
+    .addOption(numberOption("--epochs <n>", `[number] passes over the training split (default: ${SD.epochs})`))
+    .addOption(numberOption("--batch-size <n>", `[number] sequences per optimizer step (default: ${SD.batchSize})`))
+    .addOption(numberOption("--micro-batch-size <n>", `[number] sequences per forward/backward pass (default: ${SD.microBatchSize})`))
+    .addOption(numberOption("--learning-rate <x>", `[number] AdamW learning rate (default: ${SD.learningRate}; ~1e-3 for the embedded model)`))
+    .option("--lr-scheduler-type <s>", `[string] constant | constant_with_warmup | linear | cosine (default: ${SD.lrSchedulerType})`)
+    .addOption(numberOption("--warmup-steps <n>", `[number] (default: ${SD.warmupSteps})`))
+    .addOption(numberOption("--weight-decay <x>", `[number] AdamW weight decay (default: ${SD.weightDecay})`))
+    .addOption(numberOption("--max-grad-norm <x>", `[number] gradient clipping, 0 = off (default: ${SD.maxGradNorm})`))
+    .addOption(numberOption("--max-length <n>", `[number] tokens per example, longer ones cut on the right (default: ${SD.maxLength})`))
+    .addOption(numberOption("--eval-split <x>", `[number] fraction held out for eval_loss, 0 = none (default: ${SD.evalSplit})`))
+    .addOption(numberOption("--eval-steps <n>", `[number] eval_loss every N steps, 0 = at the end only (default: ${SD.evalSteps})`))
+    .addOption(numberOption("--save-steps <n>", `[number] checkpoint every N steps, 0 = at the end only (default: ${SD.saveSteps})`))
+    .addOption(numberOption("--save-total-limit <n>", `[number] keep at most N checkpoints, 0 = all (default: ${SD.saveTotalLimit})`))
+    .option("--group-by-length <bool>", "[boolean] length-grouped batches: less padding, but each batch is one length range (default: false, as TRL)", (v) => parseValue("--group-by-length", v, true))
+    .addOption(numberOption("--seed <n>", `[number] (default: ${SD.seed})`))
     .action(async (o: Record<string, unknown>) => {
       const { runSftCommand } = await import("./commands/sft.js");
       await runSftCommand(o, log);
     });
 
-  program
+  const B = BENCHMARK_DEFAULTS;
+  const evalCmd = program
     .command("eval")
-    .description("benchmark a model (R1 protocol: n samples at T 0.6 / top-p 0.95; pass@1 = mean, cons@n, pass@k)")
+    .description(`benchmark a model (R1 protocol: n samples at T ${B.temperature} / top-p ${B.topP}; pass@1 = mean, cons@n, pass@k)`)
     .option("--model <dir>", "[path] Hugging Face model directory (default: the embedded model)")
-    .option("--dataset <name>", "[string] arithmetic | countdown | file.jsonl | file.parquet (default: arithmetic)", "arithmetic")
-    .option("--layout <name>", "[string] file layout: auto | gsm8k | math | aime | fields (default: auto)")
-    .option("--question-field <name>", "[string] question field (default: the layout's: question / problem)")
+    .option("--dataset <name>", `[string] arithmetic | countdown | file.jsonl | file.parquet (default: ${B.dataset})`)
+    .option("--layout <name>", `[string] file layout: auto | gsm8k | math | aime | fields (question, problem or prompt + answer) (default: ${B.layout})`)
+    .option("--question-field <name>", "[string] question field (default: the layout's: question / problem / prompt)")
     .option("--answer-field <name>", "[string] gold answer field (default: the layout's: answer / solution)")
     .option("--format <fmt>", "[string] compact | r1-zero | chat (the model's chat template; local models only) (default: chat if the model has a chat template, compact for the embedded model, else r1-zero; endpoint completions API: r1-zero)")
-    .option("--num-eval-problems <n>", "[number] built-in task: held-out problems; file: first N rows (default: 256 / all)", (v) => parseValue("n", v, 0))
-    .option("--eval-samples <n>", "[number] samples per problem, n (default: 4)", (v) => parseValue("n", v, 0), 4)
-    .option("--max-new-tokens <n>", "[number] (default: 48)", (v) => parseValue("n", v, 0), 48)
-    .option("--temperature <t>", "[number] (default: 0.6)", (v) => parseValue("t", v, 0), 0.6)
-    .option("--top-p <p>", "[number] (default: 0.95)", (v) => parseValue("p", v, 0), 0.95)
-    .option("--batch-size <n>", "[number] sequences per generate call (default: 256)", (v) => parseValue("n", v, 0), 256)
-    .option("--seed <n>", "[number] (default: 0)", (v) => parseValue("seed", v, 0), 0)
-    .option("--endpoint <url>", "[url] OpenAI-compatible server as the solver instead of a local model, e.g. http://localhost:8000/v1")
-    .option("--endpoint-model <name>", "[string] model name the endpoint serves (required with --endpoint)")
-    .option("--endpoint-api <api>", "[string] chat (question as the user message) | completions (--format template, r1-zero) (default: chat)")
-    .option("--api-key-env <var>", "[string] environment variable holding the endpoint's API key (default: OPENAI_API_KEY)")
-    .option("--concurrency <n>", "[number] endpoint requests in flight (default: 8)", (v) => parseValue("concurrency", v, 0))
-    .option("--max-tokens <n>", "[number] endpoint max completion tokens; --max-new-tokens is the local model's (default: 32768, R1 §3.1)", (v) => parseValue("maxTokens", v, 0))
+    .addOption(numberOption("--num-eval-problems <n>", `[number] built-in task: held-out problems; file: first N rows (default: ${B.numEvalProblemsTask} / all)`))
+    .addOption(numberOption("--eval-samples <n>", `[number] samples per problem, n (default: ${B.evalSamples})`))
+    .addOption(numberOption("--max-completion-length <n>", `[number] max completion tokens; also --max-new-tokens, --max-tokens (default: ${B.maxCompletionLengthLocal} local, ${B.maxCompletionLengthEndpoint} endpoint, R1 §3.1)`))
+    .addOption(numberOption("--max-new-tokens <n>", "[number] same as --max-completion-length").hideHelp())
+    .addOption(numberOption("--max-tokens <n>", "[number] same as --max-completion-length").hideHelp())
+    .addOption(numberOption("--temperature <t>", `[number] (default: ${B.temperature})`))
+    .addOption(numberOption("--top-p <p>", `[number] (default: ${B.topP})`))
+    .addOption(numberOption("--batch-size <n>", `[number] local model: sequences per generate call (default: ${B.batchSize})`))
+    .addOption(numberOption("--seed <n>", `[number] (default: ${B.seed})`));
+  addEndpointFlags(evalCmd, "chat (question as the user message) | completions (--format template, r1-zero)")
     .option("--out <dir>", "[path] where results.jsonl and summary.json go (default: runs/eval-<timestamp>)")
     .option("--json", "print the summary as JSON instead of a table")
     .action(async (o: Record<string, unknown>) => {
-      const { runEval } = await import("./commands/eval.js");
-      await runEval(o);
+      const { runEvalCommand } = await import("./commands/eval.js");
+      await runEvalCommand(o);
     });
 
   program
@@ -302,11 +333,49 @@ export function buildCli(): Command {
  */
 const exitStatus = { ok: 0, error: 1 };
 
+/** The command the user named: the first argument that is not a global option (`--device <name>`, `--debug`). */
+function commandArg(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--device") i++;
+    else if (!a.startsWith("-")) return a;
+  }
+  return undefined;
+}
+
+/** Levenshtein distance (for "did you mean"). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * `error: unknown command 'trian' (did you mean train?)` when the first argument names no command — checked
+ * before commander parses, so `thinkrl trian --help` fails too instead of printing the main help.
+ */
+export function unknownCommandError(program: Command, argv: readonly string[]): string | null {
+  const name = commandArg(argv);
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  if (name === undefined || name === "help" || names.includes(name)) return null;
+  const near = names.filter((n) => editDistance(n, name) <= 2);
+  return `error: unknown command '${name}' (${near.length > 0 ? `did you mean ${near.join(" or ")}?` : `commands: ${names.join(", ")}`})`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   exitStatus.ok = 0;
   exitStatus.error = 1;
   const program = buildCli();
   const debug = argv.includes("--debug");
+  const unknown = unknownCommandError(program, argv);
+  if (unknown !== null) {
+    console.error(unknown);
+    return 1;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitStatus.ok;

@@ -1,7 +1,8 @@
 /**
- * User datasets in JSON Lines: one JSON object per line with either `prompt` (string) or `messages`
- * (array of `{role, content}`; the last user message is the question). Every other field is kept as a
- * column and handed to reward functions (e.g. `answer`, `task`, `nums`, `target`), as in TRL.
+ * User datasets in JSON Lines: one JSON object per line with `prompt` (string), `messages` (array of
+ * `{role, content}`; the last user message is the question) or, as in benchmark files (`thinkrl eval`'s `fields`
+ * and GSM8K layouts), `question` (string). Every other field is kept as a column and handed to reward functions
+ * (e.g. `answer`, `task`, `nums`, `target`), as in TRL.
  */
 import { readFile } from "node:fs/promises";
 import { DatasetError } from "../core/errors.js";
@@ -13,7 +14,7 @@ export interface ChatMessage {
 }
 
 export interface DatasetRow {
-  /** The question (the `prompt` field, or the content of the last `user` message). */
+  /** The question: the `prompt` field, else the content of the last `user` message, else the `question` field. */
   prompt: string;
   /** The original `messages`, when the row had them. */
   messages?: ChatMessage[];
@@ -29,9 +30,11 @@ function parseRow(value: unknown, where: string): DatasetRow {
     throw new DatasetError(`${where}: expected a JSON object`);
   }
   const obj = value as Record<string, unknown>;
+  // `question` is the prompt only in rows with neither `prompt` nor `messages`; else it stays a column.
+  const questionIsPrompt = obj.prompt === undefined && obj.messages === undefined && obj.question !== undefined;
   const columns: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
-    if (k === "prompt" || k === "messages") continue;
+    if (k === "prompt" || k === "messages" || (k === "question" && questionIsPrompt)) continue;
     if (RESERVED_COLUMNS.has(k)) throw new DatasetError(`${where}: column name '${k}' is reserved; rename it`);
     columns[k] = v;
   }
@@ -54,7 +57,11 @@ function parseRow(value: unknown, where: string): DatasetRow {
     if (!lastUser) throw new DatasetError(`${where}: 'messages' has no message with role 'user'`);
     return { prompt: lastUser.content, messages, columns };
   }
-  throw new DatasetError(`${where}: row needs a 'prompt' string or a 'messages' array`);
+  if (questionIsPrompt) {
+    if (typeof obj.question !== "string") throw new DatasetError(`${where}: 'question' must be a string (got ${typeName(obj.question)})`);
+    return { prompt: obj.question, columns };
+  }
+  throw new DatasetError(`${where}: row needs a 'prompt' string, a 'messages' array or a 'question' string`);
 }
 
 function typeName(v: unknown): string {

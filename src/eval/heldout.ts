@@ -1,83 +1,70 @@
 /**
- * Held-out evaluation with the DeepSeek-R1 protocol (R1 §3, "Evaluation Setup"): k samples per problem at
- * temperature 0.6 / top-p 0.95; pass@1 = mean correctness over the k samples and problems; pass@k by the
- * unbiased estimator 1 − C(n−c, k)/C(n, k) (Chen et al. 2021, "Codex", eq. 1) with k = n here.
+ * Held-out evaluation of a local model during training (`thinkrl train`: before RL, every `evalSteps`, after RL):
+ * `evaluate` with a `LocalSampler` over the model and the `accuracy` reward as the judge, so the numbers are those of
+ * `thinkrl eval` on the same task, model and seed.
  */
-import type { PromptItem } from "../data/source.js";
 import type { Rng } from "../core/rng.js";
+import type { PromptItem } from "../data/source.js";
 import type { PromptFormat } from "../data/template.js";
 import type { CausalLM } from "../model/causal-lm.js";
-import { accuracyReward, formatReward } from "../reward/index.js";
-import { rewardBatch } from "../reward/batch.js";
-import { generate } from "../rollout/generate.js";
-import { preparePrompt, stopStringsFor, withCompletionPrefix } from "../rollout/prompt.js";
+import { LocalSampler } from "../rollout/local-sampler.js";
+import { evaluate, type EvalReport } from "./evaluate.js";
+import { accuracyJudge } from "./judge.js";
+import { METRICS, passAtKName } from "./metrics.js";
+import { fromPromptItems } from "./problems.js";
 
-export interface EvalOptions {
+export interface HeldOutOptions {
+  /** n, samples per problem (`TrainConfig.evalSamples`). */
   samples: number;
+  /** Sampling temperature (`TrainConfig.evalTemperature`; R1: `R1_EVAL_SAMPLING`). */
   temperature: number;
+  /** Nucleus top-p (`TrainConfig.evalTopP`). */
   topP: number;
-  maxNewTokens: number;
+  /** Completion budget in tokens (`TrainConfig.maxCompletionLength`). */
+  maxCompletionLength: number;
   format: PromptFormat;
-  batchSize: number;
-  onProgress?: (done: number, total: number) => void;
+  /** Sequences per `generate` call (memory). Default 256. */
+  batchSize?: number;
+  onProgress?: (doneProblems: number, total: number) => void;
 }
 
-export interface EvalResult {
-  /** Mean accuracy over problems × samples (R1 "pass@1"). */
-  pass1: number;
-  /** Fraction of problems with at least one correct sample. */
-  passAtK: number;
-  /** Fraction of samples with a well-formed `<think>…</think><answer>…</answer>`. */
-  formatRate: number;
-  /** Mean completion length (tokens). */
-  meanLength: number;
-  numProblems: number;
-  samples: number;
-  seconds: number;
-}
-
-/** Unbiased pass@k from n samples with c correct (Codex eq. 1). */
-export function passAtK(n: number, c: number, k: number): number {
-  if (n - c < k) return 1;
-  let prod = 1;
-  for (let i = n - c + 1; i <= n; i++) prod *= 1 - k / i;
-  return 1 - prod;
-}
-
-export async function evaluate(model: CausalLM, problems: PromptItem[], opts: EvalOptions, rng: Rng): Promise<EvalResult> {
-  const t0 = performance.now();
-  const k = opts.samples;
-  const items = problems.flatMap((p) => Array.from({ length: k }, () => p));
-  const encoded = problems.flatMap((p) => {
-    const e = preparePrompt(model, opts.format, p.question);
-    return Array.from({ length: k }, () => e);
+/**
+ * Evaluates `model` on `problems` (each with `samples` completions, top-k off, the format's stop strings).
+ * @param rng the sampling generator, advanced in place (`thinkrl train` passes `new Rng(seed + EVAL_SEED_OFFSET)`)
+ * @returns the metrics of `metrics.ts` (no per-problem results: training keeps only the numbers)
+ */
+export async function heldOutEval(model: CausalLM, problems: readonly PromptItem[], o: HeldOutOptions, rng: Rng): Promise<EvalReport> {
+  const sampler = new LocalSampler({ model, format: o.format, rng, batchSize: o.batchSize ?? 256, modelName: "policy" });
+  const { results: _results, ...report } = await evaluate(fromPromptItems(problems), sampler, accuracyJudge, {
+    samples: o.samples,
+    params: { temperature: o.temperature, topP: o.topP, maxTokens: o.maxCompletionLength },
+    onProgress: o.onProgress,
   });
-  const prompts = encoded.map((e) => e.ids);
-  const done = { n: 0 };
-  const comps = [];
-  for (let s = 0; s < prompts.length; s += opts.batchSize) {
-    const part = await generate(model, prompts.slice(s, s + opts.batchSize), { ...opts, topK: 0, stopStrings: stopStringsFor(opts.format) }, rng);
-    comps.push(...part);
-    done.n += part.length;
-    opts.onProgress?.(done.n, prompts.length);
-  }
-  const batch = rewardBatch(items, withCompletionPrefix(comps, encoded.map((e) => e.completionPrefix)));
-  const ctx = { step: 0, groupSize: k, maxCompletionLength: opts.maxNewTokens };
-  const acc = (await accuracyReward(batch, ctx)).map((x) => x ?? 0);
-  const fmt = (await formatReward(batch, ctx)).map((x) => x ?? 0);
-  let solved = 0;
-  for (let i = 0; i < problems.length; i++) {
-    const c = acc.slice(i * k, (i + 1) * k).filter((x) => x > 0).length;
-    solved += passAtK(k, c, k);
-  }
-  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
-  return {
-    pass1: mean(acc),
-    passAtK: solved / Math.max(1, problems.length),
-    formatRate: mean(fmt),
-    meanLength: mean(comps.map((c) => c.ids.length)),
-    numProblems: problems.length,
-    samples: k,
-    seconds: (performance.now() - t0) / 1000,
-  };
+  return report;
+}
+
+/** `pass@1 23.5%  pass@4 39.8%  format 99.9%  (256 held-out problems × 4 samples, 13 s)`. */
+export function describeEval(r: EvalReport): string {
+  const pct = (name: string) => `${(100 * (r.metrics[name] ?? NaN)).toFixed(1)}%`;
+  return (
+    `pass@1 ${pct(METRICS.pass1)}  ${r.samples > 1 ? `pass@${r.samples} ${pct(passAtKName(r.samples))}  ` : ""}` +
+    `format ${pct(METRICS.formatRate)}  (${r.numProblems} held-out problems × ${r.samples} samples, ${r.seconds.toFixed(0)} s)`
+  );
+}
+
+/**
+ * A held-out eval saved in a run's `trainer_state.json` (`eval_before`), read back on resume: an `EvalReport`, or
+ * the fields runs saved before the metrics were unified (`pass1`, `passAtK` = pass@n, `formatRate`,
+ * `meanLength`), renamed. Undefined when there is none.
+ */
+export function savedEvalReport(saved: unknown): EvalReport | undefined {
+  if (typeof saved !== "object" || saved === null) return undefined;
+  const s = saved as Record<string, unknown>;
+  if (typeof s.metrics === "object" && s.metrics !== null) return s as unknown as EvalReport;
+  if (typeof s.pass1 !== "number" || typeof s.samples !== "number") return undefined;
+  const metrics: Record<string, number> = { [METRICS.pass1]: s.pass1 };
+  if (typeof s.passAtK === "number" && s.samples > 1) metrics[passAtKName(s.samples)] = s.passAtK;
+  if (typeof s.formatRate === "number") metrics[METRICS.formatRate] = s.formatRate;
+  if (typeof s.meanLength === "number") metrics[METRICS.meanLength] = s.meanLength;
+  return { metrics, numProblems: Number(s.numProblems), samples: s.samples, seconds: Number(s.seconds) };
 }

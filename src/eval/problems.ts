@@ -1,25 +1,27 @@
 /**
- * Benchmark problems from dataset files (JSONL or Parquet) in the common layouts:
+ * Evaluation problems: from dataset files (JSONL or Parquet) in the common layouts, or from a training prompt source
+ * (`fromPromptItems`: built-in tasks' held-out sets, a training file's held-out rows).
  *
- * | layout   | question field            | gold answer                                               | e.g.                 |
- * |----------|---------------------------|-----------------------------------------------------------|----------------------|
- * | `gsm8k`  | `question`                | text after the last `####` of `answer`                    | openai/gsm8k         |
- * | `math`   | `problem`                 | last `\boxed{…}` of `solution`                            | MATH, MATH-500       |
- * | `aime`   | `problem` (or `question`) | `answer`, an integer (number or digit string)             | AIME 2024/2025       |
- * | `fields` | `question` (or `problem`) | `answer` as written (string or number)                    | any                  |
+ * | layout   | question field                    | gold answer                                    | e.g.                      |
+ * |----------|-----------------------------------|------------------------------------------------|---------------------------|
+ * | `gsm8k`  | `question`                        | text after the last `####` of `answer`         | openai/gsm8k              |
+ * | `math`   | `problem`                         | last `\boxed{…}` of `solution`                 | MATH, MATH-500            |
+ * | `aime`   | `problem` (or `question`)         | `answer`, an integer (number or digit string)  | AIME 2024/2025            |
+ * | `fields` | `question`, `problem` or `prompt` | `answer` as written (string or number)         | any, `thinkrl train` rows |
  *
  * `auto` (the default) picks the layout from the first row. `questionField` / `answerField` override a layout's
  * field names.
  */
 import { DatasetError } from "../core/errors.js";
 import { readRecords, type LocatedRecord } from "../data/formats/records.js";
+import type { PromptItem } from "../data/source.js";
 import { findMathAnswer } from "../reward/math/extract.js";
 
 export type BenchmarkLayout = "gsm8k" | "math" | "aime" | "fields";
 export const BENCHMARK_LAYOUTS: readonly (BenchmarkLayout | "auto")[] = ["auto", "gsm8k", "math", "aime", "fields"];
 
 /** One evaluation problem. */
-export interface BenchmarkProblem {
+export interface EvalProblem {
   /** `id` / `unique_id` field, else `row-<n>` (1-based). */
   id: string;
   question: string;
@@ -75,7 +77,7 @@ const LAYOUTS: Record<BenchmarkLayout, LayoutSpec> = {
     },
   },
   fields: {
-    question: ["question", "problem"],
+    question: ["question", "problem", "prompt"],
     answer: ["answer"],
     gold(v) {
       const s = asText(v);
@@ -96,7 +98,7 @@ export function detectLayout(first: Record<string, unknown>): BenchmarkLayout {
  * Problems from located records.
  * @throws DatasetError naming `file:row` and the field when a question or gold answer is missing or malformed
  */
-export function toProblems(records: LocatedRecord[], o: BenchmarkReadOptions = {}): { layout: BenchmarkLayout; problems: BenchmarkProblem[] } {
+export function toProblems(records: LocatedRecord[], o: BenchmarkReadOptions = {}): { layout: BenchmarkLayout; problems: EvalProblem[] } {
   if (records.length === 0) return { layout: "fields", problems: [] };
   const layout = o.layout === undefined || o.layout === "auto" ? detectLayout(records[0]!.value) : o.layout;
   const spec = LAYOUTS[layout];
@@ -121,6 +123,17 @@ export function toProblems(records: LocatedRecord[], o: BenchmarkReadOptions = {
 }
 
 /** Reads a `.jsonl` / `.parquet` benchmark file. @throws DatasetError (file:row) for bad files or rows */
-export async function loadBenchmark(path: string, o: BenchmarkReadOptions = {}): Promise<{ layout: BenchmarkLayout; problems: BenchmarkProblem[] }> {
+export async function loadBenchmark(path: string, o: BenchmarkReadOptions = {}): Promise<{ layout: BenchmarkLayout; problems: EvalProblem[] }> {
   return toProblems(await readRecords(path), o);
+}
+
+/**
+ * Problems from a prompt source's items (e.g. `openPromptSource(…).heldOut`), judged by their columns
+ * (`accuracyJudge`); the gold answer shown in results is the `target` or `answer` column.
+ */
+export function fromPromptItems(items: readonly PromptItem[]): EvalProblem[] {
+  return items.map((p) => {
+    const g = p.columns.target ?? p.columns.answer;
+    return { id: p.key, question: p.question, gold: g === undefined || g === null ? null : String(g), columns: p.columns };
+  });
 }

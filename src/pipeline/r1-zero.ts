@@ -11,7 +11,10 @@ import type { PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
 import type { RunLog } from "../core/log.js";
 import type { PromptSource } from "../data/source.js";
-import { evaluate, type EvalResult } from "../eval/heldout.js";
+import { EVAL_SEED_OFFSET } from "../eval/defaults.js";
+import type { EvalReport } from "../eval/evaluate.js";
+import { describeEval, heldOutEval, savedEvalReport } from "../eval/heldout.js";
+import { METRICS } from "../eval/metrics.js";
 import { CausalLM } from "../model/causal-lm.js";
 import { defaultModelConfig, defaultTokenizerJson } from "../model/default.js";
 import { defaultModelDir, loadModelFiles, type LoadedModel } from "../model/load.js";
@@ -32,15 +35,13 @@ export interface TrainSummary {
   outputDir: string;
   /** Directory of the trained model (Hugging Face layout): the last checkpoint. */
   trainedModel: string;
-  evalBefore: EvalResult;
-  evalAfter: EvalResult;
-  /** evalAfter.pass1 − evalBefore.pass1 (absolute). */
+  evalBefore: EvalReport;
+  evalAfter: EvalReport;
+  /** pass@1 after − pass@1 before (absolute). */
   gain: number;
   seconds: Record<string, number>;
 }
 
-/** Eval sampling seed offset: before and after use the same sampling noise stream. */
-const EVAL_SEED = 20_000;
 
 export interface RunTrainOptions {
   /** Continue the run in this directory from its latest checkpoint (its saved config.json is used). */
@@ -179,29 +180,25 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   if (resume) await truncateRunLogs(runDir, startStep);
 
   // ── held-out evaluation (R1 protocol) ───────────────────────────────────────────────────────────────
-  const runEval = async (label: string): Promise<EvalResult> => {
-    const r = await evaluate(
+  const runEval = async (label: string): Promise<EvalReport> => {
+    const r = await heldOutEval(
       model,
       source.heldOut,
       {
         samples: cfg.evalSamples,
         temperature: cfg.evalTemperature,
         topP: cfg.evalTopP,
-        maxNewTokens: cfg.maxCompletionLength,
+        maxCompletionLength: cfg.maxCompletionLength,
         format,
-        batchSize: 256,
-        onProgress: (d, n) => log.progress(`eval ${label}: ${d}/${n} samples`),
+        onProgress: (d, n) => log.progress(`eval ${label}: ${d}/${n} problems`),
       },
-      new Rng(cfg.seed + EVAL_SEED),
+      new Rng(cfg.seed + EVAL_SEED_OFFSET),
     );
-    log.info(
-      `eval ${label}: pass@1 ${(100 * r.pass1).toFixed(1)}%  ${r.samples > 1 ? `pass@${r.samples} ${(100 * r.passAtK).toFixed(1)}%  ` : ""}` +
-        `format ${(100 * r.formatRate).toFixed(1)}%  (${r.numProblems} held-out problems × ${r.samples} samples, ${r.seconds.toFixed(0)} s)`,
-    );
+    log.info(`eval ${label}: ${describeEval(r)}`);
     return r;
   };
-  const evalMetrics = (r: EvalResult) => ({ "eval/pass@1": r.pass1, [`eval/pass@${r.samples}`]: r.passAtK, "eval/format_rate": r.formatRate, "eval/mean_length": r.meanLength });
-  let evalBefore = resume?.trainerState.eval_before as EvalResult | undefined;
+  const evalMetrics = (r: EvalReport) => Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [`eval/${k}`, v]));
+  let evalBefore = savedEvalReport(resume?.trainerState.eval_before);
   if (evalBefore === undefined) {
     evalBefore = await runEval("before RL");
     await recordEvaluation(files, { step: 0, label: "before RL", metrics: evalMetrics(evalBefore) }, callbacks);
@@ -245,10 +242,10 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   seconds.total = Object.values(seconds).reduce((a, b) => a + b, 0);
   seconds.this_process = (performance.now() - tStart) / 1000;
   const trainedModel = loop.lastCheckpoint ?? join(runDir, `checkpoint-${loop.step}`);
-  const summary: TrainSummary = { outputDir: runDir, trainedModel, evalBefore, evalAfter, gain: evalAfter.pass1 - evalBefore.pass1, seconds };
+  const summary: TrainSummary = { outputDir: runDir, trainedModel, evalBefore, evalAfter, gain: evalAfter.metrics[METRICS.pass1]! - evalBefore.metrics[METRICS.pass1]!, seconds };
   await writeFile(join(runDir, "summary.json"), JSON.stringify(summary, null, 1));
   log.info(
-    `held-out pass@1: ${(100 * evalBefore.pass1).toFixed(1)}% → ${(100 * evalAfter.pass1).toFixed(1)}% ` +
+    `held-out pass@1: ${(100 * evalBefore.metrics[METRICS.pass1]!).toFixed(1)}% → ${(100 * evalAfter.metrics[METRICS.pass1]!).toFixed(1)}% ` +
       `(${summary.gain >= 0 ? "+" : ""}${(100 * summary.gain).toFixed(1)} points); summary in ${join(runDir, "summary.json")}`,
   );
   log.info(`trained model: ${trainedModel}`);

@@ -24,6 +24,8 @@ import { parseDocument } from "yaml";
 import { ConfigError } from "../core/errors.js";
 import { camelCase, resolveTrainConfig, TRAIN_DEFAULTS } from "../train/config.js";
 import { resolveSftConfig, SFT_DEFAULTS } from "../train/sft-config.js";
+import { benchmarkConfigFromOptions } from "./benchmark.js";
+import { resolveSampleConfig, sampleJobFromOptions } from "./rejection-sampling.js";
 
 export type StageType = "sft" | "grpo" | "sample" | "eval";
 
@@ -32,7 +34,7 @@ export type StageType = "sft" | "grpo" | "sample" | "eval";
  * - sft: `model` (its `final/` model directory);
  * - grpo: `model` (its last checkpoint directory), `summary` (its `summary.json`: held-out eval before/after);
  * - sample: `output` (the kept samples, SFT-ready JSONL);
- * - eval: `summary` (its `summary.json`: pass@1, cons@n, pass@k, format_rate);
+ * - eval: `summary` (its `summary.json`: pass@1, cons@n, pass@k, answer_rate, format_rate, mean_length);
  * and every stage `dir` (its directory).
  */
 export const STAGE_EXPORTS = {
@@ -44,17 +46,23 @@ export const STAGE_EXPORTS = {
 
 export const STAGE_TYPES = Object.keys(STAGE_EXPORTS) as StageType[];
 
-/** Options of the `sample` stage: the `thinkrl sample` flags in camelCase (`format` also as `promptFormat`). */
+/**
+ * Options of the `sample` stage: the `thinkrl sample` flags in camelCase (`format` also as `promptFormat`; the
+ * completion budget as `maxTokens`, `maxNewTokens` or `maxCompletionLength`), read by `sampleJobFromOptions`.
+ */
 const SAMPLE_KEYS = [
   "dataset", "model", "endpoint", "endpointModel", "endpointApi", "apiKeyEnv", "systemPrompt", "format", "numPrompts", "numSamples",
-  "keep", "rewardFuncs", "rewardWeights", "correctReward", "temperature", "topP", "maxTokens", "seed", "filterMixedLanguage",
+  "keep", "rewardFuncs", "rewardWeights", "correctReward", "temperature", "topP", "maxTokens", "maxNewTokens", "maxCompletionLength", "seed", "filterMixedLanguage",
   "mixedLanguageMinShare", "language", "filterLongParagraphs", "filterCodeBlocks", "concurrency", "maxRetries", "timeout", "samplesPerRequest",
 ];
 
-/** Options of the `eval` stage: the `thinkrl eval` flags in camelCase (`format` also as `promptFormat`). */
+/**
+ * Options of the `eval` stage: the `thinkrl eval` flags in camelCase (`format` also as `promptFormat`; the completion
+ * budget as `maxCompletionLength`, `maxNewTokens` or `maxTokens`), read by `benchmarkConfigFromOptions`.
+ */
 const EVAL_KEYS = [
   "model", "dataset", "layout", "questionField", "answerField", "format", "numEvalProblems", "evalSamples", "maxNewTokens", "temperature",
-  "topP", "batchSize", "seed", "endpoint", "endpointModel", "endpointApi", "apiKeyEnv", "concurrency", "maxTokens",
+  "topP", "batchSize", "seed", "endpoint", "endpointModel", "endpointApi", "apiKeyEnv", "concurrency", "maxTokens", "maxCompletionLength",
 ];
 
 /**
@@ -198,6 +206,9 @@ function validateStage(spec: StageSpec, src: string): void {
       if (typeof w.dataset !== "string" && !(spec.type === "eval" && w.dataset === undefined)) throw new ConfigError(`dataset is required (a built-in task or a file)`);
       if (w.model !== undefined && w.endpoint !== undefined) throw new ConfigError("give model or endpoint, not both");
       if (w.endpoint !== undefined && w.endpointModel === undefined) throw new ConfigError("endpoint needs endpointModel (the model the server serves)");
+      // The settings the stage will run with, checked by the command's own code.
+      if (spec.type === "sample") resolveSampleConfig(sampleJobFromOptions({ ...w, out: "x" }).config, w.endpoint !== undefined ? "endpoint" : "local");
+      else benchmarkConfigFromOptions({ ...w, out: "x" });
     }
   } catch (e) {
     fail(e);

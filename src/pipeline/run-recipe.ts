@@ -7,10 +7,12 @@
  *   `thinkrl sft` / `thinkrl train`), `sample` from its index (`--resume`), `eval` from the start.
  * - `stage.json` records the options a stage started with; rerunning it with other options is refused (delete the
  *   stage directory — and those of the stages after it — to redo it).
- * - `<out>/pipeline-summary.json`: per stage seconds and, for eval and grpo stages, held-out pass@1 and format rate.
+ * - `<out>/pipeline-summary.json`: per stage seconds and, for eval and grpo stages, the held-out metrics
+ *   (`eval/metrics.ts` names: `pass@1`, `format_rate`, …).
  *
- * Each stage reuses its command's code: `sft` the SFT trainer (`runSft`), `grpo` the `thinkrl train` run
- * (`runTrain`), `sample` and `eval` the `thinkrl sample` / `thinkrl eval` commands with the stage options as flags.
+ * Each stage calls the library function behind its command: `sft` `runSftJob`, `grpo` the
+ * `thinkrl train` run (`runTrain`), `sample` `runSampleJob`, `eval` `runBenchmark` — the stage options read as the
+ * commands' flags are (`sampleJobFromOptions`, `benchmarkConfigFromOptions`), with the same defaults.
  * The jax-js engine must be started (`initEngine`) before this module is imported.
  */
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -18,18 +20,16 @@ import { join } from "node:path";
 import { openPromptSource } from "../data/source.js";
 import { TASK_NAMES } from "../data/tasks/index.js";
 import { ConfigError, ThinkrlError } from "../core/errors.js";
+import { METRICS } from "../eval/metrics.js";
 import { resolveStageOptions, SFT_PIPELINE_DEFAULTS, type Recipe, type StageSpec, type StageType } from "./recipe.js";
 import type { RunLog } from "./r1-zero.js";
 
-/** Held-out metrics of a stage (eval: its benchmark; grpo: its eval after RL). */
-export interface StageMetrics {
-  /** R1 pass@1: mean correctness over samples and problems. */
-  pass1?: number;
-  /** Samples in the `<think>…</think><answer>…</answer>` format. */
-  formatRate?: number;
-  /** Anything else the stage reports (e.g. grpo `pass1_before`, sample `rows`, sft `loss`). */
-  [k: string]: number | undefined;
-}
+/**
+ * What a stage reports: eval and grpo stages their held-out metrics under the `eval/metrics.ts` names (`pass@1`,
+ * `cons@n`, `pass@k`, `format_rate`, …; grpo: after RL, and `before/pass@1`, `before/format_rate`), sample stages
+ * `rows`, sft stages `loss`, `steps`, `examples`, `evalLoss`.
+ */
+export type StageMetrics = Record<string, number | undefined>;
 
 export interface StageResult {
   stage: string;
@@ -114,7 +114,7 @@ export function formatPipelineTable(s: PipelineSummary): string {
   const pct = (x: number | undefined) => (x === undefined ? "" : `${(100 * x).toFixed(1)}%`);
   const rows = [
     ["stage", "type", "status", "seconds", "pass@1", "format"],
-    ...s.stages.map((r) => [r.stage, r.type, r.status, r.seconds.toFixed(0), pct(r.metrics.pass1), pct(r.metrics.formatRate)]),
+    ...s.stages.map((r) => [r.stage, r.type, r.status, r.seconds.toFixed(0), pct(r.metrics[METRICS.pass1]), pct(r.metrics[METRICS.formatRate])]),
   ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((x, c) => (c >= 3 ? x.padStart(w[c]!) : x.padEnd(w[c]!))).join("  ");
@@ -142,9 +142,7 @@ const STAGES = { sft: sftStage, grpo: grpoStage, sample: sampleStage, eval: eval
 async function sftStage(dir: string, opts: Record<string, unknown>, o: RunRecipeOptions): Promise<StageRun> {
   const { resolveSftConfig } = await import("../train/sft-config.js");
   const { listCheckpoints } = await import("../train/state.js");
-  const { loadModelFiles, defaultModelDir } = await import("../model/load.js");
-  const { loadSftExamples } = await import("../data/formats/load.js");
-  const { runSft } = await import("../train/sft-trainer.js");
+  const { runSftJob } = await import("./sft-job.js");
   const { fromScratch = SFT_PIPELINE_DEFAULTS.fromScratch, numExamples = SFT_PIPELINE_DEFAULTS.numExamples, ...rest } = opts;
   const partial: Record<string, unknown> = { ...rest, outputDir: dir };
   if (isBuiltinTasks(String(rest.dataset))) {
@@ -155,11 +153,8 @@ async function sftStage(dir: string, opts: Record<string, unknown>, o: RunRecipe
   const cks = await listCheckpoints(dir);
   const resumeFrom = cks[cks.length - 1] ?? null;
   if (resumeFrom === null) await rm(join(dir, "metrics.jsonl"), { force: true }); // rows of a run stopped before its first checkpoint
-  const examples = await loadSftExamples(cfg.dataset, { prompt: cfg.promptField, completion: cfg.completionField, messages: cfg.messagesField });
-  const loaded = !resumeFrom && fromScratch ? null : await loadModelFiles(resumeFrom?.dir ?? cfg.model ?? defaultModelDir());
-  const model = loaded?.model ?? (await randomEmbeddedModel(cfg.seed));
-  const format = cfg.promptFormat ?? (await import("../rollout/prompt.js")).defaultPromptFormat(model);
-  const s = await runSft({ model, examples, format, config: cfg, log: o.log, resumeFrom, signal: o.signal, generationConfig: loaded?.generationConfigJson });
+  const model = !resumeFrom && fromScratch ? await randomEmbeddedModel(cfg.seed) : undefined;
+  const s = await runSftJob(cfg, { log: o.log, resumeFrom, signal: o.signal, model });
   if (s.interrupted) throw new PipelineInterrupted(`interrupted in stage ${dir} after SFT step ${s.steps}; rerun the recipe to continue`);
   o.log.info(`SFT: ${s.steps} steps, loss ${s.loss.toFixed(4)}${Number.isNaN(s.evalLoss) ? "" : `, eval_loss ${s.evalLoss.toFixed(4)}`}`);
   const metrics: StageMetrics = { loss: s.loss, steps: s.steps, examples: s.trainExamples };
@@ -184,42 +179,38 @@ async function grpoStage(dir: string, opts: Record<string, unknown>, o: RunRecip
   return {
     outputs: { model: last.dir, summary: join(dir, "summary.json") },
     metrics: {
-      pass1: s.evalAfter.pass1,
-      formatRate: s.evalAfter.formatRate,
-      passAtK: s.evalAfter.passAtK,
-      pass1Before: s.evalBefore.pass1,
-      formatRateBefore: s.evalBefore.formatRate,
+      ...s.evalAfter.metrics,
+      [`before/${METRICS.pass1}`]: s.evalBefore.metrics[METRICS.pass1],
+      [`before/${METRICS.formatRate}`]: s.evalBefore.metrics[METRICS.formatRate],
     },
     resumed: resume !== undefined,
   };
 }
 
 /** Rejection sampling (`thinkrl sample --resume`) into `<dir>/samples.jsonl`. */
-async function sampleStage(dir: string, opts: Record<string, unknown>): Promise<StageRun> {
-  const { runSampleCommand } = await import("../cli/commands/sample.js");
+async function sampleStage(dir: string, opts: Record<string, unknown>, o: RunRecipeOptions): Promise<StageRun> {
+  const { runSampleJob, sampleJobFromOptions } = await import("./rejection-sampling.js");
   const out = join(dir, "samples.jsonl");
   const resumed = await exists(`${out}.done.jsonl`);
-  await runSampleCommand({ ...opts, out, resume: true });
+  const { summary } = await runSampleJob(sampleJobFromOptions({ ...opts, out, resume: true }), { log: o.log, signal: o.signal }).catch((e: unknown) => {
+    throw o.signal?.aborted ? new PipelineInterrupted(`interrupted in stage ${dir}; rerun the recipe to continue`) : e;
+  });
+  o.log.info(`sample: ${summary.samples} samples, ${summary.rowsThisRun} rows kept (${summary.rows} in all)`);
   const text = await readFile(out, "utf8");
   const rows = text.split("\n").filter((l) => l.trim() !== "").length;
   if (rows === 0) throw new ConfigError(`stage ${dir}: sampling kept no rows (no sample passed the keep policy)`, { hint: "more prompts or samples, or a stronger model" });
   return { outputs: { output: out }, metrics: { rows }, resumed };
 }
 
-/** `thinkrl eval` flags' defaults (as declared in `cli/main.ts`), for options a stage leaves out. */
-const EVAL_FLAG_DEFAULTS = { dataset: "arithmetic", evalSamples: 4, maxNewTokens: 48, temperature: 0.6, topP: 0.95, batchSize: 256, seed: 0 };
-
 /** Benchmark evaluation (`thinkrl eval --out <dir>`); restarts when interrupted. */
-async function evalStage(dir: string, opts: Record<string, unknown>): Promise<StageRun> {
-  const { runEval } = await import("../cli/commands/eval.js");
-  await runEval({ ...EVAL_FLAG_DEFAULTS, ...opts, out: dir });
-  const summaryPath = join(dir, "summary.json");
-  const s = (await readJson<Record<string, unknown>>(summaryPath)) ?? {};
-  const metrics: StageMetrics = {};
-  for (const [k, v] of Object.entries(s)) if (typeof v === "number" && (k.includes("@") || k.endsWith("_rate"))) metrics[k] = v;
-  metrics.pass1 = s["pass@1"] as number | undefined;
-  metrics.formatRate = s.format_rate as number | undefined;
-  return { outputs: { summary: summaryPath }, metrics, resumed: false };
+async function evalStage(dir: string, opts: Record<string, unknown>, o: RunRecipeOptions): Promise<StageRun> {
+  const { benchmarkConfigFromOptions, runBenchmark } = await import("./benchmark.js");
+  const r = await runBenchmark(benchmarkConfigFromOptions({ ...opts, out: dir }), { signal: o.signal }).catch((e: unknown) => {
+    throw o.signal?.aborted ? new PipelineInterrupted(`interrupted in stage ${dir}; rerun the recipe to run it again`) : e;
+  });
+  const { formatSummaryTable } = await import("../eval/evaluate.js");
+  o.log.info(formatSummaryTable(`eval ${r.summary.dataset} (${r.layout})`, r.run.metrics, { problems: r.run.numProblems, samples: r.run.samples }));
+  return { outputs: { summary: r.summaryPath }, metrics: { ...r.run.metrics }, resumed: false };
 }
 
 // ── helpers ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -262,8 +253,10 @@ function changedError(spec: StageSpec, dir: string): ConfigError {
 }
 
 function describeMetrics(m: StageMetrics): string {
-  if (m.pass1 === undefined) return "";
-  return `: held-out pass@1 ${(100 * m.pass1).toFixed(1)}%${m.formatRate === undefined ? "" : `, format ${(100 * m.formatRate).toFixed(1)}%`}`;
+  const pass1 = m[METRICS.pass1];
+  const format = m[METRICS.formatRate];
+  if (pass1 === undefined) return "";
+  return `: held-out pass@1 ${(100 * pass1).toFixed(1)}%${format === undefined ? "" : `, format ${(100 * format).toFixed(1)}%`}`;
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -108,7 +108,7 @@ describe.concurrent("thinkrl train rejects bad input with one error line and exi
   test("a dataset file with a bad row names file:line", async ({ expect }) => {
     const rows = [JSON.stringify({ prompt: "1+1", answer: "2" }), JSON.stringify({ prompt: "2+2", answer: "4" }), JSON.stringify({ answer: "6" })];
     const dir = await dirWith("bad-dataset", { "bad.jsonl": rows.join("\n") + "\n" });
-    await expectTrainError(expect, ["--dataset", join(dir, "bad.jsonl")], /bad\.jsonl:3: row needs a 'prompt' string or a 'messages' array/);
+    await expectTrainError(expect, ["--dataset", join(dir, "bad.jsonl")], /bad\.jsonl:3: row needs a 'prompt' string, a 'messages' array or a 'question' string/);
   });
 
   test("a dataset file with invalid JSON names file:line", async ({ expect }) => {
@@ -172,9 +172,23 @@ describe.concurrent("other commands", () => {
     expect(temp.stderr.split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/--temperature must be ≥ 0/)]);
   });
 
-  test("an unknown command", async ({ expect }) => {
-    const r = await thinkrl(["trian"]);
-    expect(r.code).toBe(1);
-    expect(r.stderr.split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
+  test("an unknown command: one line with a suggestion, exit 1 — with --help too", async ({ expect }) => {
+    for (const args of [["trian"], ["trian", "--help"], ["--device", "wasm", "trian", "-h"]]) {
+      const r = await thinkrl(args);
+      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.stdout, "no main help").toBe("");
+      expect(r.stderr.trim()).toBe("error: unknown command 'trian' (did you mean train?)");
+    }
+    const far = await thinkrl(["xyzzy"]);
+    expect(far.code).toBe(1);
+    expect(far.stderr.trim()).toMatch(/^error: unknown command 'xyzzy' \(commands: train, generate, sample, sft, eval, pipeline, verify\)$/);
+  });
+
+  test("a bad number names the flag the user typed (eval, sample, sft)", async ({ expect }) => {
+    for (const [cmd, flag] of [["eval", "--eval-samples"], ["eval", "--temperature"], ["eval", "--top-p"], ["eval", "--max-new-tokens"], ["sample", "--num-samples"], ["sft", "--batch-size"]] as const) {
+      const r = await thinkrl([cmd, flag, "abc"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(`error: ${flag} expects a number (got "abc")`);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT, thinkrl } from "../helpers/cli.js";
-import { runDirHint } from "../../src/cli/commands/shared.js";
+import { runDirHint } from "../../src/pipeline/samplers.js";
 
 const TINY = join(ROOT, "test/fixtures/hf/tiny-qwen2");
 

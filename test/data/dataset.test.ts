@@ -60,6 +60,15 @@ describe("loadJsonlDataset", () => {
     expect(await loadJsonlDataset(path)).toEqual([{ prompt: "what is 6*7?", messages, columns: { answer: "42" } }]);
   });
 
+  test("question rows (thinkrl eval's layout) read as prompt rows; with a prompt, question is a column", async () => {
+    const path = await write("question.jsonl", '{"question": "1+1", "answer": "2"}\n{"prompt": "p", "question": "q", "answer": 3}\n');
+    expect(await loadJsonlDataset(path)).toEqual([
+      { prompt: "1+1", columns: { answer: "2" } },
+      { prompt: "p", columns: { question: "q", answer: 3 } },
+    ]);
+    expect((await loadError('{"question": 7}\n')).message).toMatch(/:1: 'question' must be a string \(got number\)/);
+  });
+
   test("invalid JSON names the file and the 1-based line", async () => {
     const e = await loadError('{"prompt": "a"}\n\n{"prompt": "b",\n');
     expect(e.message).toMatch(/:3: invalid JSON/);

@@ -1,8 +1,8 @@
 /**
  * `thinkrl eval` with an OpenAI-compatible endpoint as the solver: the real local test server answers with
  * completions chosen per (question, sample index), on a hand-checked GSM8K-layout file; pass@1, cons@4 and pass@k
- * must equal the hand-computed values, through the library (`samplerSolver` + `runBenchmark`) and through the CLI
- * run as a child process.
+ * must equal the hand-computed values, through the library (`evaluate` with the `EndpointClient` as its sampler) and
+ * through the CLI run as a child process.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -11,9 +11,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { r1ZeroPrompt } from "../../src/data/template.js";
-import { mathJudge, runBenchmark, type ProblemResult } from "../../src/eval/benchmark.js";
+import { evaluate } from "../../src/eval/evaluate.js";
+import { mathJudge } from "../../src/eval/judge.js";
+import type { ProblemResult } from "../../src/eval/metrics.js";
 import { loadBenchmark } from "../../src/eval/problems.js";
-import { samplerSolver } from "../../src/eval/sampler-solver.js";
 import { EndpointClient } from "../../src/rollout/endpoint.js";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
 
@@ -38,7 +39,8 @@ const ROWS = [
  * | Q3 = 2.5 | none, 3, 3, 2                | F F F F | 0 | 3 ×2                             | ✗    |
  * pass@1 = (3/4 + 2/4 + 0)/3 = 5/12; cons@4 = 1/3;
  * pass@2 = (1 + (1 − C(2,2)/C(4,2)) + 0)/3 = (1 + 5/6)/3 = 11/18; pass@3 = pass@4 = (1 + 1 + 0)/3 = 2/3;
- * answer_rate = (1 + 1 + 3/4)/3 = 11/12; format_rate = (1/4 + 0 + 0)/3 = 1/12.
+ * answer_rate = (1 + 1 + 3/4)/3 = 11/12; format_rate = (1/4 + 0 + 0)/3 = 1/12; mean_length from the server's
+ * `usage` (one sample per request), not checked here.
  */
 const ANSWERS: Record<string, string[]> = {
   [Q1]: ["<think>3 + 4 = 7</think><answer>7</answer>", "So he has \\boxed{7} apples.", "The answer is 8", "\\boxed{7}"],
@@ -82,7 +84,8 @@ function expectRational(x: number | undefined, num: number, den: number): void {
 }
 
 function expectHandValues(summary: Record<string, number>): void {
-  expect(Object.keys(summary)).toEqual(["pass@1", "cons@4", "pass@2", "pass@3", "pass@4", "answer_rate", "format_rate"]);
+  expect(Object.keys(summary)).toEqual(["pass@1", "cons@4", "pass@2", "pass@3", "pass@4", "answer_rate", "format_rate", "mean_length"]);
+  expect(summary.mean_length).toBeGreaterThan(0);
   expectRational(summary["pass@1"], 5, 12);
   expectRational(summary["cons@4"], 1, 3);
   expectRational(summary["pass@2"], 11, 18);
@@ -108,16 +111,15 @@ function expectHandResults(results: ProblemResult[]): void {
   expect(results.map((r) => r.cons_correct)).toEqual([true, false, false]);
 }
 
-describe("an endpoint as the eval solver (library)", () => {
+describe("an endpoint as the eval sampler (library)", () => {
   test("chat API: pass@1, cons@4 and pass@k equal the hand-computed values", async () => {
     const before = server.stats.requests;
     const { problems, layout } = await loadBenchmark(data);
     expect(layout).toBe("gsm8k");
     const client = new EndpointClient({ baseUrl: server.url, model: "teacher", concurrency: 3 });
-    const solver = samplerSolver(client, { temperature: 0.6, topP: 0.95, maxTokens: 1024, seed: 0 });
-    const out = await runBenchmark(problems, solver, mathJudge(), { samples: 4 });
+    const out = await evaluate(problems, client, mathJudge(), { samples: 4, params: { temperature: 0.6, topP: 0.95, maxTokens: 1024, seed: 0 } });
     expectHandResults(out.results);
-    expectHandValues(out.summary);
+    expectHandValues(out.metrics);
     // One request per sample, the question as the only (user) message, the R1 sampling settings.
     expect(server.stats.requests - before).toBe(12);
     const bodies = server.stats.bodies.slice(-12);
@@ -130,10 +132,10 @@ describe("an endpoint as the eval solver (library)", () => {
     const { problems } = await loadBenchmark(data);
     const seen: string[] = [];
     const client = new EndpointClient({ baseUrl: server.url, model: "teacher", api: "completions" });
-    const solver = samplerSolver(client, { temperature: 0.6, topP: 0.95, maxTokens: 64, seed: 0 }, { onProgress: (d, n) => seen.push(`${d}/${n}`) });
-    const out = await runBenchmark(problems, solver, mathJudge(), { samples: 4 });
+    const params = { temperature: 0.6, topP: 0.95, maxTokens: 64, seed: 0 };
+    const out = await evaluate(problems, client, mathJudge(), { samples: 4, params, onProgress: (d, n) => seen.push(`${d}/${n}`) });
     expect(seen).toEqual(["1/3", "2/3", "3/3"]);
-    expectHandValues(out.summary);
+    expectHandValues(out.metrics);
   });
 });
 

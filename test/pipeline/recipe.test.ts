@@ -42,6 +42,9 @@ describe("recipe parsing and validation", () => {
     ["malformed reference", recipe(stage("a", "eval", "{ model: '${a.model}' }")), /cannot resolve \$\{a.model\}/],
     ["unset environment variable", recipe(stage("a", "sample", "{ dataset: arithmetic, endpoint: '${env.NOPE_URL}', endpoint_model: m }")), /stage "a" \(sample\), key "endpoint": cannot resolve \$\{env.NOPE_URL\}: environment variable NOPE_URL is not set/],
     ["bad grpo value", recipe(stage("a", "grpo", "{ num_generations: 1 }")), /stage "a" \(grpo\): numGenerations \(--num-generations\) must be an integer ≥ 2/],
+    ["bad sample value", recipe(stage("a", "sample", "{ dataset: arithmetic, num_samples: 0 }")), /stage "a" \(sample\): sample: numSamples must be an integer ≥ 1 \(got 0\)/],
+    ["bad eval value", recipe(stage("a", "eval", "{ eval_samples: 2.5 }")), /stage "a" \(eval\): eval: evalSamples \(--eval-samples\) must be an integer ≥ 1 \(got 2.5\)/],
+    ["two completion budgets", recipe(stage("a", "eval", "{ max_tokens: 8, max_new_tokens: 8 }")), /give one of --max-completion-length, --max-new-tokens, --max-tokens/],
     ["bad sft value", recipe(stage("a", "sft", "{ dataset: d.jsonl, epochs: 0 }")), /stage "a" \(sft\): epochs must be an integer ≥ 1/],
     ["duplicate stage", recipe(stage("a", "eval", "{}") + stage("a", "eval", "{}")), /stage name "a" is used twice/],
     ["no stages", "name: t\nout: x\nstages: []\n", /"stages" must be a non-empty list/],
@@ -105,9 +108,10 @@ describe("running recipes (embedded model, tiny sizes)", () => {
     expect(rows).toHaveLength(4);
     expect(rows[0].provenance.model).toBe(join(out, "rl", "checkpoint-2"));
     expect(JSON.parse(await readFile(join(out, "rs_sft", "config.json"), "utf8")).dataset).toBe(join(out, "rs", "samples.jsonl"));
+    expect(s.stages[1]!.metrics["before/pass@1"]).toBeGreaterThanOrEqual(0);
     for (const k of [1, 4]) {
-      expect(s.stages[k]!.metrics.pass1).toBeGreaterThanOrEqual(0);
-      expect(s.stages[k]!.metrics.formatRate).toBeGreaterThanOrEqual(0);
+      expect(s.stages[k]!.metrics["pass@1"]).toBeGreaterThanOrEqual(0);
+      expect(s.stages[k]!.metrics.format_rate).toBeGreaterThanOrEqual(0);
     }
     const onDisk = JSON.parse(await readFile(join(out, "pipeline-summary.json"), "utf8"));
     expect(onDisk.stages.map((x: { stage: string }) => x.stage)).toEqual(["cold", "rl", "rs", "rs_sft", "score"]);
@@ -148,7 +152,7 @@ describe("running recipes (embedded model, tiny sizes)", () => {
     expect(rows).toHaveLength(16);
     expect(rows.every((r) => r.rewards.accuracy === 1 && r.provenance.model === "teacher")).toBe(true);
     expect(s.stages[1]!.metrics.steps).toBe(2);
-    expect(s.stages[2]!.metrics.pass1).toBeGreaterThanOrEqual(0);
+    expect(s.stages[2]!.metrics["pass@1"]).toBeGreaterThanOrEqual(0);
     expect(existsSync(join(out, "student", "results.jsonl"))).toBe(true);
   }, 60_000);
 });

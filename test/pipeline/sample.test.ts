@@ -1,13 +1,12 @@
 import { mkdtemp, readFile, appendFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { ConfigError, EndpointError } from "../../src/core/errors.js";
 import { keepSamples, type Candidate } from "../../src/pipeline/keep.js";
 import { longestParagraph, readabilityReject, type ReadabilityFilters } from "../../src/pipeline/readability.js";
-import { indexPath, resolveSampleConfig, runSample, type SampleConfig } from "../../src/pipeline/sample.js";
+import { indexPath, resolveSampleConfig, runSample, runSampleJob, sampleJobFromOptions, type SampleConfig } from "../../src/pipeline/rejection-sampling.js";
 import { EndpointClient } from "../../src/rollout/endpoint.js";
-import { runSampleCommand } from "../../src/cli/commands/sample.js";
 import { startOpenAIServer, type OpenAIServer, type RespondInput } from "../helpers/openai-server.js";
 
 // ── hand-made cases ─────────────────────────────────────────────────────────────────────────────────────
@@ -68,8 +67,8 @@ describe("readability filters (R1 stage 3)", () => {
 
 describe("resolveSampleConfig", () => {
   test("defaults depend on the sampler kind; bad values quote themselves", () => {
-    expect(resolveSampleConfig({ dataset: "arithmetic", out: "x.jsonl" }, "local").maxTokens).toBe(48);
-    expect(resolveSampleConfig({ dataset: "arithmetic", out: "x.jsonl" }, "endpoint").maxTokens).toBe(4096);
+    expect(resolveSampleConfig({ dataset: "arithmetic", out: "x.jsonl" }, "local").maxCompletionLength).toBe(48);
+    expect(resolveSampleConfig({ dataset: "arithmetic", out: "x.jsonl" }, "endpoint").maxCompletionLength).toBe(4096);
     expect(() => resolveSampleConfig({ dataset: "a.jsonl", out: "o", keep: "best" as never }, "local")).toThrow(/keep must be one of all-correct, best-of-n, shortest-correct \(got "best"\)/);
     expect(() => resolveSampleConfig({ dataset: "a.jsonl", out: "o", rewardFuncs: ["format"] }, "local")).toThrow(/needs the correctness reward 'accuracy'/);
     expect(() => resolveSampleConfig({ dataset: "a.jsonl", out: "o", numSamples: 0 }, "local")).toThrow(/numSamples must be an integer ≥ 1 \(got 0\)/);
@@ -109,7 +108,7 @@ afterEach(async () => {
 
 let outCount = 0;
 const cfgFor = (over: Partial<SampleConfig> = {}) =>
-  resolveSampleConfig({ dataset, out: join(dir, `out-${outCount++}.jsonl`), numSamples: 4, maxTokens: 256, promptsPerCall: 4, ...over }, "endpoint");
+  resolveSampleConfig({ dataset, out: join(dir, `out-${outCount++}.jsonl`), numSamples: 4, maxCompletionLength: 256, promptsPerCall: 4, ...over }, "endpoint");
 const clientFor = (s: OpenAIServer, over: Record<string, unknown> = {}) =>
   new EndpointClient({ baseUrl: s.url, model: "teacher", concurrency: 4, retryBaseMs: 2, retryMaxMs: 20, ...over }, { env: {} });
 const lines = async (path: string) => (await readFile(path, "utf8")).split("\n").filter(Boolean);
@@ -236,19 +235,18 @@ describe("runSample against a local OpenAI-compatible server", () => {
     expect(row.rewards.format).toBe(1);
   });
 
-  test("thinkrl sample --endpoint maps flags and prints a summary (no engine needed)", async () => {
+  test("runSampleJob: options under the flag names (as `thinkrl sample` and recipes give them), no engine needed", async () => {
     server = await startOpenAIServer({ respond: arithmetic });
     const out = join(dir, "cli.jsonl");
-    const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    try {
-      await runSampleCommand({ dataset, out, endpoint: server.url, endpointModel: "teacher", numSamples: 4, keep: "shortest-correct", numPrompts: 5, concurrency: 2 });
-      const summary = JSON.parse(String(log.mock.calls[0]![0])) as { rows: number; endpoint: { requests: number } };
-      expect(summary.rows).toBe(5);
-      expect(summary.endpoint.requests).toBe(20);
-    } finally {
-      log.mockRestore();
-    }
+    const job = sampleJobFromOptions({ dataset, out, endpoint: server.url, endpointModel: "teacher", numSamples: 4, keep: "shortest-correct", numPrompts: 5, concurrency: 2, maxNewTokens: 100 });
+    expect(job.config.maxCompletionLength).toBe(100); // --max-new-tokens is an alias of --max-tokens
+    const { summary, endpoint } = await runSampleJob(job, { env: {} });
+    expect(summary.rows).toBe(5);
+    expect(endpoint?.requests).toBe(20);
     expect(server.stats.maxInFlight).toBeLessThanOrEqual(2);
-    await expect(runSampleCommand({ dataset, out, endpoint: server.url })).rejects.toThrow(/--endpoint needs --endpoint-model/);
+    expect(server.stats.bodies.every((b) => b.max_tokens === 100)).toBe(true);
+    expect(() => sampleJobFromOptions({ dataset, out, endpoint: server.url })).toThrow(/--endpoint needs --endpoint-model/);
+    expect(() => sampleJobFromOptions({ dataset, out, endpoint: server.url, endpointModel: "m", model: "x" })).toThrow(/pass --model or --endpoint, not both/);
+    expect(() => sampleJobFromOptions({ dataset, out, maxTokens: 5, maxNewTokens: 5 })).toThrow(/give one of --max-tokens, --max-new-tokens/);
   });
 });

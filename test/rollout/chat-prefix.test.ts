@@ -1,6 +1,6 @@
 /**
- * A chat template whose generation prompt opens `<think>` (as DeepSeek-R1-Distill's does): the local sampler and
- * held-out eval hand rewards `"<think>\n" + completion` (tiny Qwen2 fixture with a chat template added).
+ * A chat template whose generation prompt opens `<think>` (as DeepSeek-R1-Distill's does): the local sampler (which
+ * held-out eval uses too) hands rewards `"<think>\n" + completion` (tiny Qwen2 fixture with a chat template added).
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,7 +12,6 @@ await initEngine("wasm", { threads: 1 });
 const { Rng } = await import("../../src/core/rng.js");
 const { loadModel } = await import("../../src/model/load.js");
 const { LocalSampler } = await import("../../src/rollout/local-sampler.js");
-const { localSampler } = await import("../../src/eval/solver.js");
 const { preparePrompt } = await import("../../src/rollout/prompt.js");
 
 const dir = await mkdtemp(join(tmpdir(), "thinkrl-chat-prefix-"));
@@ -30,10 +29,8 @@ test("the prompt holds one BOS (the template's) and opens <think>", () => {
   expect(p.completionPrefix).toBe("<think>\n");
 });
 
-test("local sampler and eval sampler texts start with the opened <think>", async () => {
+test("local sampler texts start with the opened <think>", async () => {
   const s = new LocalSampler({ model, format: "chat", rng: new Rng(1), modelName: "tiny" });
   const out = await s.sample([{ question: "1+2" }], 2, { temperature: 1, topP: 1, maxTokens: 6, seed: 3 });
   for (const o of out.flat()) expect(o.text.startsWith("<think>\n")).toBe(true);
-  const ev = await localSampler(model, { format: "chat", temperature: 1, topP: 1, maxNewTokens: 6, batchSize: 4 }, new Rng(2))(["1+2", "3+4"], 2);
-  for (const t of ev.flat()) expect(t.startsWith("<think>\n")).toBe(true);
 });

@@ -9,7 +9,7 @@ await initEngine("wasm", { threads: 1 });
 const { Rng } = await import("../../src/core/rng.js");
 const { defaultModelDir, loadModel } = await import("../../src/model/load.js");
 const { LocalSampler } = await import("../../src/rollout/local-sampler.js");
-const { resolveSampleConfig, runSample } = await import("../../src/pipeline/sample.js");
+const { resolveSampleConfig, runSample } = await import("../../src/pipeline/rejection-sampling.js");
 
 const model = await loadModel(defaultModelDir());
 const sampler = () => new LocalSampler({ model, format: "compact", rng: new Rng(1), modelName: "embedded" });

@@ -1,12 +1,10 @@
 /**
  * `thinkrl generate`: sample completions for one prompt and print them. With one sample the text is streamed to
  * stdout as it is generated; with several, each is printed when all are done. Sampling flags the user did not
- * give default to the model's generation_config.json, then to R1's evaluation settings (T 0.6, top-p 0.95).
+ * give default to the model's generation_config.json, then to R1's evaluation settings (`generateText`,
+ * `pipeline/generate-text.ts`).
  */
-import { openModel, pickFormat } from "./shared.js";
-
-/** Used when neither a flag nor generation_config.json sets a value (R1 evaluation: T 0.6, top-p 0.95). */
-const FALLBACK = { temperature: 0.6, topP: 0.95, topK: 0 };
+import { openModel } from "./shared.js";
 
 export async function runGenerate(o: Record<string, unknown>): Promise<void> {
   const { ThinkrlError } = await import("../../core/errors.js");
@@ -20,49 +18,36 @@ export async function runGenerate(o: Record<string, unknown>): Promise<void> {
   if (!(Number.isInteger(n) && n >= 1)) throw bad("num-samples", "an integer ≥ 1", o.numSamples);
 
   const { model, generationConfig } = await openModel(o.model);
-  const { Rng } = await import("../../core/rng.js");
-  const { generate } = await import("../../rollout/generate.js");
-  const { preparePrompt, stopStringsFor } = await import("../../rollout/prompt.js");
-  const { samplingDefaults } = await import("../../model/generation-config.js");
-  const { textStream } = await import("../../rollout/text-stream.js");
-  const format = await pickFormat(o.format, model, true);
+  const { resolvePromptFormat } = await import("../../pipeline/samplers.js");
+  const { generateText, resolveTextSampling } = await import("../../pipeline/generate-text.js");
+  const format = await resolvePromptFormat(o.format, model, true);
   if (format !== "chat" && (o.systemPrompt !== undefined || o.thinking === false)) {
     throw new ThinkrlError(`${o.systemPrompt !== undefined ? "--system-prompt" : "--no-thinking"} applies to the chat format only (the format is ${format})`, {
       hint: "add --format chat (the model needs a chat template)",
     });
   }
-  const question = String(o.prompt);
-  const chat = { systemPrompt: o.systemPrompt as string | undefined, enableThinking: o.thinking === false ? false : undefined };
-  const prompt = format === "raw" ? { ids: model.tokenizer.encode(question), completionPrefix: "" } : preparePrompt(model, format, question, chat);
-
-  const fromFile = samplingDefaults(generationConfig);
-  const pick = (flag: unknown, key: keyof typeof FALLBACK) => (flag !== undefined ? Number(flag) : (fromFile[key] ?? FALLBACK[key]));
-  const sampling = { temperature: pick(o.temperature, "temperature"), topP: pick(o.topP, "topP"), topK: pick(o.topK, "topK") };
-  const used = (["temperature", "topP", "topK"] as const).filter((k) => fromFile[k] !== undefined && o[k] === undefined);
+  const given = { temperature: o.temperature as number | undefined, topP: o.topP as number | undefined, topK: o.topK as number | undefined };
+  const { sampling, fromGenerationConfig } = resolveTextSampling(given, generationConfig);
   const hfName = { temperature: "temperature", topP: "top_p", topK: "top_k" } as const;
-  if (used.length > 0) console.error(`[generation_config.json: ${used.map((k) => `${hfName[k]} ${sampling[k]}`).join(", ")}]`);
+  if (fromGenerationConfig.length > 0) console.error(`[generation_config.json: ${fromGenerationConfig.map((k) => `${hfName[k]} ${sampling[k]}`).join(", ")}]`);
 
-  // One sample: stream it (prefix first: a `<think>` the chat template opened belongs to the reply).
-  const stream = n === 1 ? textStream(model.tokenizer, (t) => process.stdout.write(t), model.config.eosTokenId) : null;
-  if (stream && prompt.completionPrefix) process.stdout.write(prompt.completionPrefix);
-  const outs = await generate(
-    model,
-    Array.from({ length: n }, () => prompt.ids),
-    {
-      maxNewTokens: Number(o.maxNewTokens),
-      ...sampling,
-      stopStrings: format === "raw" ? [] : stopStringsFor(format),
-      onToken: stream ? (_row, id) => stream.push(id) : undefined,
-    },
-    new Rng(Number(o.seed)),
-  );
-  for (const [i, c] of outs.entries()) {
-    if (!stream) console.error(`[sample ${i + 1}/${n}]`);
-    const meanLp = c.logprobs.reduce((a, b) => a + b, 0) / Math.max(1, c.logprobs.length);
-    if (stream) {
-      stream.end(c.text);
-      process.stdout.write("\n");
-    } else console.log(prompt.completionPrefix + c.text);
-    console.error(`[${c.ids.length} tokens, finish: ${c.finishReason}, mean logprob ${meanLp.toFixed(3)}]`);
+  // One sample: streamed to stdout as it is generated; several: printed when all are done.
+  const streamed = n === 1;
+  const samples = await generateText(model, String(o.prompt), {
+    format,
+    chat: { systemPrompt: o.systemPrompt as string | undefined, enableThinking: o.thinking === false ? false : undefined },
+    sampling,
+    maxCompletionLength: Number(o.maxNewTokens),
+    numSamples: n,
+    seed: Number(o.seed),
+    onText: streamed ? (t) => process.stdout.write(t) : undefined,
+  });
+  for (const [i, s] of samples.entries()) {
+    if (streamed) process.stdout.write("\n");
+    else {
+      console.error(`[sample ${i + 1}/${n}]`);
+      console.log(s.text);
+    }
+    console.error(`[${s.tokens} tokens, finish: ${s.finishReason}, mean logprob ${s.meanLogprob.toFixed(3)}]`);
   }
 }

@@ -13,6 +13,9 @@
  * in one append after all its samples are scored, then its index line. On resume, `<out>` is cut back to the last
  * indexed `end` (dropping rows of a prompt whose index line never landed, and torn lines), so a resumed run never
  * duplicates rows; finished prompts are skipped.
+ *
+ * `runSampleJob` is `thinkrl sample` and the pipeline's `sample` stage: it opens the sampler (a local model — the
+ * jax-js engine started first — or an endpoint, `samplers.ts`) and runs `runSample`.
  */
 import { appendFile, mkdir, open, readFile, rename, stat, truncate, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -25,6 +28,9 @@ import { combineRewards, getReward, REWARD_NAMES, type WeightedReward } from "..
 import { rewardBatch } from "../reward/batch.js";
 import { targetScripts } from "../reward/language.js";
 import { chatHistory, type SampleOutput, type SampleParams, type Sampler } from "../rollout/sampler.js";
+import { endpointFromOptions, openSampler, type SamplerSource } from "./samplers.js";
+import type { EndpointStats } from "../rollout/endpoint.js";
+import { SAMPLE_DEFAULTS } from "./sample-defaults.js";
 import { keepSamples, KEEP_POLICY_NAMES, needsCorrectness, type Candidate, type KeepPolicy } from "./keep.js";
 import { READABILITY_REASONS, readabilityReject, type ReadabilityFilters, type ReadabilityReason } from "./readability.js";
 
@@ -45,12 +51,15 @@ export interface SampleConfig {
   rewardWeights: number[] | null;
   /** Reward whose score ≥ 1 means "correct" (for all-correct / shortest-correct). Default `accuracy`. */
   correctReward: string;
-  /** Sampling temperature. Default 0.6 (R1's recommended setting). */
+  /** Sampling temperature. Default 0.6 (`R1_EVAL_SAMPLING`, R1's recommended setting). */
   temperature: number;
-  /** Nucleus top-p. Default 0.95 (R1). */
+  /** Nucleus top-p. Default 0.95 (`R1_EVAL_SAMPLING`). */
   topP: number;
-  /** Max completion tokens (default: 48 for a local model — the embedded model's completion length — 4096 for an endpoint). */
-  maxTokens: number;
+  /**
+   * Completion budget in tokens (flags `--max-tokens`, `--max-new-tokens`, `--max-completion-length`). Default 48
+   * for a local model (the embedded model's completion length), 4096 for an endpoint.
+   */
+  maxCompletionLength: number;
   /** Seed of prompt drawing and sampling (endpoints: sample i is sent seed + i). Default 0. */
   seed: number;
   /** R1 stage-3 readability filters (each off by default). */
@@ -63,43 +72,29 @@ export interface SampleConfig {
   promptsPerCall: number;
 }
 
-/** Defaults that do not depend on the sampler kind. */
-export const SAMPLE_DEFAULTS = {
-  numSamples: 4,
-  keep: "all-correct" as KeepPolicy,
-  rewardFuncs: ["accuracy", "format"],
-  rewardWeights: null,
-  correctReward: "accuracy",
-  temperature: 0.6,
-  topP: 0.95,
-  seed: 0,
-  filters: { mixedLanguage: false, mixedLanguageMinShare: 0.95, longParagraphs: null, codeBlocks: false } as ReadabilityFilters,
-  language: "en",
-  resume: false,
-};
+export { SAMPLE_DEFAULTS };
 
-/** Built-in tasks: prompts drawn when `numPrompts` is not set. */
-const DEFAULT_TASK_PROMPTS = 256;
 /** Endpoints: prompts per sampler call (a barrier between calls costs little at this size). */
 const ENDPOINT_PROMPTS_PER_CALL = 64;
 /** Local model: sequences per sampler call. */
 const LOCAL_SEQUENCES_PER_CALL = 256;
 
-type PartialSampleConfig = Partial<Omit<SampleConfig, "filters">> & { filters?: Partial<ReadabilityFilters> };
+export type PartialSampleConfig = Partial<Omit<SampleConfig, "filters">> & { filters?: Partial<ReadabilityFilters> };
 
 /**
  * Fills defaults and checks the config once.
- * @param samplerKind `local` or `endpoint` (picks `maxTokens` and `promptsPerCall` defaults)
+ * @param samplerKind `local` or `endpoint` (picks `maxCompletionLength` and `promptsPerCall` defaults)
  * @throws ConfigError quoting the offending value
  */
 export function resolveSampleConfig(partial: PartialSampleConfig, samplerKind: "local" | "endpoint"): Readonly<SampleConfig> {
   const { filters, ...rest } = partial;
   const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<SampleConfig>;
   const numSamples = defined.numSamples ?? SAMPLE_DEFAULTS.numSamples;
+  const { numPromptsTask: _n, maxCompletionLengthLocal: _l, maxCompletionLengthEndpoint: _e, ...defaults } = SAMPLE_DEFAULTS;
   const c: SampleConfig = {
-    ...SAMPLE_DEFAULTS,
+    ...defaults,
     numPrompts: null,
-    maxTokens: samplerKind === "local" ? 48 : 4096,
+    maxCompletionLength: samplerKind === "local" ? SAMPLE_DEFAULTS.maxCompletionLengthLocal : SAMPLE_DEFAULTS.maxCompletionLengthEndpoint,
     promptsPerCall: samplerKind === "local" ? Math.max(1, Math.floor(LOCAL_SEQUENCES_PER_CALL / Math.max(1, numSamples))) : ENDPOINT_PROMPTS_PER_CALL,
     dataset: "",
     out: "",
@@ -113,7 +108,7 @@ export function resolveSampleConfig(partial: PartialSampleConfig, samplerKind: "
   };
   if (c.numPrompts !== null) posInt("numPrompts", c.numPrompts);
   posInt("numSamples", c.numSamples);
-  posInt("maxTokens", c.maxTokens);
+  posInt("maxCompletionLength", c.maxCompletionLength);
   posInt("promptsPerCall", c.promptsPerCall);
   if (!Number.isSafeInteger(c.seed)) throw new ConfigError(`sample: seed must be an integer (got ${c.seed})`);
   if (!KEEP_POLICY_NAMES.includes(c.keep)) throw new ConfigError(`sample: keep must be one of ${KEEP_POLICY_NAMES.join(", ")} (got "${c.keep}")`);
@@ -149,7 +144,7 @@ async function loadItems(c: Readonly<SampleConfig>): Promise<SampleItem[]> {
   if ((TASK_NAMES as string[]).includes(c.dataset)) {
     // numEval 0: the held-out pool is still excluded from the stream, so eval problems never become SFT data.
     const source = await openPromptSource(c.dataset, 0, c.seed);
-    const want = c.numPrompts ?? DEFAULT_TASK_PROMPTS;
+    const want = c.numPrompts ?? SAMPLE_DEFAULTS.numPromptsTask;
     const seen = new Set<string>();
     const items: SampleItem[] = [];
     for (let draws = 0; items.length < want; draws++) {
@@ -229,13 +224,13 @@ export async function runSample(cfg: Readonly<SampleConfig>, deps: SampleDeps): 
     const { assertSandbox, resolveSandboxConfig } = await import("../reward/code/sandbox.js");
     await assertSandbox(resolveSandboxConfig());
   }
-  const params: SampleParams = { temperature: cfg.temperature, topP: cfg.topP, maxTokens: cfg.maxTokens, seed: cfg.seed };
+  const params: SampleParams = { temperature: cfg.temperature, topP: cfg.topP, maxTokens: cfg.maxCompletionLength, seed: cfg.seed };
   const header = {
     version: 1,
     dataset: cfg.dataset,
     num_prompts: cfg.numPrompts,
     sampler: sampler.provenance,
-    sampling: { temperature: cfg.temperature, top_p: cfg.topP, max_tokens: cfg.maxTokens, seed: cfg.seed, n },
+    sampling: { temperature: cfg.temperature, top_p: cfg.topP, max_tokens: cfg.maxCompletionLength, seed: cfg.seed, n },
     reward_funcs: cfg.rewardFuncs,
     reward_weights: rewards.map((r) => r.weight),
     correct_reward: cfg.correctReward,
@@ -277,7 +272,7 @@ export async function runSample(cfg: Readonly<SampleConfig>, deps: SampleDeps): 
       // Endpoints return no token ids: placeholders of the reported length keep length-based rewards meaningful.
       outs.map((o) => ({ text: o.text, ids: new Array<number>(o.tokens ?? 0).fill(-1) })),
     );
-    const scored = await combineRewards(rewards, batch, { step: 0, groupSize: n, maxCompletionLength: cfg.maxTokens }, (w) => deps.log?.info(`warning: ${w}`));
+    const scored = await combineRewards(rewards, batch, { step: 0, groupSize: n, maxCompletionLength: cfg.maxCompletionLength }, (w) => deps.log?.info(`warning: ${w}`));
     const scripts = targetScripts(typeof item.columns.language === "string" ? item.columns.language : cfg.language);
     if (cfg.filters.mixedLanguage && scripts === null) throw new DatasetError(`${cfg.dataset} ${item.key}: unknown language "${String(item.columns.language)}"`);
     const candidates: Candidate[] = outs.map((o, i) => {
@@ -424,4 +419,64 @@ async function openOutput(cfg: Readonly<SampleConfig>, header: Record<string, un
   await fh.close();
   await rename(tmp, idx);
   return { done: new Set(entries.map((e) => e.key)), bytes: end, rows: entries.reduce((a, e) => a + e.rows, 0) };
+}
+
+/** A rejection-sampling job: its settings and where the samples come from (a local model or an endpoint). */
+export interface SampleJob {
+  config: PartialSampleConfig;
+  source: SamplerSource;
+}
+
+/**
+ * A job from options under the `thinkrl sample` flag names in camelCase (the CLI's parsed flags, a pipeline stage's
+ * `with`): the config fields, the readability filter flags (`filterMixedLanguage`, `mixedLanguageMinShare`,
+ * `filterLongParagraphs`, `filterCodeBlocks`), the completion budget's aliases (`maxTokens`, `maxNewTokens`,
+ * `maxCompletionLength`), `model`, `format` and the endpoint flags (`endpointFromOptions`).
+ * @throws ConfigError for an inconsistent endpoint or two spellings of the completion budget
+ */
+export function sampleJobFromOptions(rec: Readonly<Record<string, unknown>>): SampleJob {
+  const endpoint = endpointFromOptions(rec, "sample");
+  const budgets = [rec.maxCompletionLength, rec.maxNewTokens, rec.maxTokens].filter((v) => v !== undefined);
+  if (budgets.length > 1) throw new ConfigError("sample: give one of --max-tokens, --max-new-tokens, --max-completion-length (they are the same setting)");
+  const v = <T>(k: string) => rec[k] as T | undefined;
+  return {
+    config: {
+      dataset: v<string>("dataset"),
+      out: v<string>("out"),
+      numPrompts: v<number>("numPrompts"),
+      numSamples: v<number>("numSamples"),
+      keep: v<KeepPolicy>("keep"),
+      rewardFuncs: v<string[]>("rewardFuncs"),
+      rewardWeights: v<number[]>("rewardWeights"),
+      correctReward: v<string>("correctReward"),
+      temperature: v<number>("temperature"),
+      topP: v<number>("topP"),
+      maxCompletionLength: budgets[0] as number | undefined,
+      seed: v<number>("seed"),
+      language: v<string>("language"),
+      resume: rec.resume === true,
+      filters: {
+        mixedLanguage: rec.filterMixedLanguage === true,
+        mixedLanguageMinShare: v<number>("mixedLanguageMinShare"),
+        longParagraphs: v<number>("filterLongParagraphs"),
+        codeBlocks: rec.filterCodeBlocks === true,
+      },
+    },
+    source: { model: v<string>("model") ?? null, endpoint, format: v<string>("format") ?? null },
+  };
+}
+
+/**
+ * Checks the config, opens the sampler (a local model's generator seeded with the config's `seed`) and runs (or
+ * resumes) rejection sampling.
+ * @returns the summary, and an endpoint's request counters
+ */
+export async function runSampleJob(
+  job: SampleJob,
+  deps: Omit<SampleDeps, "sampler"> & { env?: Record<string, string | undefined> } = {},
+): Promise<{ summary: SampleSummary; endpoint?: EndpointStats }> {
+  const cfg = resolveSampleConfig(job.config, job.source.endpoint ? "endpoint" : "local");
+  const opened = await openSampler(job.source, { seed: cfg.seed, jitterSeed: cfg.seed, env: deps.env });
+  const summary = await runSample(cfg, { ...deps, sampler: opened.sampler });
+  return opened.endpoint ? { summary, endpoint: opened.endpoint.stats } : { summary };
 }
