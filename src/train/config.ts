@@ -7,7 +7,6 @@ import { PROMPT_FORMATS, type PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
 import { LOSS_TYPES, type LossType } from "../rl/aggregate.js";
 import { RL_OBJECTIVES } from "../rl/losses/index.js";
-import { resolveRewards } from "../reward/registry.js";
 import type { ScaleRewards } from "../rl/advantages.js";
 
 export interface TrainConfig {
@@ -66,7 +65,8 @@ export interface TrainConfig {
   rewardWeights: number[];
   /**
    * Per-reward options (`reward/registry.ts` `REWARD_SPECS`), e.g. `{"kimi_length": {"warmupSteps": 10}}`; checked
-   * by `resolveRewards` (unknown rewards or keys fail in one line). Default `{}`.
+   * by `resolveRewards` when a run resolves its rewards by name (unknown rewards or keys fail in one line; library
+   * users may pass their own reward functions instead). Default `{}`.
    */
   rewardKwargs: Record<string, Record<string, unknown>>;
 
@@ -250,7 +250,6 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   if (typeof cfg.rewardKwargs !== "object" || cfg.rewardKwargs === null || Array.isArray(cfg.rewardKwargs)) {
     throw new ConfigError(`${named("rewardKwargs")} must be an object of options by reward name, e.g. {"kimi_length": {"warmupSteps": 10}} (got ${JSON.stringify(cfg.rewardKwargs)})`);
   }
-  resolveRewards(cfg.rewardFuncs, cfg.rewardWeights, cfg.rewardKwargs); // names, weights and options, in one line each
   if (typeof cfg.dataset !== "string" || cfg.dataset === "") throw new ConfigError(`${named("dataset")} must be a task name or a file path`);
   return Object.freeze(cfg);
 }

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { ConfigError } from "../../src/core/errors.js";
 import { learningRateAt, resolveTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from "../../src/train/config.js";
+import { resolveRewards } from "../../src/reward/registry.js";
 
 /** The ConfigError thrown by `resolveTrainConfig(partial)` (fails the test when none is thrown). */
 function configError(partial: Record<string, unknown>): ConfigError {
@@ -140,11 +141,16 @@ describe("objective and rewardKwargs", () => {
     expect(() => resolveTrainConfig({ objective: "ppo" })).toThrow(/objective \(--objective\) must be one of grpo, reinforce \(got "ppo"\)/);
   });
 
-  test("rewardKwargs are checked against the rewards' options (snake_case config keys too)", () => {
+  test("rewardKwargs from a config are checked against the rewards' options (snake_case config keys too)", () => {
+    const rewards = (p: Record<string, unknown>) => {
+      const c = resolveTrainConfig(p);
+      return resolveRewards(c.rewardFuncs, c.rewardWeights, c.rewardKwargs);
+    };
     const ok = resolveTrainConfig({ reward_funcs: ["accuracy", "kimi_length"], reward_weights: [1, 0.2], reward_kwargs: { kimi_length: { warmup_steps: 10 } } });
     expect(ok.rewardKwargs).toEqual({ kimi_length: { warmup_steps: 10 } });
-    expect(() => resolveTrainConfig({ rewardFuncs: ["accuracy", "kimi_length"], rewardWeights: [1, 0.2], rewardKwargs: { kimi_length: { warmup: 1 } } })).toThrow(/unknown option 'warmup' \(valid: warmupSteps\)/);
-    expect(() => resolveTrainConfig({ rewardKwargs: { kimi_length: { warmupSteps: 1 } } })).toThrow(ConfigError);
+    expect(rewards({ reward_funcs: ["accuracy", "kimi_length"], reward_weights: [1, 0.2], reward_kwargs: { kimi_length: { warmup_steps: 10 } } }).map((r) => r.name)).toEqual(["accuracy", "kimi_length"]);
+    expect(() => rewards({ rewardFuncs: ["accuracy", "kimi_length"], rewardWeights: [1, 0.2], rewardKwargs: { kimi_length: { warmup: 1 } } })).toThrow(/unknown option 'warmup' \(valid: warmupSteps\)/);
+    expect(() => rewards({ rewardKwargs: { kimi_length: { warmupSteps: 1 } } })).toThrow(ConfigError);
     expect(() => resolveTrainConfig({ rewardKwargs: [1] })).toThrow(/rewardKwargs \(--reward-kwargs\) must be an object/);
   });
 });
