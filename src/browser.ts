@@ -58,7 +58,8 @@ export { ChatTemplate, loadChatTemplate, chatTemplateSource, openThinkPrefix, sp
 export { parseGenerationConfig, samplingDefaults, effectiveEosIds, generationConfigJson, type GenerationConfig } from "./model/generation-config.js";
 export { defaultModelConfig, defaultTokenizerJson } from "./model/default.js";
 export { paramsFromTensors, paramsToTensors, initTensors } from "./model/params.js";
-export { forward, forwardHidden, decodeStep, tokenLogprobs, chunkedTokenLogprobs, takeLast, type LlamaParams, type LayerParams, type KVCache } from "./model/llama.js";
+export { forward, forwardHidden, decodeStep, type LlamaParams, type LayerParams, type KVCache } from "./model/llama.js";
+export { tokenLogprobs, hiddenLogprobs, takeLast, logitScale, effectiveTemperature } from "./model/logprobs.js";
 
 // rollout
 export { generate, useDeviceSampling, type Completion, type GenerateOptions, type FinishReason } from "./rollout/generate.js";

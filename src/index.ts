@@ -30,7 +30,8 @@ export { ChatTemplate, loadChatTemplate, chatTemplateSource, openThinkPrefix, sp
 export { parseGenerationConfig, samplingDefaults, effectiveEosIds, generationConfigJson, type GenerationConfig } from "./model/generation-config.js";
 export { defaultModelConfig, defaultTokenizerJson } from "./model/default.js";
 export { paramsFromTensors, paramsToTensors, initTensors } from "./model/params.js";
-export { forward, decodeStep, tokenLogprobs, type LlamaParams, type LayerParams } from "./model/llama.js";
+export { forward, decodeStep, type LlamaParams, type LayerParams } from "./model/llama.js";
+export { tokenLogprobs, hiddenLogprobs, logitScale } from "./model/logprobs.js";
 
 // rollout
 export { generate, type Completion, type GenerateOptions, type FinishReason } from "./rollout/generate.js";

@@ -6,7 +6,8 @@
 import { jit, nn, numpy as np, random, tree } from "@jax-js/jax";
 import type { ModelConfig } from "./config.js";
 import { defaultLogitsChunkElements } from "../engine/limits.js";
-import { chunkedTokenLogprobs, decodeStep, forwardHidden, takeLast, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
+import { decodeStep, forwardHidden, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
+import { hiddenLogprobs, logitScale, takeLast } from "./logprobs.js";
 import { decodePositionInputs, fullPositionInputs } from "./positions.js";
 import type { TextTokenizer } from "./tokenizer.js";
 
@@ -65,15 +66,14 @@ export class CausalLM {
         return { id, logprob, cache: out.cache };
       },
     );
-    this.#logprobs = jit((p: LlamaParams, tokens: np.Array, targets: np.Array, pos: PositionInputs, invTemp: np.Array) => {
-      // logits / temperature = (hidden · (1/temperature)) @ head: scaling the hidden states keeps the
-      // temperature a runtime input (no recompile per value) and works chunk by chunk.
+    this.#logprobs = jit((p: LlamaParams, tokens: np.Array, targets: np.Array, pos: PositionInputs, scale: np.Array) => {
+      // The temperature's logit scale is a runtime input: no recompile per value.
       const { hidden, head, kv } = forwardHidden(p, cfg, tokens, pos);
       for (const x of kv) {
         x.k.dispose();
         x.v.dispose();
       }
-      return chunkedTokenLogprobs(hidden.mul(invTemp), head, targets, 1, this.logitsChunkElements);
+      return hiddenLogprobs(hidden, head, targets, scale, this.logitsChunkElements);
     });
   }
 
@@ -147,7 +147,7 @@ export class CausalLM {
       pos,
       cache,
       slotMask,
-      np.array([temperature > 0 ? 1 / temperature : 1]),
+      np.array([logitScale(temperature)]),
       np.array(temperature > 0 ? 1 : 0),
       np.array(seed >>> 0, { dtype: np.uint32 }),
     );
@@ -157,7 +157,8 @@ export class CausalLM {
   }
 
   /**
-   * Per-token log-probs and entropies of `targets` under softmax(logits / temperature), without gradients.
+   * Per-token log-probs and entropies of `targets` under softmax(logits / temperature) (`model/logprobs.ts`: the same
+   * path and temperature rule as the learner's), without gradients.
    * @returns logp `[B, T]`, entropy `[B, T]` as host arrays
    */
   async sequenceLogprobs(batch: SequenceBatch, temperature = 1, params: LlamaParams = this.params): Promise<{ logp: Float32Array; entropy: Float32Array }> {
@@ -167,7 +168,7 @@ export class CausalLM {
       np.array(batch.tokens, { dtype: np.int32 }).reshape([B, T]),
       np.array(batch.targets, { dtype: np.int32 }).reshape([B, T]),
       fullPositionInputs(this.config, B, T),
-      np.array([1 / temperature]),
+      np.array([logitScale(temperature)]),
     );
     const logp = (await out.logp.data()) as Float32Array;
     const entropy = (await out.entropy.data()) as Float32Array;

@@ -13,7 +13,6 @@
  * H head dim, F MLP width, V vocabulary.
  */
 import { nn, numpy as np } from "@jax-js/jax";
-import { LOGITS_CHUNK_ELEMENTS } from "../engine/limits.js";
 import type { ModelConfig } from "./config.js";
 
 /** Logits-chunk sizing is a backend limit: it lives in `engine/limits.ts` (re-exported here for existing callers). */
@@ -251,67 +250,4 @@ export function decodeStep(
   const logits = finalLogits(params, cfg, x);
   const [B, , V] = logits.shape as [number, number, number];
   return { logits: logits.reshape([B, V]), cache: out };
-}
-
-/**
- * `x[..., ids[...]]`: picks one entry of the last axis per row by comparing `ids` with an iota, `[..., V]` → `[...]`.
- * Not `nn.oneHot`: jax-js 0.1.25 builds a one-hot by gathering rows of a `[V, V]` identity constant, which for a
- * 151,936-token vocabulary is 23·10⁹ floats (a WebGPU shader-compile error / out of memory).
- * Consumes `x` and `ids` (int32, shape of `x` without its last axis).
- */
-export function takeLast(x: Arr, ids: Arr, V: number): Arr {
-  const iota = np.arange(V, undefined, undefined, { dtype: np.int32 });
-  const hit = np.equal(ids.reshape([...ids.shape, 1]), iota);
-  return np.where(hit, x, 0).sum(-1);
-}
-
-/**
- * Per-token log-probabilities of `targets` under softmax(logits / temperature), and the entropy of that
- * distribution. Selection is a compare-and-sum (`takeLast`; jax-js `take` on views fails under jit(grad)).
- * @param logits `[B, T, V]` (consumed); targets `[B, T]` int32 (consumed)
- * @returns logp `[B, T]`, entropy `[B, T]` (nats)
- */
-export function tokenLogprobs(logits: Arr, targets: Arr, temperature: number): { logp: Arr; entropy: Arr } {
-  const V = logits.shape[2]!;
-  const lsm = nn.logSoftmax(temperature === 1 ? logits : logits.mul(1 / temperature), -1);
-  const logp = takeLast(lsm.ref, targets, V);
-  const entropy = np.exp(lsm.ref).mul(lsm).sum(-1).neg();
-  return { logp, entropy };
-}
-
-/**
- * `tokenLogprobs` of `hidden @ head` computed over chunks of at most `maxElements / V` tokens, so the full
- * `[B, T, V]` logits (B·T·V floats: 2.5 GB for 4096 tokens of a 151,936-token vocabulary, above WebGPU's 2 GiB
- * storage-binding limit) never exist as one array. The tokens are split into the fewest chunks the cap allows, of
- * equal size but for the last. When all B·T tokens fit in one chunk this is exactly
- * `tokenLogprobs(hidden @ head, …)`. Under `grad` each chunk's softmax is kept for the backward pass (jax-js has
- * no rematerialisation), so training memory still scales with the micro-batch: bound it with the micro-batch size.
- * @param hidden `[B, T, D]` final hidden states (consumed); head `[D, V]` (consumed); targets `[B, T]` int32 (consumed)
- * @param maxElements logits elements per chunk (≥ V; default `LOGITS_CHUNK_ELEMENTS`)
- * @returns logp `[B, T]`, entropy `[B, T]` (nats)
- */
-export function chunkedTokenLogprobs(hidden: Arr, head: Arr, targets: Arr, temperature: number, maxElements = LOGITS_CHUNK_ELEMENTS): { logp: Arr; entropy: Arr } {
-  const [B, T, D] = hidden.shape as [number, number, number];
-  const V = head.shape[1]!;
-  const N = B * T;
-  const cap = Math.max(1, Math.floor(maxElements / V));
-  if (cap >= N) return tokenLogprobs(np.matmul(hidden, head), targets, temperature);
-  // The fewest chunks the cap allows, equal in size but for the last: on the H200 the LM-head backward was fastest
-  // in the largest chunk measured (2048 rows) and slow in small ones (128, 220 rows), so no needlessly small chunks.
-  const rows = Math.ceil(N / Math.ceil(N / cap));
-  const h = hidden.reshape([N, D]);
-  const t = targets.reshape([N]);
-  const logp: Arr[] = [];
-  const entropy: Arr[] = [];
-  for (let s = 0; s < N; s += rows) {
-    const e = Math.min(N, s + rows);
-    const logits = np.matmul(h.ref.slice([s, e]), head.ref).reshape([1, e - s, V]);
-    const r = tokenLogprobs(logits, t.ref.slice([s, e]).reshape([1, e - s]), temperature);
-    logp.push(r.logp.reshape([e - s]));
-    entropy.push(r.entropy.reshape([e - s]));
-  }
-  h.dispose();
-  t.dispose();
-  head.dispose();
-  return { logp: np.concatenate(logp, 0).reshape([B, T]), entropy: np.concatenate(entropy, 0).reshape([B, T]) };
 }

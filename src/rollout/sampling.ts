@@ -3,6 +3,7 @@
  * §3.1), greedy at temperature 0. Randomness comes only from the `Rng` passed in.
  */
 import type { Rng } from "../core/rng.js";
+import { effectiveTemperature } from "../model/logprobs.js";
 
 export interface SamplingParams {
   /** Softmax temperature; 0 = greedy. Default 1. */
@@ -20,7 +21,7 @@ export interface SamplingParams {
  *   At temperature 0 the log-prob is taken at temperature 1.
  */
 export function sampleToken(logits: Float32Array, off: number, V: number, p: SamplingParams, rng: Rng): { id: number; logprob: number } {
-  const t = p.temperature > 0 ? p.temperature : 1;
+  const t = effectiveTemperature(p.temperature); // the one rule: greedy's log-prob is taken at T = 1
   let max = -Infinity;
   let argmax = 0;
   for (let i = 0; i < V; i++) {

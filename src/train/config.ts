@@ -6,6 +6,7 @@
 import { PROMPT_FORMATS, type PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
 import { LOSS_TYPES, type LossType } from "../rl/aggregate.js";
+import { R1_EVAL_SAMPLING } from "../eval/defaults.js";
 import { RL_OBJECTIVES } from "../rl/losses/index.js";
 import type { ScaleRewards } from "../rl/advantages.js";
 
@@ -147,8 +148,8 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   evalSteps: 0,
   numEvalProblems: 256,
   evalSamples: 4,
-  evalTemperature: 0.6,
-  evalTopP: 0.95,
+  evalTemperature: R1_EVAL_SAMPLING.temperature,
+  evalTopP: R1_EVAL_SAMPLING.topP,
   saveSteps: 25,
   saveTotalLimit: 2,
   logCompletionsSteps: 10,

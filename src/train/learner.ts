@@ -14,7 +14,8 @@
 import { blockUntilReady, jit, lax, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
 import { EngineError } from "../core/errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
-import { chunkedTokenLogprobs, forwardHidden, type LlamaParams, type PositionInputs } from "../model/llama.js";
+import { forwardHidden, type LlamaParams, type PositionInputs } from "../model/llama.js";
+import { hiddenLogprobs } from "../model/logprobs.js";
 import { fullPositionInputs } from "../model/positions.js";
 import type { LossInputs, Objective, ObjectiveConfig } from "../rl/losses/index.js";
 import { sliceRows } from "./batch.js";
@@ -112,7 +113,7 @@ export class Learner {
         x.k.dispose();
         x.v.dispose();
       }
-      const { logp, entropy } = chunkedTokenLogprobs(hidden, head, b.targets, temperature, model.logitsChunkElements);
+      const { logp, entropy } = hiddenLogprobs(hidden, head, b.targets, temperature, model.logitsChunkElements);
       const entropySum = lax.stopGradient(entropy.mul(b.inputs.mask.ref)).sum();
       const { loss, metrics } = objective.loss({ ...b.inputs, logp }, objectiveConfig);
       return [loss, { entropySum, ...metrics }];

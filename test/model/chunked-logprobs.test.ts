@@ -11,7 +11,11 @@ await initEngine("wasm");
 const { jit, numpy: np, tree, valueAndGrad } = await import("@jax-js/jax");
 const { defaultModelConfig } = await import("../../src/model/default.js");
 const { initTensors, paramsFromTensors } = await import("../../src/model/params.js");
-const { LOGITS_CHUNK_ELEMENTS, chunkedTokenLogprobs, defaultLogitsChunkElements, forward, forwardHidden, tokenLogprobs } = await import("../../src/model/llama.js");
+const { LOGITS_CHUNK_ELEMENTS, defaultLogitsChunkElements, forward, forwardHidden } = await import("../../src/model/llama.js");
+const { hiddenLogprobs: chunkedTokenLogprobs, tokenLogprobs: scaledTokenLogprobs } = await import("../../src/model/logprobs.js");
+/** softmax(logits / T) log-probs the direct way (scaling the logits), as the reference of the chunked path. */
+const tokenLogprobs = (logits: ReturnType<typeof np.array>, targets: ReturnType<typeof np.array>, temperature: number) =>
+  scaledTokenLogprobs(temperature === 1 ? logits : logits.mul(1 / temperature), targets);
 const { fullPositionInputs } = await import("../../src/model/positions.js");
 const { Rng } = await import("../../src/core/rng.js");
 

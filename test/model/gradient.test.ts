@@ -17,7 +17,8 @@ await initEngine("wasm");
 const { jit, numpy: np, tree, valueAndGrad } = await import("@jax-js/jax");
 const { defaultModelConfig } = await import("../../src/model/default.js");
 const { initTensors, paramsFromTensors } = await import("../../src/model/params.js");
-const { forward, tokenLogprobs } = await import("../../src/model/llama.js");
+const { forward } = await import("../../src/model/llama.js");
+const { tokenLogprobs } = await import("../../src/model/logprobs.js");
 const { fullPositionInputs } = await import("../../src/model/positions.js");
 const { Rng } = await import("../../src/core/rng.js");
 
@@ -79,7 +80,7 @@ describe.each([
         k.dispose();
         v.dispose();
       }
-      const { logp, entropy } = tokenLogprobs(logits, tgt, 1);
+      const { logp, entropy } = tokenLogprobs(logits, tgt);
       entropy.dispose();
       return logp.mul(wt).sum();
     };

@@ -13,7 +13,8 @@ await initEngine("wasm");
 const { makeJaxpr, nn, numpy: np, valueAndGrad } = await import("@jax-js/jax");
 const { defaultModelConfig, defaultTokenizerJson } = await import("../../src/model/default.js");
 const { initTensors, paramsFromTensors } = await import("../../src/model/params.js");
-const { forwardHidden, chunkedTokenLogprobs } = await import("../../src/model/llama.js");
+const { forwardHidden } = await import("../../src/model/llama.js");
+const { hiddenLogprobs } = await import("../../src/model/logprobs.js");
 const { fullPositionInputs } = await import("../../src/model/positions.js");
 const { CausalLM } = await import("../../src/model/causal-lm.js");
 const { loadTokenizer } = await import("../../src/model/tokenizer.js");
@@ -55,7 +56,7 @@ test("the loss gradient captures no [V, V] constant (the one-hot table of nn.one
       x.k.dispose();
       x.v.dispose();
     }
-    return chunkedTokenLogprobs(hidden, head, targets, 1).logp.sum();
+    return hiddenLogprobs(hidden, head, targets, 1).logp.sum();
   };
   const ids = () => np.zeros([B, T], { dtype: np.int32 });
   const bound = boundArrays(String(makeJaxpr(valueAndGrad(loss))(p, ids(), ids()).jaxpr));
