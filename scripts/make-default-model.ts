@@ -17,7 +17,7 @@ const { defaultModelConfig, defaultTokenizerJson } = await import("../src/model/
 const { initTensors, paramsFromTensors, paramsToTensors } = await import("../src/model/params.js");
 const { loadTokenizer } = await import("../src/model/tokenizer.js");
 const { saveCheckpointFiles } = await import("../src/model/checkpoint.js");
-const { sftColdStart } = await import("../src/train/sft.js");
+const { sftColdStart } = await import("../src/train/cold-start.js");
 const { TRAIN_DEFAULTS } = await import("../src/train/config.js");
 
 const seed = Number(values.seed);

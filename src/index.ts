@@ -68,7 +68,7 @@ export { OBJECTIVES, getObjective, grpoLoss, reinforceLoss, klK3, nllLoss, type 
 export { resolveTrainConfig, learningRateAt, TRAIN_DEFAULTS, type TrainConfig } from "./train/config.js";
 export { GrpoTrainer, type GrpoTrainerDeps, type GrpoStepResult } from "./train/grpo.js";
 export { Learner, fullParams, type TrainableBinding, type MicroBatch } from "./train/learner.js";
-export { sftColdStart, type SftOptions } from "./train/sft.js";
+export { sftColdStart, type SftOptions } from "./train/cold-start.js";
 export { adamwInit, adamwUpdate, type AdamWConfig, type AdamWState } from "./train/optim.js";
 export { heldOutEval, describeEval, type HeldOutOptions } from "./eval/heldout.js";
 export { runTrain, type TrainSummary } from "./pipeline/r1-zero.js";
@@ -86,7 +86,7 @@ export { readabilityReject, type ReadabilityFilters } from "./pipeline/readabili
 
 // SFT and benchmarks
 export { readRecords, loadSftExamples, toSftExample, SFT_FIELD_DEFAULTS, type SftExample, type SftFieldMapping, type LocatedRecord } from "./data/formats/index.js";
-export { runSft, tokenizeSft, splitEval, type SftSummary, type SftRunOptions } from "./train/sft-trainer.js";
+export { runSft, tokenizeSft, splitEval, type SftSummary, type SftRunOptions } from "./train/sft.js";
 export { resolveSftConfig, SFT_DEFAULTS, type SftConfig } from "./train/sft-config.js";
 export { sftStep, sftMicroBatches, sftEvalLoss, epochBatches, encodeSftExample, sftEndTokenId, chatEndOfTurnId, stripCompletionPrefix, type SftTokens } from "./train/sft-batch.js";
 export { saveModel, saveRunCheckpoint, listCheckpoints } from "./train/state.js";

@@ -175,12 +175,6 @@ export class CausalLM {
     return { logp, entropy };
   }
 
-  /** Replaces the params (the old tree is disposed). */
-  setParams(p: LlamaParams): void {
-    tree.dispose(this.params);
-    this.params = p;
-  }
-
   dispose(): void {
     tree.dispose(this.params);
   }

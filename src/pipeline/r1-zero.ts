@@ -24,7 +24,7 @@ import { resolveRewards } from "../reward/registry.js";
 import { defaultPromptFormat } from "../rollout/prompt.js";
 import { camelCase, kebabCase, resolveTrainConfig, type TrainConfig } from "../train/config.js";
 import { GrpoTrainer } from "../train/grpo.js";
-import { sftColdStart } from "../train/sft.js";
+import { sftColdStart } from "../train/cold-start.js";
 import { learningSignalWatch, LOOP_SECONDS_KEY, recordEvaluation, trainLoop, type TrainerCallback } from "../train/loop.js";
 import { ignoredOnResume, nodeRunFiles, openResume, prepareRunDir, truncateRunLogs, type ResumePoint } from "../train/run-dir.js";
 import { loadOptimizerState, saveRunCheckpoint } from "../train/state.js";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { CheckpointError } from "../core/errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { resolveSftConfig, type SftConfig } from "../train/sft-config.js";
-import type { SftLog, SftSummary } from "../train/sft-trainer.js";
+import type { SftLog, SftSummary } from "../train/sft.js";
 
 export interface SftJobOptions {
   log: SftLog;
@@ -25,7 +25,7 @@ export async function runSftJob(cfg: Readonly<SftConfig>, o: SftJobOptions): Pro
   const { loadSftExamples } = await import("../data/formats/load.js");
   const { loadModelFiles, defaultModelDir } = await import("../model/load.js");
   const { defaultPromptFormat } = await import("../rollout/prompt.js");
-  const { runSft } = await import("../train/sft-trainer.js");
+  const { runSft } = await import("../train/sft.js");
   const resumeFrom = o.resumeFrom ?? null;
   const examples = await loadSftExamples(cfg.dataset, { prompt: cfg.promptField, completion: cfg.completionField, messages: cfg.messagesField });
   const loaded = resumeFrom === null && o.model !== undefined ? null : await loadModelFiles(resumeFrom?.dir ?? cfg.model ?? defaultModelDir());

@@ -27,7 +27,7 @@ const NODE_ONLY = [
   "reward/math/worker.ts",
   "reward/math/worker-checker.ts",
   "train/run-dir.ts",
-  "train/sft-trainer.ts",
+  "train/sft.ts",
   "train/state.ts",
 ];
 

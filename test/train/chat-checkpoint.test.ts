@@ -16,7 +16,7 @@ await initEngine("wasm");
 const { loadModelFiles, defaultModelDir, CHAT_TEMPLATE_FILE } = await import("../../src/model/load.js");
 const { defaultPromptFormat } = await import("../../src/rollout/prompt.js");
 const { samplingDefaults } = await import("../../src/model/generation-config.js");
-const { runSft, tokenizeSft } = await import("../../src/train/sft-trainer.js");
+const { runSft, tokenizeSft } = await import("../../src/train/sft.js");
 const { resolveSftConfig } = await import("../../src/train/sft-config.js");
 const { listCheckpoints, saveModel } = await import("../../src/train/state.js");
 const { runTrain } = await import("../../src/pipeline/r1-zero.js");

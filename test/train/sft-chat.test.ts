@@ -10,7 +10,7 @@ import type { CausalLM } from "../../src/model/causal-lm.js";
 import { loadTokenizer, type TextTokenizer } from "../../src/model/tokenizer.js";
 import { preparePrompt } from "../../src/rollout/prompt.js";
 import { chatEndOfTurnId, encodeSftExample, sftEndTokenId, stripCompletionPrefix } from "../../src/train/sft-batch.js";
-import { tokenizeSft } from "../../src/train/sft-trainer.js";
+import { tokenizeSft } from "../../src/train/sft.js";
 import { realTokenizer, realTokenizerDir } from "../model/real-tokenizers.js";
 
 const FIX = join(import.meta.dirname, "../fixtures/tokenizers");

@@ -4,7 +4,7 @@
  * `--epochs` are ignored then). Ctrl-C stops after the current step.
  */
 import { CheckpointError } from "../../core/errors.js";
-import type { SftLog } from "../../train/sft-trainer.js";
+import type { SftLog } from "../../train/sft.js";
 import { startEngineFor } from "./shared.js";
 
 /** Flag name → SftConfig key (flags not listed are passed through under their camelCase name). */

@@ -55,4 +55,3 @@ export function rationalCompare(a: Rational, b: Rational): number {
   return d > 0n ? 1 : d < 0n ? -1 : 0;
 }
 
-export const rationalDiv100 = (r: Rational): Rational => rational(r.num, r.den * 100n);

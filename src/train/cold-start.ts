@@ -1,0 +1,43 @@
+/**
+ * Supervised fine-tuning on (prompt, completion) pairs with the loss on completion tokens only — the R1 "cold
+ * start" (DeepSeek-R1 §2.3.1): a little worked-solution data so RL starts from a model that can sometimes solve the
+ * task and already uses the output format. Batches come from a built-in task's generator; `thinkrl sft`
+ * (`sft.ts`) is the same step on a dataset file.
+ */
+import type { PromptSource } from "../data/source.js";
+import type { PromptFormat } from "../data/template.js";
+import { ConfigError } from "../core/errors.js";
+import type { CausalLM } from "../model/causal-lm.js";
+import { Learner } from "./learner.js";
+import { nll } from "../rl/losses/nll.js";
+import { encodeSftExample, sftEndTokenId, sftStep } from "./sft-batch.js";
+
+export interface SftOptions {
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  /** Linear warm-up steps. */
+  warmupSteps: number;
+  format: PromptFormat;
+  onStep?: (step: number, loss: number, seconds: number) => void;
+}
+
+/**
+ * Trains `model` in place on the source's worked solutions (completions end as `tokenizeSft`'s do).
+ * @throws ConfigError if the source has none, or the model has no EOS to end them with
+ */
+export async function sftColdStart(model: CausalLM, source: PromptSource, o: SftOptions): Promise<void> {
+  const end = sftEndTokenId(model, o.format); // EOS, or the chat template's end-of-turn token
+  // AdamW as in the reference cold start (β2 0.98, weight decay 0.01, clip 1).
+  const up = new Learner(model, nll, { beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 });
+  for (let step = 1; step <= o.steps; step++) {
+    const t0 = performance.now();
+    const items = Array.from({ length: o.batchSize }, () => source.next());
+    if (items.some((p) => p.solution === undefined)) throw new ConfigError(`dataset ${source.name} has no worked solutions for a cold start`);
+    const rows = items.map((p) => encodeSftExample(model, o.format, p.question, p.solution!, end));
+    // One micro-batch of the whole batch (the same shapes and weights as ever: the shipped checkpoint stays reproducible).
+    const { loss } = await sftStep(up, rows, rows.length, o.learningRate * Math.min(1, step / Math.max(1, o.warmupSteps)));
+    o.onStep?.(step, loss, (performance.now() - t0) / 1000);
+  }
+  up.dispose();
+}
