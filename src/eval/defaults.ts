@@ -1,15 +1,14 @@
 /**
  * Evaluation defaults, in one place: the R1 sampling settings and `thinkrl eval`'s defaults. Types only and
- * constants (no imports), so the CLI can show them in its help without loading anything.
+ * constants (no imports but `core/`), so the CLI can show them in its help without loading anything.
  */
 
 /**
- * DeepSeek-R1's evaluation sampling (R1 §3.1 "Evaluation Setup": "a sampling temperature of 0.6 and a top-p value
- * of 0.95"), also its recommended setting for using the models. The default of every evaluation (`thinkrl eval`,
- * pipeline eval stages), of rejection sampling and of `thinkrl generate` when the model's generation_config.json
- * sets none.
+ * R1's evaluation sampling (`core/r1.ts`): the default of every evaluation (`thinkrl eval`, pipeline eval stages), of
+ * rejection sampling and of `thinkrl generate` when the model's generation_config.json sets none.
  */
-export const R1_EVAL_SAMPLING = Object.freeze({ temperature: 0.6, topP: 0.95 });
+export { R1_EVAL_SAMPLING } from "../core/r1.js";
+import { R1_EVAL_SAMPLING } from "../core/r1.js";
 
 /** R1's maximum generation length (R1 §3.1: 32,768 tokens): the completion budget for an endpoint. */
 export const R1_MAX_COMPLETION_LENGTH = 32_768;

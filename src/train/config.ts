@@ -6,7 +6,7 @@
 import { PROMPT_FORMATS, type PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
 import { LOSS_TYPES, type LossType } from "../rl/aggregate.js";
-import { R1_EVAL_SAMPLING } from "../eval/defaults.js";
+import { R1_EVAL_SAMPLING } from "../core/r1.js";
 import { RL_OBJECTIVES } from "../rl/losses/index.js";
 import type { ScaleRewards } from "../rl/advantages.js";
 
