@@ -251,6 +251,7 @@ export function buildCli(): Command {
     .option("--model <dir>", "[path] Hugging Face model directory (default: the embedded model)")
     .option("--out <dir>", "[path] run directory (default: runs/sft-<timestamp>)")
     .option("--resume [dir]", "[path] continue the run in <dir> (default: --out) from its latest checkpoint")
+    .option("--overwrite", "replace the run already in --out (its run files are deleted first)")
     .option("--prompt-field <name>", `[string] prompt field (default: ${SD.promptField})`)
     .option("--completion-field <name>", `[string] completion field (default: ${SD.completionField})`)
     .option("--messages-field <name>", `[string] chat messages field; used when present in a row (default: ${SD.messagesField})`)

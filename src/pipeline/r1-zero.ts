@@ -177,7 +177,8 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   const callbacks = [learningSignalWatch(log, { maxCompletionLength: cfg.maxCompletionLength }), ...(opts.callbacks ?? [])];
   const startStep = resume?.trainerState.global_step ?? 0;
   const resumedSeconds = (resume?.trainerState[LOOP_SECONDS_KEY] as number | undefined) ?? 0;
-  if (resume) await truncateRunLogs(runDir, startStep);
+  // A resumed run drops what its stopped process logged after the checkpoint; without a checkpoint it starts over.
+  if (resume) await truncateRunLogs(runDir, resume.checkpoint ? startStep : -1);
 
   // ── held-out evaluation (R1 protocol) ───────────────────────────────────────────────────────────────
   const runEval = async (label: string): Promise<EvalReport> => {

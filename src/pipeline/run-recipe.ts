@@ -152,9 +152,9 @@ async function sftStage(dir: string, opts: Record<string, unknown>, o: RunRecipe
   const cfg = resolveSftConfig(partial);
   const cks = await listCheckpoints(dir);
   const resumeFrom = cks[cks.length - 1] ?? null;
-  if (resumeFrom === null) await rm(join(dir, "metrics.jsonl"), { force: true }); // rows of a run stopped before its first checkpoint
   const model = !resumeFrom && fromScratch ? await randomEmbeddedModel(cfg.seed) : undefined;
-  const s = await runSftJob(cfg, { log: o.log, resumeFrom, signal: o.signal, model });
+  // A run stopped before its first checkpoint starts over: overwrite drops the files it left (the stage's own stay).
+  const s = await runSftJob(cfg, { log: o.log, resumeFrom, overwrite: true, signal: o.signal, model });
   if (s.interrupted) throw new PipelineInterrupted(`interrupted in stage ${dir} after SFT step ${s.steps}; rerun the recipe to continue`);
   o.log.info(`SFT: ${s.steps} steps, loss ${s.loss.toFixed(4)}${Number.isNaN(s.evalLoss) ? "" : `, eval_loss ${s.evalLoss.toFixed(4)}`}`);
   const metrics: StageMetrics = { loss: s.loss, steps: s.steps, examples: s.trainExamples };

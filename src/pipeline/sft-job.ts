@@ -3,10 +3,9 @@
  * embedded one, a given in-memory model, or the run's latest checkpoint when continuing), its prompt format, then
  * `runSft`. The jax-js engine must be started first.
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { CheckpointError } from "../core/errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
+import { ignoredOnResume, openResume, prepareRunDir } from "../train/run-dir.js";
+import { camelCase } from "../train/config.js";
 import { resolveSftConfig, type SftConfig } from "../train/sft-config.js";
 import type { SftLog, SftSummary } from "../train/sft.js";
 
@@ -14,6 +13,11 @@ export interface SftJobOptions {
   log: SftLog;
   /** Checkpoint to continue from (its weights are loaded; `cfg.model` is not). Default: none. */
   resumeFrom?: { step: number; dir: string } | null;
+  /**
+   * Without `resumeFrom`, a run directory that already holds a run is refused (`prepareRunDir`) unless `overwrite`,
+   * which deletes the old run's files first (a continued run that saved no checkpoint restarts this way).
+   */
+  overwrite?: boolean;
   /** A model to train instead of loading `cfg.model` (e.g. a seeded random init); ignored when resuming. */
   model?: CausalLM;
   /** Stop after the current step (the summary says `interrupted`). */
@@ -27,6 +31,7 @@ export async function runSftJob(cfg: Readonly<SftConfig>, o: SftJobOptions): Pro
   const { defaultPromptFormat } = await import("../rollout/prompt.js");
   const { runSft } = await import("../train/sft.js");
   const resumeFrom = o.resumeFrom ?? null;
+  if (resumeFrom === null) await prepareRunDir(cfg.outputDir, { overwrite: o.overwrite });
   const examples = await loadSftExamples(cfg.dataset, { prompt: cfg.promptField, completion: cfg.completionField, messages: cfg.messagesField });
   const loaded = resumeFrom === null && o.model !== undefined ? null : await loadModelFiles(resumeFrom?.dir ?? cfg.model ?? defaultModelDir());
   const model = loaded?.model ?? o.model!;
@@ -35,16 +40,18 @@ export async function runSftJob(cfg: Readonly<SftConfig>, o: SftJobOptions): Pro
 }
 
 /**
- * The config and latest checkpoint of the SFT run in `dir` (its saved `config.json`; of `overrides`, only `epochs`
- * applies: a continued run is the same run). `resumeFrom` is null when the run saved no checkpoint yet.
+ * The config and latest checkpoint of the SFT run in `dir` (`train/run-dir.ts` `openResume`): its saved `config.json`
+ * with `epochs` from `given` (a continued run is the same run); `ignored` names the other settings of `given` that
+ * differ from the saved ones. `resumeFrom` is null when the run saved no checkpoint yet.
  * @throws CheckpointError when `dir` holds no `config.json`
  */
-export async function sftResumeState(dir: string, overrides: { epochs?: number } = {}): Promise<{ config: Readonly<SftConfig>; resumeFrom: { step: number; dir: string } | null }> {
-  const saved = await readFile(join(dir, "config.json"), "utf8").catch(() => {
-    throw new CheckpointError(`${dir} is not a thinkrl sft run directory (config.json missing)`);
-  });
-  const config = resolveSftConfig({ ...(JSON.parse(saved) as Record<string, unknown>), outputDir: dir, ...(overrides.epochs !== undefined ? { epochs: overrides.epochs } : {}) });
-  const { listCheckpoints } = await import("../train/state.js");
-  const cks = await listCheckpoints(dir);
-  return { config, resumeFrom: cks[cks.length - 1] ?? null };
+export async function sftResumeState(
+  dir: string,
+  given: Record<string, unknown> = {},
+): Promise<{ config: Readonly<SftConfig>; resumeFrom: { step: number; dir: string } | null; ignored: string[] }> {
+  const r = await openResume(dir, "thinkrl sft run");
+  const g = Object.fromEntries(Object.entries(given).map(([k, v]) => [camelCase(k), v]));
+  const ignored = ignoredOnResume(r.config, g, ["epochs", "outputDir"]);
+  const config = resolveSftConfig({ ...r.config, outputDir: dir, ...(g.epochs !== undefined ? { epochs: g.epochs } : {}) });
+  return { config, resumeFrom: r.checkpoint, ignored };
 }

@@ -11,7 +11,7 @@ import { startEngineFor } from "./shared.js";
 const RENAMED: Record<string, string> = { out: "outputDir", format: "promptFormat" };
 
 export async function runSftCommand(flags: Record<string, unknown>, log: SftLog): Promise<void> {
-  const { resume, debug: _debug, ...rest } = flags;
+  const { resume, overwrite, debug: _debug, ...rest } = flags;
   const partial: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) partial[RENAMED[k] ?? k] = v;
   const { resolveSftConfig } = await import("../../train/sft-config.js");
@@ -22,7 +22,8 @@ export async function runSftCommand(flags: Record<string, unknown>, log: SftLog)
     const dir = typeof resume === "string" ? resume : (partial.outputDir as string | undefined);
     if (dir === undefined) throw new CheckpointError("--resume needs a run directory (--resume <dir> or --out <dir>)");
     await startEngineFor(null); // before sftResumeState: listing checkpoints loads jax-js
-    state = await sftResumeState(dir, { epochs: partial.epochs as number | undefined });
+    state = await sftResumeState(dir, partial);
+    if (state.ignored.length > 0) log.info(`note: --resume uses the run's config.json; ignored: ${state.ignored.map((k) => `--${k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}`).join(", ")} (only --epochs can change)`);
     if (state.resumeFrom === null) log.info(`no checkpoint in ${dir}: starting it from the beginning`);
   }
   const cfg = state?.config ?? resolveSftConfig(partial);
@@ -33,7 +34,8 @@ export async function runSftCommand(flags: Record<string, unknown>, log: SftLog)
   const stop = new AbortController();
   const onInt = () => stop.abort();
   process.once("SIGINT", onInt);
-  const s = await runSftJob(cfg, { log, resumeFrom, signal: stop.signal }).finally(() => process.off("SIGINT", onInt));
+  // A continued run without a checkpoint starts over in its own directory; a new run refuses to mix with another.
+  const s = await runSftJob(cfg, { log, resumeFrom, overwrite: overwrite === true || state !== null, signal: stop.signal }).finally(() => process.off("SIGINT", onInt));
   if (s.interrupted) return;
   log.info(
     `SFT done: ${s.steps} steps, loss ${s.loss.toFixed(4)}${Number.isNaN(s.evalLoss) ? "" : `, eval_loss ${s.evalLoss.toFixed(4)}`} ` +
