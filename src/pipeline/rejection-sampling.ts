@@ -23,6 +23,7 @@ import type { ChatMessage } from "../data/dataset.js";
 import { loadJsonlDataset } from "../data/dataset.js";
 import { openPromptSource } from "../data/source.js";
 import { TASK_NAMES } from "../data/tasks/index.js";
+import { sameJson } from "../core/json.js";
 import { ConfigError, DatasetError } from "../core/errors.js";
 import { combineRewards, getReward, REWARD_NAMES, type WeightedReward } from "../reward/combine.js";
 import { rewardBatch } from "../reward/batch.js";
@@ -346,11 +347,6 @@ export async function runSample(cfg: Readonly<SampleConfig>, deps: SampleDeps): 
     nullRewards: s.nullRewards,
     seconds: (performance.now() - t0) / 1000,
   };
-}
-
-/** Shallow-ish deep equality for JSON values (header comparison). */
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**

@@ -17,6 +17,7 @@
  */
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { sameJson } from "../core/json.js";
 import { openPromptSource } from "../data/source.js";
 import { TASK_NAMES } from "../data/tasks/index.js";
 import { ConfigError, ThinkrlError } from "../core/errors.js";
@@ -274,9 +275,3 @@ async function writeAtomic(p: string, v: unknown): Promise<void> {
   await rename(`${p}.tmp`, p);
 }
 
-/** Equality of JSON values, whatever the order of object keys (a reordered recipe is the same recipe). */
-function sameJson(a: unknown, b: unknown): boolean {
-  const canon = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canon) : typeof v === "object" && v !== null ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, x]) => [k, canon(x)])) : v;
-  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
-}

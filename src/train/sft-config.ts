@@ -111,16 +111,16 @@ export function resolveSftConfig(partial: Record<string, unknown>): Readonly<Sft
   const c = { ...SFT_DEFAULTS, dataset: "", outputDir: "", ...given } as Record<string, unknown>;
   for (const [k, def] of Object.entries(SFT_DEFAULTS)) {
     const v = c[k];
-    if (typeof def === "number" && (typeof v !== "number" || !Number.isFinite(v))) throw new ConfigError(`${k} must be a number (got ${JSON.stringify(v)})`);
-    if (typeof def === "boolean" && typeof v !== "boolean") throw new ConfigError(`${k} must be true or false (got ${JSON.stringify(v)})`);
-    if (typeof def === "string" && (typeof v !== "string" || v === "")) throw new ConfigError(`${k} must be a non-empty string (got ${JSON.stringify(v)})`);
+    if (typeof def === "number" && (typeof v !== "number" || !Number.isFinite(v))) throw new ConfigError(`${named(k)} must be a number (got ${JSON.stringify(v)})`);
+    if (typeof def === "boolean" && typeof v !== "boolean") throw new ConfigError(`${named(k)} must be true or false (got ${JSON.stringify(v)})`);
+    if (typeof def === "string" && (typeof v !== "string" || v === "")) throw new ConfigError(`${named(k)} must be a non-empty string (got ${JSON.stringify(v)})`);
   }
   const cfg = c as unknown as SftConfig;
-  if (typeof cfg.dataset !== "string" || cfg.dataset === "") throw new ConfigError("dataset is required (a .jsonl or .parquet file)");
+  if (typeof cfg.dataset !== "string" || cfg.dataset === "") throw new ConfigError("dataset (--dataset) is required (a .jsonl or .parquet file)");
   if (!cfg.outputDir) cfg.outputDir = `runs/sft-${new Date().toISOString().replace(/[:.]/g, "-")}`;
   const int = (k: keyof SftConfig, min: number) => {
     const v = cfg[k] as number;
-    if (!Number.isInteger(v) || v < min) throw new ConfigError(`${k} must be an integer ≥ ${min} (got ${v})`);
+    if (!Number.isInteger(v) || v < min) throw new ConfigError(`${named(k)} must be an integer ≥ ${min} (got ${v})`);
   };
   int("seed", 0);
   int("epochs", 1);
@@ -131,17 +131,25 @@ export function resolveSftConfig(partial: Record<string, unknown>): Readonly<Sft
   int("evalSteps", 0);
   int("saveSteps", 0);
   int("saveTotalLimit", 0);
-  if (!(cfg.learningRate > 0)) throw new ConfigError(`learningRate must be > 0 (got ${cfg.learningRate})`);
-  if (!(cfg.adamEpsilon > 0)) throw new ConfigError(`adamEpsilon must be > 0 (got ${cfg.adamEpsilon})`);
-  for (const k of ["weightDecay", "maxGradNorm"] as const) if (!(cfg[k] >= 0)) throw new ConfigError(`${k} must be ≥ 0 (got ${cfg[k]})`);
-  for (const k of ["adamBeta1", "adamBeta2"] as const) if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${k} must be in [0, 1) (got ${cfg[k]})`);
-  if (!(cfg.evalSplit >= 0 && cfg.evalSplit < 1)) throw new ConfigError(`evalSplit must be in [0, 1) (got ${cfg.evalSplit})`);
+  if (!(cfg.learningRate > 0)) throw new ConfigError(`${named("learningRate")} must be > 0 (got ${cfg.learningRate})`);
+  if (!(cfg.adamEpsilon > 0)) throw new ConfigError(`${named("adamEpsilon")} must be > 0 (got ${cfg.adamEpsilon})`);
+  for (const k of ["weightDecay", "maxGradNorm"] as const) if (!(cfg[k] >= 0)) throw new ConfigError(`${named(k)} must be ≥ 0 (got ${cfg[k]})`);
+  for (const k of ["adamBeta1", "adamBeta2"] as const) if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${named(k)} must be in [0, 1) (got ${cfg[k]})`);
+  if (!(cfg.evalSplit >= 0 && cfg.evalSplit < 1)) throw new ConfigError(`${named("evalSplit")} must be in [0, 1) (got ${cfg.evalSplit})`);
   if (!["constant", "constant_with_warmup", "linear", "cosine"].includes(cfg.lrSchedulerType)) {
-    throw new ConfigError(`lrSchedulerType must be constant, constant_with_warmup, linear or cosine (got "${cfg.lrSchedulerType}")`);
+    throw new ConfigError(`${named("lrSchedulerType")} must be constant, constant_with_warmup, linear or cosine (got "${cfg.lrSchedulerType}")`);
   }
-  if (cfg.model !== null && (typeof cfg.model !== "string" || cfg.model === "")) throw new ConfigError(`model must be a directory (got ${JSON.stringify(cfg.model)})`);
+  if (cfg.model !== null && (typeof cfg.model !== "string" || cfg.model === "")) throw new ConfigError(`${named("model")} must be a directory (got ${JSON.stringify(cfg.model)})`);
   if (cfg.promptFormat !== null && !PROMPT_FORMATS.includes(cfg.promptFormat)) {
-    throw new ConfigError(`promptFormat must be one of ${PROMPT_FORMATS.join(", ")} (got "${String(cfg.promptFormat)}")`);
+    throw new ConfigError(`${named("promptFormat")} must be one of ${PROMPT_FORMATS.join(", ")} (got "${String(cfg.promptFormat)}")`);
   }
   return Object.freeze(cfg);
+}
+
+/** Flags of `thinkrl sft` whose name is not the key's kebab-case form. */
+const SFT_FLAG_NAMES: Readonly<Record<string, string>> = { promptFormat: "format", outputDir: "out" };
+
+/** A config key as errors name it: the key and its `thinkrl sft` flag, e.g. `learningRate (--learning-rate)`. */
+function named(key: string): string {
+  return `${key} (--${SFT_FLAG_NAMES[key] ?? key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())})`;
 }
