@@ -45,7 +45,7 @@ describe("recipe parsing and validation", () => {
     ["bad sample value", recipe(stage("a", "sample", "{ dataset: arithmetic, num_samples: 0 }")), /stage "a" \(sample\): sample: numSamples must be an integer ≥ 1 \(got 0\)/],
     ["bad eval value", recipe(stage("a", "eval", "{ eval_samples: 2.5 }")), /stage "a" \(eval\): eval: evalSamples \(--eval-samples\) must be an integer ≥ 1 \(got 2.5\)/],
     ["two completion budgets", recipe(stage("a", "eval", "{ max_tokens: 8, max_new_tokens: 8 }")), /give one of --max-completion-length, --max-new-tokens, --max-tokens/],
-    ["bad sft value", recipe(stage("a", "sft", "{ dataset: d.jsonl, epochs: 0 }")), /stage "a" \(sft\): epochs must be an integer ≥ 1/],
+    ["bad sft value", recipe(stage("a", "sft", "{ dataset: d.jsonl, epochs: 0 }")), /stage "a" \(sft\): epochs \(--epochs\) must be an integer ≥ 1/],
     ["duplicate stage", recipe(stage("a", "eval", "{}") + stage("a", "eval", "{}")), /stage name "a" is used twice/],
     ["no stages", "name: t\nout: x\nstages: []\n", /"stages" must be a non-empty list/],
     ["invalid YAML", "name: t\nout: [x\n", /invalid YAML/],
