@@ -27,6 +27,7 @@ const TRAIN_HELP: Record<string, string> = {
   promptsPerStep: "distinct prompts per step",
   numGenerations: "G, completions per prompt",
   numIterations: "μ, optimisation passes per generated batch",
+  stepsPerGeneration: "optimizer steps per pass over a generated batch (its mini-batches; TRL steps_per_generation)",
   beta: "β, k3 KL coefficient to the reference model (R1: 0.001)",
   epsilon: "ε_low of the clipped ratio",
   epsilonHigh: "ε_high (default: epsilon; DAPO: 0.28)",

@@ -46,6 +46,11 @@ export interface TrainConfig {
   numGenerations: number;
   /** μ, optimisation passes over each generated batch. Default 1 (then π_old = π_θ and the ratio is 1). */
   numIterations: number;
+  /**
+   * Optimizer steps per pass over each generated batch (TRL `steps_per_generation`): the batch is cut into this many
+   * mini-batches, each its own AdamW step (then π_old is computed, as for μ > 1). Default 1.
+   */
+  stepsPerGeneration: number;
   /** β of the k3 KL to the reference model. Default 0 as in TRL (R1: 0.001; DeepSeekMath: 0.04). */
   beta: number;
   /** ε_low of the clipped ratio. Default 0.2. */
@@ -122,6 +127,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   promptsPerStep: 32,
   numGenerations: 8,
   numIterations: 1,
+  stepsPerGeneration: 1,
   beta: 0,
   epsilon: 0.2,
   epsilonHigh: Number.NaN, // = epsilon unless set
@@ -197,6 +203,7 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   int("promptsPerStep", 1);
   int("numGenerations", 2);
   int("numIterations", 1);
+  int("stepsPerGeneration", 1);
   int("maxCompletionLength", 1);
   int("microBatchSize", 1);
   int("coldStartSteps", 0);

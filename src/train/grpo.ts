@@ -16,7 +16,7 @@ import { combineRewards, type WeightedReward } from "../reward/index.js";
 import { rolloutGroups } from "../rollout/groups.js";
 import { packSequences, sliceRows, TRAIN_ROW_BUCKET } from "./batch.js";
 import { learningRateAt, type TrainConfig } from "./config.js";
-import { Learner } from "./learner.js";
+import { Learner, type MicroMetrics } from "./learner.js";
 import { FrozenPolicy, sequenceLogprobs } from "./logprobs.js";
 import { rlStepMetrics, type StepMetrics } from "./step-metrics.js";
 
@@ -103,7 +103,7 @@ export class GrpoTrainer {
     const keep = rows.map((i) => !(c.maskTruncatedCompletions && comps[i]!.finishReason === "length"));
 
     // 4.–5. π_old / π_ref log-probs from the trainer's own forward pass, then μ passes of optimizer steps.
-    let upd = { sums: { loss: 0, entropySum: 0 } as Record<string, number> & { loss: number; entropySum: number }, gradNorm: 0 };
+    let upd: { sums: MicroMetrics; gradNorm: number } = { sums: { loss: 0, entropySum: 0 }, gradNorm: 0 };
     let tokens = 0;
     if (rows.length > 0) {
       const packed = packSequences(rows.map((i) => roll.prompts[Math.floor(i / G)]!.ids), rows.map((i) => comps[i]!.ids), model.padId, keep, TRAIN_ROW_BUCKET);
@@ -117,7 +117,7 @@ export class GrpoTrainer {
       const n = rows.length;
       const weights = (s: number, e: number) =>
         tokenWeights(c.lossType, sliceRows(packed.mask, packed.T, s, e), e - s, packed.T, c.maxCompletionLength, Math.max(0, Math.min(e, n) - s));
-      const opts = { microBatchSize: c.microBatchSize, miniBatches: 1, epochs: c.numIterations, lr: learningRateAt(c, step), weights };
+      const opts = { microBatchSize: c.microBatchSize, miniBatches: c.stepsPerGeneration, epochs: c.numIterations, lr: learningRateAt(c, step), weights, rows: n };
       upd = await timed(times, "update", () => this.learner.update({ ...packed, advantages, oldLogp, refLogp }, opts));
     }
 

@@ -179,16 +179,25 @@ export class Learner {
    */
   async update(
     batch: Omit<MicroBatch, "weights">,
-    o: { microBatchSize: number; miniBatches: number; epochs: number; lr: number; weights: (rowStart: number, rowEnd: number) => Float32Array },
+    o: {
+      microBatchSize: number;
+      miniBatches: number;
+      epochs: number;
+      lr: number;
+      weights: (rowStart: number, rowEnd: number) => Float32Array;
+      /** Real rows (the rest is shape padding, kept in the last mini-batch). Default: all B. */
+      rows?: number;
+    },
   ): Promise<{ sums: MicroMetrics; gradNorm: number }> {
     const { B, T } = batch;
+    const n = Math.min(B, o.rows ?? B);
     const sums: MicroMetrics = { loss: 0, entropySum: 0 };
     for (const k of this.objective.metricKeys) sums[k] = 0;
     let gradNorm = 0;
-    const perMini = Math.ceil(B / o.miniBatches);
+    const perMini = Math.max(1, Math.ceil(n / o.miniBatches));
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       for (let m0 = 0; m0 < B; m0 += perMini) {
-        const m1 = Math.min(B, m0 + perMini);
+        const m1 = m0 + perMini >= n ? B : m0 + perMini; // the last mini-batch takes the padding rows
         const weights = o.weights(m0, m1);
         for (let s = m0; s < m1; s += o.microBatchSize) {
           const e = Math.min(m1, s + o.microBatchSize);
@@ -196,6 +205,7 @@ export class Learner {
           if (epoch === 0) for (const k of Object.keys(sums)) sums[k]! += m[k]!;
         }
         gradNorm = (await this.apply(o.lr)).gradNorm;
+        if (m1 === B) break;
       }
     }
     return { sums, gradNorm };

@@ -66,7 +66,7 @@ export const grpo: Objective = {
   name: "grpo",
   description: "GRPO clipped surrogate −min(ρA, clip(ρ, 1−ε, 1+ε_high)A) + β·KL_k3 per token (DeepSeekMath eq. 3)",
   metricKeys: ["klSum", "clipLowSum", "clipHighSum", "clipRegionSum"],
-  needs: (c: ObjectiveConfig) => ({ advantages: true, rewards: false, oldLogp: c.numIterations > 1, refLogp: c.beta > 0, pairs: false }),
+  needs: (c: ObjectiveConfig) => ({ advantages: true, rewards: false, oldLogp: c.numIterations > 1 || (c.stepsPerGeneration ?? 1) > 1, refLogp: c.beta > 0, pairs: false }),
   advantages: (r, G, c) => groupAdvantages(r, G, c.scaleRewards),
   loss: (inp, c) => grpoLoss(inp, c),
 };

@@ -52,6 +52,8 @@ export interface ObjectiveConfig {
   beta: number;
   /** μ, optimisation passes per rollout batch (GRPO needs π_old only when > 1). */
   numIterations: number;
+  /** Optimizer steps per pass over a rollout batch (TRL `steps_per_generation`); > 1 also needs π_old. Default 1. */
+  stepsPerGeneration?: number;
   /** Reward scaling of group-relative advantages (`rl/advantages.ts`). */
   scaleRewards: ScaleRewards;
 }
