@@ -47,7 +47,7 @@ export { EndpointClient, resolveEndpointConfig, type EndpointConfig } from "./ro
 export { resolveRewards, getReward, REWARD_NAMES, REWARD_SPECS, type RewardName } from "./reward/registry.js";
 export { combineRewards, type WeightedReward, type CombinedRewards } from "./reward/combine.js";
 export type { RewardBatch, RewardContext, RewardFn } from "./reward/types.js";
-export { verifyAnswer, extractMathAnswer } from "./reward/math/index.js";
+export { verifyAnswer, verifyAnswerSync, extractMathAnswer } from "./reward/math/index.js";
 
 // ── RL maths and training ───────────────────────────────────────────────────────────────────────────────
 export { groupAdvantages, rawAdvantages, type ScaleRewards, type AdvantageResult } from "./rl/advantages.js";

@@ -163,6 +163,8 @@ export function buildCli(): Command {
     .description("Teach language models to reason with reinforcement learning (GRPO, DeepSeek-R1-Zero) — in TypeScript")
     // Every description states its default itself; commander's own "(default: …)" suffix would repeat it.
     .configureHelp({ optionDescription: (o) => o.description })
+    // Usage errors in one line: commander puts its "(Did you mean …?)" on a second one.
+    .configureOutput({ outputError: (str, write) => write(str.replace(/\n\(Did you mean (.*)\)\n?$/, " (did you mean $1)\n")) })
     .option("--debug", "print stack traces on errors")
     .option("--device <name>", "[string] wasm (CPU) | webgpu (GPU via the optional `webgpu` package) | auto (default: wasm)")
     .hook("preAction", (_cmd, action) => setDeviceChoice(action.optsWithGlobals().device))
@@ -175,10 +177,15 @@ export function buildCli(): Command {
     .option("--model <dir>", "[path] Hugging Face model directory (llama / qwen2); default: the embedded model")
     .option("--out <dir>", "[path] run directory (default: runs/<timestamp>)")
     .option("--resume <dir>", "[path] continue the run in <dir> from its latest checkpoint")
-    .option("--overwrite", "replace the run already in --out (its run files are deleted first)");
+    .option("--overwrite", "replace the run already in --out (its run files are deleted first)")
+    .option("--format <fmt>", "[string] the same as --prompt-format (the name sft, eval and sample use)");
   addTrainFlags(train).action(async (flags: Record<string, unknown>) => {
     const { initEngine } = await import("../engine/init.js");
-    const { config, model, out, resume, overwrite, ...rest } = flags;
+    const { config, model, out, resume, overwrite, format, ...rest } = flags;
+    if (format !== undefined) {
+      if (rest.promptFormat !== undefined && rest.promptFormat !== format) throw new ThinkrlError("--format and --prompt-format disagree: pass one");
+      rest.promptFormat = format;
+    }
     const partial = { ...(await loadConfigFile(config as string | undefined)), ...rest };
     if (model !== undefined) partial.model = model;
     if (typeof partial.model === "string" && resume === undefined) await (await import("../pipeline/samplers.js")).assertNotRunDir(partial.model);

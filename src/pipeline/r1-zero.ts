@@ -7,6 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Rng } from "../core/rng.js";
 import { openPromptSource } from "../data/source.js";
+import { TASK_NAMES } from "../data/tasks/index.js";
 import type { PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
 import type { RunLog } from "../core/log.js";
@@ -54,6 +55,9 @@ export interface RunTrainOptions {
   /** Stop after the current step (its checkpoint is written); `--resume` continues. */
   signal?: AbortSignal;
 }
+
+/** Label of the final held-out evaluation in `evals.jsonl` (redone, not duplicated, when a finished run is resumed). */
+const AFTER_RL = "after RL";
 
 /** Config keys a resumed run takes from the command line (everything else comes from the run's config.json). */
 const RESUME_OVERRIDES = ["maxSteps", "outputDir"];
@@ -108,10 +112,14 @@ async function openPolicy(cfg: Readonly<TrainConfig>, source: PromptSource, resu
     });
     return { model, generationConfig: null, coldStartSeconds: (performance.now() - t0) / 1000 };
   }
-  if (cfg.dataset !== "arithmetic") {
+  const builtin = cfg.dataset.split(",").every((t) => (TASK_NAMES as readonly string[]).includes(t.split(":")[0]!.trim()));
+  if (builtin && cfg.dataset !== "arithmetic") {
     throw new ConfigError(`the shipped cold-start checkpoint was trained on arithmetic (dataset is ${cfg.dataset})`, {
-      hint: "pass --cold-start-steps 300 to cold-start on this task, or --model <dir>",
+      hint: "pass --cold-start-steps 300 to cold-start on this task's worked solutions, or --model <dir>",
     });
+  }
+  if (!builtin) {
+    log.info(`note: the embedded model's shipped checkpoint was cold-started on arithmetic only; its 26-token vocabulary reads digits and + - * / ( ) = , : (--model <dir> for other text)`);
   }
   log.info(`loading the embedded default model's cold-start checkpoint`);
   return load(defaultModelDir());
@@ -178,7 +186,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   const startStep = resume?.trainerState.global_step ?? 0;
   const resumedSeconds = (resume?.trainerState[LOOP_SECONDS_KEY] as number | undefined) ?? 0;
   // A resumed run drops what its stopped process logged after the checkpoint; without a checkpoint it starts over.
-  if (resume) await truncateRunLogs(runDir, resume.checkpoint ? startStep : -1);
+  if (resume) await truncateRunLogs(runDir, resume.checkpoint ? startStep : -1, [AFTER_RL]);
 
   // ── held-out evaluation (R1 protocol) ───────────────────────────────────────────────────────────────
   const runEval = async (label: string): Promise<EvalReport> => {
@@ -236,8 +244,8 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   log.info(`${cfg.objective.toUpperCase()}: ${loop.step - startStep} steps in ${(loop.seconds - resumedSeconds).toFixed(0)} s`);
   trainer.dispose();
 
-  const evalAfter = await runEval("after RL");
-  await recordEvaluation(files, { step: loop.step, label: "after RL", metrics: evalMetrics(evalAfter) }, callbacks);
+  const evalAfter = await runEval(AFTER_RL);
+  await recordEvaluation(files, { step: loop.step, label: AFTER_RL, metrics: evalMetrics(evalAfter) }, callbacks);
   seconds.eval_after = evalAfter.seconds;
   // Phases of the whole run (a resumed run counts its earlier processes' training time too).
   seconds.total = Object.values(seconds).reduce((a, b) => a + b, 0);

@@ -33,7 +33,9 @@ export async function sftColdStart(model: CausalLM, source: PromptSource, o: Sft
   for (let step = 1; step <= o.steps; step++) {
     const t0 = performance.now();
     const items = Array.from({ length: o.batchSize }, () => source.next());
-    if (items.some((p) => p.solution === undefined)) throw new ConfigError(`dataset ${source.name} has no worked solutions for a cold start`);
+    if (items.some((p) => p.solution === undefined)) throw new ConfigError(`dataset ${source.name} has no worked solutions for a cold start`, {
+        hint: "cold-start with thinkrl sft on your own worked solutions, then pass that model with --model",
+      });
     const rows = items.map((p) => encodeSftExample(model, o.format, p.question, p.solution!, end));
     // One micro-batch of the whole batch (the same shapes and weights as ever: the shipped checkpoint stays reproducible).
     const { loss } = await sftStep(up, rows, rows.length, o.learningRate * Math.min(1, step / Math.max(1, o.warmupSteps)));

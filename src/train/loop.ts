@@ -181,7 +181,7 @@ export function learningSignalWatch(log: RunLog, o: { patience?: number; maxComp
         log.info(
           `warning: no learning signal for ${zeroStd} steps — every group's rewards are equal (frac_reward_zero_std 100%), ` +
             `so advantages are 0 and the optimizer does not step; the task may be too hard or too easy for the model, ` +
-            `or a reward cannot parse the completions (check completions.jsonl)`,
+            `or a reward cannot parse the completions (look at them: --log-completions-steps 1 writes completions.jsonl every step)`,
         );
       }
     },

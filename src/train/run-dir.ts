@@ -78,9 +78,10 @@ export function ignoredOnResume(saved: Record<string, unknown>, given: Record<st
 
 /**
  * Drops the rows an interrupted process logged after the checkpoint it is resumed from (they are recomputed
- * identically): rows of `metrics.jsonl`, `evals.jsonl` and `completions.jsonl` with `step > step`.
+ * identically): rows of `metrics.jsonl`, `evals.jsonl` and `completions.jsonl` with `step > step`, and evaluations
+ * labelled in `redoLabels` (e.g. "after RL": a resumed run evaluates again at its end).
  */
-export async function truncateRunLogs(dir: string, step: number): Promise<void> {
+export async function truncateRunLogs(dir: string, step: number, redoLabels: readonly string[] = []): Promise<void> {
   for (const name of JSONL_LOGS) {
     const path = join(dir, name);
     const old = await readFile(path, "utf8").catch(() => null);
@@ -88,7 +89,8 @@ export async function truncateRunLogs(dir: string, step: number): Promise<void> 
     const keep = old.split("\n").filter((l) => {
       if (!l.trim()) return false;
       try {
-        return (JSON.parse(l) as { step: number }).step <= step;
+        const row = JSON.parse(l) as { step: number; label?: string };
+        return row.step <= step && !(row.label !== undefined && redoLabels.includes(row.label));
       } catch {
         return false; // a torn last line of a killed process
       }

@@ -88,6 +88,8 @@ interface SftTrainerState {
   cursor: number;
   /** RNG state at the start of the current epoch (its batch plan is redrawn from it on resume). */
   epoch_rng_state: number[];
+  /** Loss of the last step trained (the summary's `loss` when a finished run is resumed). */
+  last_loss?: number;
 }
 
 /** SFT as a `LoopTrainer`: epochs of length-grouped batches, one optimizer step each. */
@@ -118,7 +120,7 @@ class SftTrainer implements LoopTrainer {
         this.#plan = epochBatches(this.#lengths, this.c.batchSize, this.rng, this.c.groupByLength, LENGTH_WINDOW_BATCHES);
       }
       if (this.st.cursor < this.#plan.length) return this.#plan[this.st.cursor]!;
-      this.st = { epoch: this.st.epoch + 1, cursor: 0, epoch_rng_state: this.rng.getState() };
+      this.st = { ...this.st, epoch: this.st.epoch + 1, cursor: 0, epoch_rng_state: this.rng.getState() };
       this.#plan = null;
     }
   }
@@ -128,7 +130,7 @@ class SftTrainer implements LoopTrainer {
     const batch = this.#nextBatch();
     const lr = this.lrAt(step);
     const r = await sftStep(this.learner, batch.map((i) => this.train[i]!), this.c.microBatchSize, lr);
-    this.st = { ...this.st, cursor: this.st.cursor + 1 };
+    this.st = { ...this.st, cursor: this.st.cursor + 1, last_loss: r.loss };
     const dt = (performance.now() - ts) / 1000;
     const metrics = {
       step,
@@ -190,7 +192,7 @@ export async function runSft(o: SftRunOptions): Promise<SftSummary> {
   if (o.resumeFrom) {
     const saved = await readTrainerState(o.resumeFrom.dir);
     step = saved.global_step;
-    st = { epoch: saved.epoch as number, cursor: saved.cursor as number, epoch_rng_state: saved.epoch_rng_state as number[] };
+    st = { epoch: saved.epoch as number, cursor: saved.cursor as number, epoch_rng_state: saved.epoch_rng_state as number[], last_loss: saved.last_loss as number | undefined };
     resumedSeconds = (saved[LOOP_SECONDS_KEY] as number | undefined) ?? 0;
     learner.state = await loadOptimizerState(o.resumeFrom.dir, learner.state);
     await truncateRunLogs(runDir, step);
@@ -222,7 +224,7 @@ export async function runSft(o: SftRunOptions): Promise<SftSummary> {
     resumed: { seconds: resumedSeconds },
     signal: o.signal,
   });
-  const summary0 = { outputDir: runDir, steps: loop.step, trainExamples: train.length, evalExamples: evalRows.length, truncated: tok.truncated, dropped: tok.dropped, loss: loop.last?.loss ?? NaN };
+  const summary0 = { outputDir: runDir, steps: loop.step, trainExamples: train.length, evalExamples: evalRows.length, truncated: tok.truncated, dropped: tok.dropped, loss: loop.last?.loss ?? trainer.st.last_loss ?? NaN };
   if (loop.interrupted) {
     learner.dispose();
     log.info(`stopped after step ${loop.step}; continue with --resume ${runDir}`);

@@ -15,7 +15,7 @@ async function runLike(name: string): Promise<string> {
   await writeFile(join(dir, "config.json"), JSON.stringify({ maxSteps: 5, learningRate: 1e-4 }));
   await writeFile(join(dir, "checkpoint-3", "trainer_state.json"), JSON.stringify({ global_step: 3, rng_state: [1] }));
   await writeFile(join(dir, "metrics.jsonl"), [1, 2, 3, 4].map((s) => JSON.stringify({ step: s })).join("\n") + "\n" + '{"step": 5, "lo');
-  await writeFile(join(dir, "evals.jsonl"), [0, 2, 4].map((s) => JSON.stringify({ step: s })).join("\n") + "\n");
+  await writeFile(join(dir, "evals.jsonl"), [0, 2, 3, 4].map((s) => JSON.stringify({ step: s, label: s === 3 ? "after RL" : `step ${s}` })).join("\n") + "\n");
   await writeFile(join(dir, "notes.txt"), "mine");
   return dir;
 }
@@ -47,7 +47,7 @@ describe("run directory", () => {
     const r = await openResume(dir);
     expect(r.checkpoint?.step).toBe(3);
     expect(r.trainerState).toMatchObject({ global_step: 3, rng_state: [1] });
-    await truncateRunLogs(dir, 3);
+    await truncateRunLogs(dir, 3, ["after RL"]);
     expect((await readFile(join(dir, "metrics.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l).step)).toEqual([1, 2, 3]);
     expect((await readFile(join(dir, "evals.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l).step)).toEqual([0, 2]);
     await expect(openResume(join(tmp, "missing"))).rejects.toThrow(/not a thinkrl run directory \(config\.json missing\)/);

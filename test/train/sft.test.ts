@@ -161,6 +161,11 @@ describe("runSft", () => {
     expect(stripTiming(await readMetrics(dirB))).toEqual(stripTiming(await readMetrics(join(tmp, "A"))));
     expect(b2.evalLoss).toBe(a.evalLoss);
     expect(existsSync(join(dirB, "final", "model.safetensors"))).toBe(true);
+    // Resuming the finished run trains nothing, logs nothing new, and keeps the summary's loss.
+    const done = (await listCheckpoints(dirB)).at(-1)!;
+    const b3 = await runSft({ model: await loadModel(done.dir), examples, format: "compact", config: cfg, log: silent, resumeFrom: done });
+    expect(b3.loss).toBe(b2.loss);
+    expect(stripTiming(await readMetrics(dirB))).toEqual(stripTiming(await readMetrics(join(tmp, "A"))));
   });
 
   test("Parquet input (prompt/completion columns) gives the same examples as JSONL and trains", async () => {
