@@ -7,7 +7,7 @@ import { PROMPT_FORMATS, type PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
 import { LOSS_TYPES, type LossType } from "../rl/aggregate.js";
 import { R1_EVAL_SAMPLING } from "../core/r1.js";
-import { RL_OBJECTIVES } from "../rl/losses/index.js";
+import { RL_OBJECTIVES } from "../rl/losses/names.js";
 import type { ScaleRewards } from "../rl/advantages.js";
 
 export interface TrainConfig {
@@ -238,7 +238,7 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   for (const k of ["adamBeta1", "adamBeta2"] as const) {
     if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${named(k)} must be in [0, 1) (got ${cfg[k]})`);
   }
-  if (!RL_OBJECTIVES.includes(cfg.objective)) throw new ConfigError(`${named("objective")} must be one of ${RL_OBJECTIVES.join(", ")} (got "${cfg.objective}")`);
+  if (!(RL_OBJECTIVES as readonly string[]).includes(cfg.objective)) throw new ConfigError(`${named("objective")} must be one of ${RL_OBJECTIVES.join(", ")} (got "${cfg.objective}")`);
   if (!LOSS_TYPES.includes(cfg.lossType)) throw new ConfigError(`${named("lossType")} must be one of ${LOSS_TYPES.join(", ")} (got "${cfg.lossType}")`);
   if (!["group", "batch", "none"].includes(cfg.scaleRewards)) {
     throw new ConfigError(`${named("scaleRewards")} must be group, batch or none (got "${cfg.scaleRewards}")`);

@@ -215,6 +215,11 @@ describe("objective registry", () => {
     expect(getObjective("grpo").advantages!([1, 0, 0, 0], 2, c).advantages[0]).toBeGreaterThan(0);
   });
 
+  test("the RL objective names the config accepts are registered RL objectives", async () => {
+    const { RL_OBJECTIVES } = await import("../../src/rl/losses/names.js");
+    for (const n of RL_OBJECTIVES) expect(getObjective(n).advantages, n).toBeTypeOf("function");
+  });
+
   test("an unknown objective fails in one line naming the registered ones", () => {
     expect(() => getObjective("ppo")).toThrow(/unknown objective "ppo"/);
   });

@@ -14,8 +14,7 @@ export const OBJECTIVES: Readonly<Record<string, Objective>> = Object.freeze({
   nll,
 });
 
-/** Objectives an RL run (`thinkrl train --objective`) can use: those that learn from rewards. */
-export const RL_OBJECTIVES: readonly string[] = ["grpo", "reinforce"];
+export { RL_OBJECTIVES, type RlObjectiveName } from "./names.js";
 
 /** @throws ConfigError naming the valid objectives when `name` is not registered */
 export function getObjective(name: string): Objective {
