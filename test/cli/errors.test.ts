@@ -137,12 +137,14 @@ describe.concurrent("thinkrl train rejects bad input with one error line and exi
     const run = await dirWith("existing-run", { "config.json": JSON.stringify({ maxSteps: 5 }), "metrics.jsonl": '{"step":1}\n' });
     await mkdir(join(run, "checkpoint-3"));
     await writeFile(join(run, "checkpoint-3", "trainer_state.json"), JSON.stringify({ global_step: 3 }));
-    const mixed = await thinkrl(["train", "--out", run, "--max-steps", "2"]);
+    const [mixed, below] = await Promise.all([
+      thinkrl(["train", "--out", run, "--max-steps", "2"]),
+      thinkrl(["train", "--resume", run, "--max-steps", "2", "--learning-rate", "0.1"]),
+    ]);
     expect(mixed.code).toBe(1);
     expect(mixed.stderr.split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/already holds a run/)]);
     expect(mixed.stderr).toMatch(/--resume .* --overwrite/);
     expect(await readFile(join(run, "metrics.jsonl"), "utf8")).toBe('{"step":1}\n');
-    const below = await thinkrl(["train", "--resume", run, "--max-steps", "2", "--learning-rate", "0.1"]);
     expect(below.code).toBe(1);
     expect(below.stdout).toMatch(/ignored: --learning-rate/);
     expect(below.stderr.split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/--max-steps 2 is below the step the run's checkpoint is at \(3\)/)]);
