@@ -15,10 +15,8 @@ import { initEngine } from "../../src/engine/init.js";
 await initEngine("wasm");
 const { numpy: np, tree } = await import("@jax-js/jax");
 const { defaultModelConfig, defaultTokenizerJson } = await import("../../src/model/default.js");
-const { initTensors, paramsFromTensors, paramsToTensors } = await import("../../src/model/params.js");
-const { saveCheckpointFiles } = await import("../../src/model/checkpoint.js");
-const { openPromptSource } = await import("../../src/data/source.js");
-const { sftColdStart } = await import("../../src/train/cold-start.js");
+const { initTensors, paramsFromTensors } = await import("../../src/model/params.js");
+const { defaultModelDir } = await import("../../src/model/load.js");
 const { loadTokenizer } = await import("../../src/model/tokenizer.js");
 const { CausalLM } = await import("../../src/model/causal-lm.js");
 const { Rng } = await import("../../src/core/rng.js");
@@ -27,28 +25,15 @@ const { listCheckpoints, loadOptimizerState, readTrainerState, saveRunCheckpoint
 
 
 /**
- * A short run that really updates the model. The brief's `--cold-start-steps 5` leaves the model without the answer
- * format, so every group has equal (zero) rewards and GRPO never takes a step; resuming would then not exercise the
- * weights or optimizer state. So the test cold-starts once in-process (40 SFT steps of batch 8 at lr 2e-2 reach
- * ~25–50% format, ≈20 s) and both runs start from that model directory; most groups then have reward variance,
- * and lr 1e-3 without warm-up makes every GRPO step move the weights.
+ * A short run that really updates the model: the embedded model's shipped cold-start checkpoint (≈23% held-out
+ * pass@1, ≈100% format), so most groups have reward variance, and lr 1e-3 without warm-up makes every GRPO step move
+ * the weights and the optimizer state.
  */
-const COLD_START = { steps: 40, batchSize: 8, learningRate: 2e-2, warmupSteps: 40 };
 const runFlags = (modelDir: string) => [
   ...["--model", modelDir, "--prompt-format", "compact", "--max-completion-length", "32"],
   ...["--max-steps", "4", "--prompts-per-step", "4", "--num-generations", "4", "--learning-rate", "1e-3", "--warmup-steps", "0"],
   ...["--num-eval-problems", "8", "--eval-samples", "1", "--save-steps", "1", "--save-total-limit", "0"],
 ];
-
-/** The embedded default model after a short SFT cold start on arithmetic, saved as a model directory. */
-async function coldStartedModel(dir: string): Promise<string> {
-  const mc = defaultModelConfig();
-  const model = new CausalLM(mc, paramsFromTensors(mc, initTensors(mc, new Rng(0))), loadTokenizer(defaultTokenizerJson()));
-  await sftColdStart(model, await openPromptSource("arithmetic", 8, 0), { ...COLD_START, format: "compact" });
-  await saveCheckpointFiles(dir, { config: mc, tensors: await paramsToTensors(mc, model.params), tokenizerJson: model.tokenizer.json, dtype: "F32" });
-  tree.dispose(model.params as never);
-  return dir;
-}
 
 /** Wall-clock metrics differ between any two runs. */
 const isTiming = (k: string) => k === "step_seconds" || k === "tokens_per_second" || k.startsWith("time/");
@@ -82,7 +67,7 @@ afterAll(async () => {
 
 describe("train --resume", () => {
   test("after SIGKILL reproduces the uninterrupted run's metrics", async () => {
-    const modelDir = await coldStartedModel(join(tmp, "cold-start"));
+    const modelDir = defaultModelDir();
     const dirA = join(tmp, "A");
     const dirB = join(tmp, "B");
     // A (uninterrupted) and B (to be killed) run side by side to halve the wall time.
