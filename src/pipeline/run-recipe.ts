@@ -119,7 +119,10 @@ export function formatPipelineTable(s: PipelineSummary): string {
   ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((x, c) => (c >= 3 ? x.padStart(w[c]!) : x.padEnd(w[c]!))).join("  ");
-  return [`pipeline ${s.recipe} (${s.out}):`, ...rows.map(line), `summary: ${join(s.out, "pipeline-summary.json")}`].join("\n");
+  const note = s.stages.some((r) => r.type === "grpo" && r.metrics[METRICS.pass1] !== undefined)
+    ? ["grpo rows: the stage's own held-out set after RL (its numEvalProblems × evalSamples); eval rows: the eval stage's set"]
+    : [];
+  return [`pipeline ${s.recipe} (${s.out}):`, ...rows.map(line), ...note, `summary: ${join(s.out, "pipeline-summary.json")}`].join("\n");
 }
 
 // ── stages ──────────────────────────────────────────────────────────────────────────────────────────────
