@@ -127,13 +127,8 @@ export async function runDirHint(dir: string): Promise<string | null> {
   // A run directory holds its own config.json (the run's settings): only a model's weights make it a model.
   const final = join(dir, "final");
   if (isModel(final)) return `pass --model ${final}`;
-  // Not train/state.ts's listCheckpoints: that module loads jax-js, which must wait for the engine.
-  const { readdir } = await import("node:fs/promises");
-  const steps = (await readdir(dir).catch(() => [] as string[]))
-    .map((n) => /^checkpoint-(\d+)$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null && isModel(join(dir, m[0])))
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
+  const { listCheckpoints } = await import("../train/run-dir.js");
+  const steps = (await listCheckpoints(dir)).filter((c) => isModel(c.dir)).map((c) => c.step);
   const last = steps[steps.length - 1];
   return last === undefined ? null : `pass --model ${join(dir, `checkpoint-${last}`)} (the latest checkpoint)`;
 }

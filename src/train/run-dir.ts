@@ -8,7 +8,36 @@ import { join } from "node:path";
 import { ConfigError, CheckpointError } from "../core/errors.js";
 import { sameJson } from "../core/json.js";
 import { EVALS_FILE, type RunFiles } from "./loop.js";
-import { listCheckpoints, readTrainerState } from "./state.js";
+
+/** A checkpoint's trainer state (`global_step`, RNG states, data cursor, the trainer's own state). */
+export const TRAINER_STATE_FILE = "trainer_state.json";
+
+/**
+ * `checkpoint-<step>` directories of a run, ascending by step (none when `runDir` is missing). Loads no jax-js, so
+ * the CLI can look before the engine starts.
+ */
+export async function listCheckpoints(runDir: string): Promise<{ step: number; dir: string }[]> {
+  const names = await readdir(runDir).catch(() => [] as string[]);
+  return names
+    .map((n) => /^checkpoint-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ step: Number(m[1]), dir: join(runDir, m[0]) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/**
+ * Reads `trainer_state.json` of a checkpoint.
+ * @throws CheckpointError when it is missing, not JSON, or has no `global_step`
+ */
+export async function readTrainerState(dir: string): Promise<Record<string, unknown> & { global_step: number }> {
+  try {
+    const s = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), "utf8")) as Record<string, unknown>;
+    if (typeof s.global_step !== "number") throw new Error("global_step missing");
+    return s as Record<string, unknown> & { global_step: number };
+  } catch (e) {
+    throw new CheckpointError(`${join(dir, TRAINER_STATE_FILE)}: cannot read trainer state (${(e as Error).message})`);
+  }
+}
 
 /** Files a run writes; a directory holding any of them (or a `checkpoint-*`) is a run directory. */
 const RUN_FILES = ["config.json", "metrics.jsonl", EVALS_FILE, "completions.jsonl", "summary.json", "final"];

@@ -3,7 +3,7 @@
  * `trainer_state.json` (step, RNG states, data cursor, anything the trainer needs to continue exactly).
  * Written atomically (temporary name, then rename) by `saveCheckpointFiles`.
  */
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { numpy as np, tree } from "@jax-js/jax";
 import { CheckpointError } from "../core/errors.js";
@@ -15,19 +15,11 @@ import { CHAT_TEMPLATE_FILE } from "../model/load.js";
 import { paramsToTensors } from "../model/params.js";
 import { encodeSafetensors, parseSafetensors, type Tensor } from "../model/safetensors.js";
 import type { AdamWState } from "./optim.js";
+import { listCheckpoints, TRAINER_STATE_FILE } from "./run-dir.js";
 
-export const TRAINER_STATE_FILE = "trainer_state.json";
+export { listCheckpoints, readTrainerState, TRAINER_STATE_FILE } from "./run-dir.js";
+
 export const OPTIMIZER_FILE = "optimizer.safetensors";
-
-/** `checkpoint-<step>` directories of a run, ascending by step. */
-export async function listCheckpoints(runDir: string): Promise<{ step: number; dir: string }[]> {
-  const names = await readdir(runDir).catch(() => [] as string[]);
-  return names
-    .map((n) => /^checkpoint-(\d+)$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ step: Number(m[1]), dir: join(runDir, m[0]) }))
-    .sort((a, b) => a.step - b.step);
-}
 
 function concatBytes(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -113,17 +105,6 @@ export async function saveRunCheckpoint(
     for (const c of all.slice(0, Math.max(0, all.length - saveTotalLimit))) await rm(c.dir, { recursive: true, force: true });
   }
   return dir;
-}
-
-/** Reads `trainer_state.json` of a checkpoint. */
-export async function readTrainerState(dir: string): Promise<Record<string, unknown> & { global_step: number }> {
-  try {
-    const s = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), "utf8")) as Record<string, unknown>;
-    if (typeof s.global_step !== "number") throw new Error("global_step missing");
-    return s as Record<string, unknown> & { global_step: number };
-  } catch (e) {
-    throw new CheckpointError(`${join(dir, TRAINER_STATE_FILE)}: cannot read trainer state (${(e as Error).message})`);
-  }
 }
 
 /**

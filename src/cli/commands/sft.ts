@@ -21,7 +21,7 @@ export async function runSftCommand(flags: Record<string, unknown>, log: SftLog)
   if (resume !== undefined && resume !== false) {
     const dir = typeof resume === "string" ? resume : (partial.outputDir as string | undefined);
     if (dir === undefined) throw new CheckpointError("--resume needs a run directory (--resume <dir> or --out <dir>)");
-    await startEngineFor(null); // before sftResumeState: listing checkpoints loads jax-js
+    await startEngineFor(null); // the run's own checkpoint is the model: no --model to check first
     state = await sftResumeState(dir, partial);
     if (state.ignored.length > 0) log.info(`note: --resume uses the run's config.json; ignored: ${state.ignored.map((k) => `--${k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}`).join(", ")} (only --epochs can change)`);
     if (state.resumeFrom === null) log.info(`no checkpoint in ${dir}: starting it from the beginning`);
