@@ -8,11 +8,10 @@ import { ThinkrlError } from "../core/errors.js";
 import { BENCHMARK_DEFAULTS, R1_EVAL_SAMPLING } from "../eval/defaults.js";
 import { SAMPLE_DEFAULTS } from "../pipeline/sample-defaults.js";
 import { ENDPOINT_DEFAULTS } from "../rollout/endpoint.js";
-import { TRAIN_DEFAULTS } from "../train/config.js";
+import { kebabCase, TRAIN_DEFAULTS } from "../train/config.js";
 import { SFT_DEFAULTS } from "../train/sft-config.js";
 import { deviceChoice, setDeviceChoice } from "./device.js";
 
-const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Flag help for each train config key: "[type] what (default: x)". */
 const TRAIN_HELP: Record<string, string> = {
@@ -126,8 +125,8 @@ function addTrainFlags(cmd: Command): Command {
     const type = NULLABLE_NUMBERS.has(key) ? "number" : Array.isArray(def) ? "list" : def === null ? "string" : typeof def === "object" ? "json" : typeof def;
     const shown = Array.isArray(def) ? def.join(",") : typeof def === "object" && def !== null ? JSON.stringify(def) : String(def);
     const help = TRAIN_HELP[key] ?? key;
-    const opt = new Option(`--${kebab(key)} <value>`, `[${type}] ${help}${help.includes("(default:") ? "" : ` (default: ${shown})`}`);
-    cmd.addOption(opt.argParser((raw: string) => parseValue(`--${kebab(key)}`, raw, NULLABLE_NUMBERS.has(key) ? 0 : def)));
+    const opt = new Option(`--${kebabCase(key)} <value>`, `[${type}] ${help}${help.includes("(default:") ? "" : ` (default: ${shown})`}`);
+    cmd.addOption(opt.argParser((raw: string) => parseValue(`--${kebabCase(key)}`, raw, NULLABLE_NUMBERS.has(key) ? 0 : def)));
   }
   return cmd;
 }

@@ -26,6 +26,7 @@ import { TASK_NAMES } from "../data/tasks/index.js";
 import { sameJson } from "../core/json.js";
 import { ConfigError, DatasetError } from "../core/errors.js";
 import { combineRewards, getReward, REWARD_NAMES, type WeightedReward } from "../reward/combine.js";
+import { resolveRewards } from "../reward/registry.js";
 import { rewardBatch } from "../reward/batch.js";
 import { targetScripts } from "../reward/language.js";
 import { chatHistory, type SampleOutput, type SampleParams, type Sampler } from "../rollout/sampler.js";
@@ -219,7 +220,7 @@ export async function runSample(cfg: Readonly<SampleConfig>, deps: SampleDeps): 
   const { sampler } = deps;
   const items = await loadItems(cfg);
   const n = cfg.numSamples;
-  const rewards: WeightedReward[] = cfg.rewardFuncs.map((name, i) => ({ name, fn: getReward(name), weight: cfg.rewardWeights?.[i] ?? 1 }));
+  const rewards: WeightedReward[] = resolveRewards(cfg.rewardFuncs, cfg.rewardWeights ?? cfg.rewardFuncs.map(() => 1));
   if (cfg.rewardFuncs.includes("code")) {
     // Model output is hostile: refuse to start unless the code sandbox's isolation is verified.
     const { assertSandbox, resolveSandboxConfig } = await import("../reward/code/sandbox.js");

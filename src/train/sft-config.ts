@@ -4,7 +4,7 @@
  */
 import { ConfigError } from "../core/errors.js";
 import { PROMPT_FORMATS, type PromptFormat } from "../data/template.js";
-import { camelCase } from "./config.js";
+import { camelCase, kebabCase } from "./config.js";
 
 export type LrSchedulerType = "constant" | "constant_with_warmup" | "linear" | "cosine";
 
@@ -151,5 +151,5 @@ const SFT_FLAG_NAMES: Readonly<Record<string, string>> = { promptFormat: "format
 
 /** A config key as errors name it: the key and its `thinkrl sft` flag, e.g. `learningRate (--learning-rate)`. */
 function named(key: string): string {
-  return `${key} (--${SFT_FLAG_NAMES[key] ?? key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())})`;
+  return `${key} (--${SFT_FLAG_NAMES[key] ?? kebabCase(key)})`;
 }

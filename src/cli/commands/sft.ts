@@ -5,6 +5,7 @@
  */
 import { CheckpointError } from "../../core/errors.js";
 import type { SftLog } from "../../train/sft.js";
+import { kebabCase } from "../../train/config.js";
 import { startEngineFor } from "./shared.js";
 
 /** Flag name → SftConfig key (flags not listed are passed through under their camelCase name). */
@@ -23,7 +24,7 @@ export async function runSftCommand(flags: Record<string, unknown>, log: SftLog)
     if (dir === undefined) throw new CheckpointError("--resume needs a run directory (--resume <dir> or --out <dir>)");
     await startEngineFor(null); // the run's own checkpoint is the model: no --model to check first
     state = await sftResumeState(dir, partial);
-    if (state.ignored.length > 0) log.info(`note: --resume uses the run's config.json; ignored: ${state.ignored.map((k) => `--${k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}`).join(", ")} (only --epochs can change)`);
+    if (state.ignored.length > 0) log.info(`note: --resume uses the run's config.json; ignored: ${state.ignored.map((k) => `--${kebabCase(k)}`).join(", ")} (only --epochs can change)`);
     if (state.resumeFrom === null) log.info(`no checkpoint in ${dir}: starting it from the beginning`);
   }
   const cfg = state?.config ?? resolveSftConfig(partial);

@@ -5,7 +5,7 @@
 import { lax, numpy as np } from "@jax-js/jax";
 import { groupAdvantages } from "../advantages.js";
 import { klK3 } from "./kl.js";
-import type { LossInputs, LossOutput, Objective, ObjectiveConfig } from "./types.js";
+import { disposeUnused, type LossInputs, type LossOutput, type Objective, type ObjectiveConfig } from "./types.js";
 
 type Arr = np.Array;
 
@@ -30,11 +30,7 @@ export function grpoLoss(inp: LossInputs, cfg: GrpoLossConfig): LossOutput {
   const { logp, weights, mask } = inp;
   if (inp.advantages === undefined) throw new Error("grpoLoss: advantages missing");
   const advantages = inp.advantages;
-  inp.rewards?.dispose();
-  inp.rowWeights?.dispose();
-  inp.groupIds?.dispose();
-  inp.pairIds?.dispose();
-  inp.pairSigns?.dispose();
+  disposeUnused(inp, ["logp", "advantages", "weights", "mask", "oldLogp", "refLogp"]);
   const old = inp.oldLogp ?? lax.stopGradient(logp.ref);
   const ratio = np.exp(logp.ref.sub(old)); // [B, T]
   const A = advantages.reshape([-1, 1]); // [B, 1]
