@@ -5,30 +5,26 @@
  */
 import { expect, test } from "vitest";
 import { initEngine } from "../../src/engine/init.js";
-import type { ModelConfig } from "../../src/model/config.js";
+import { tinyConfig, tinyModel } from "../helpers/tiny-model.js";
 
 await initEngine("wasm");
 const { numpy: np, tree } = await import("@jax-js/jax");
-const { defaultModelConfig, defaultTokenizerJson } = await import("../../src/model/default.js");
-const { initTensors, paramsFromTensors } = await import("../../src/model/params.js");
-const { loadTokenizer } = await import("../../src/model/tokenizer.js");
 const { CausalLM } = await import("../../src/model/causal-lm.js");
-const { Rng } = await import("../../src/core/rng.js");
 const { Learner } = await import("../../src/train/learner.js");
 const { packSequences } = await import("../../src/train/batch.js");
 const { tokenWeights } = await import("../../src/rl/aggregate.js");
 const { nll } = await import("../../src/rl/losses/index.js");
 type LlamaParams = import("../../src/model/llama.js").LlamaParams;
 
-const TINY: ModelConfig = { ...defaultModelConfig(), hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 1, numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 8 };
 const OPT = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 };
-const model = () => new CausalLM(TINY, paramsFromTensors(TINY, initTensors(TINY, new Rng(1), 0.5)), loadTokenizer(defaultTokenizerJson()));
+const TINY = await tinyConfig();
+const model = () => tinyModel(1, 0.5);
 const batch = (lm: InstanceType<typeof CausalLM>) =>
   packSequences(Array.from({ length: 5 }, (_, i) => [3 + i, 4]), Array.from({ length: 5 }, (_, i) => [10 + i, 11, 1]), lm.padId, undefined, 8); // 5 rows padded to 8
 const count = async (l: InstanceType<typeof Learner>) => (await l.state.count.ref.data())[0];
 
 test("update: epochs × mini-batches optimizer steps, first-epoch metrics, padding in the last mini-batch", async () => {
-  const lm = model();
+  const lm = await model();
   const b = batch(lm);
   const learner = new Learner(lm, nll, OPT);
   const seen: [number, number][] = [];
@@ -51,7 +47,7 @@ test("update: epochs × mini-batches optimizer steps, first-epoch metrics, paddi
 });
 
 test("an adapter binding trains its own tree through the forward hook; the frozen base does not move", async () => {
-  const lm = model();
+  const lm = await model();
   const b = batch(lm);
   const base = lm.params;
   const before = Float32Array.from(await base.embed.ref.data());

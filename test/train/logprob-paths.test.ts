@@ -5,15 +5,10 @@
  */
 import { expect, test } from "vitest";
 import { initEngine } from "../../src/engine/init.js";
-import type { ModelConfig } from "../../src/model/config.js";
+import { tinyConfig, tinyModel } from "../helpers/tiny-model.js";
 
 await initEngine("wasm");
 const { numpy: np, tree } = await import("@jax-js/jax");
-const { defaultModelConfig, defaultTokenizerJson } = await import("../../src/model/default.js");
-const { initTensors, paramsFromTensors } = await import("../../src/model/params.js");
-const { loadTokenizer } = await import("../../src/model/tokenizer.js");
-const { CausalLM } = await import("../../src/model/causal-lm.js");
-const { Rng } = await import("../../src/core/rng.js");
 const { forward } = await import("../../src/model/llama.js");
 const { fullPositionInputs } = await import("../../src/model/positions.js");
 const { Learner } = await import("../../src/train/learner.js");
@@ -22,7 +17,7 @@ const { packSequences } = await import("../../src/train/batch.js");
 const { nll } = await import("../../src/rl/losses/index.js");
 const { logitScale, effectiveTemperature } = await import("../../src/model/logprobs.js");
 
-const TINY: ModelConfig = { ...defaultModelConfig(), hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 1, numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 8 };
+const TINY = await tinyConfig();
 const OPT = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 };
 
 test("the temperature rule: T, or 1 for greedy", () => {
@@ -33,7 +28,7 @@ test("the temperature rule: T, or 1 for greedy", () => {
 
 test("π_θ (learner), π_old and π_ref are log softmax(logits / T); T = 0 scores at T = 1", async () => {
   const T = 0.7;
-  const model = new CausalLM(TINY, paramsFromTensors(TINY, initTensors(TINY, new Rng(3), 0.5)), loadTokenizer(defaultTokenizerJson()));
+  const model = await tinyModel(3, 0.5);
   const b = packSequences([[3, 4, 5], [6, 7], [8, 9, 10, 11]], [[12, 13, 14, 1], [15, 16], [17, 18, 19, 20, 21]], model.padId, undefined, 4);
   // float64 reference from the model's logits.
   const { logits, kv } = forward(tree.ref(model.params), TINY, np.array(b.tokens, { dtype: np.int32 }).reshape([b.B, b.T]), fullPositionInputs(TINY, b.B, b.T));
