@@ -59,7 +59,19 @@ const TRAIN_HELP: Record<string, string> = {
   saveTotalLimit: "keep at most N checkpoints (0 = all)",
   logCompletionsSteps: "write sampled completions every N steps",
   loggingSteps: "keep a step line every N steps (the others redraw one live line on a terminal)",
-  objective: "grpo (clipped surrogate, group-relative advantages) | reinforce (−r·log π + β·KL, no baseline)",
+  objective: "grpo (clipped surrogate, group-relative advantages) | reinforce (−r·log π + β·KL, no baseline) | omd (Kimi k1.5 mirror descent; its own defaults: --steps-per-generation 4, --reset-optimizer true)",
+  omdTau: "omd: τ, weight of (τ/2)·(log π_θ(y) − log π_θi(y))² (Kimi §2.3.2; no published value)",
+  omdLevel: "omd: sequence (the paper) | token (ROLL's per-token variant)",
+  resetOptimizer: "reset AdamW's moments and step count every iteration (default: false; true for omd)",
+  sampling: "uniform | prioritized (∝ 1 − success rate, Kimi §2.3.4) | curriculum (all problems, then the hard ones)",
+  trainPool: "train on N problems drawn once (built-in tasks) / the first N training rows (datasets); 0 = endless stream / all rows, 1024 for prioritized|curriculum on a built-in task",
+  priorityFloor: "prioritized: smallest weight a problem keeps, so solved ones are still drawn",
+  successReward: "reward whose score (clipped to [0, 1]) is a problem's success (default: accuracy, math_accuracy, code or judge, whichever the run has)",
+  curriculumSwitchStep: "curriculum: first step drawing only hard problems (0 = half of --max-steps)",
+  curriculumHardFraction: "curriculum: hardest share of the pool drawn after the switch",
+  difficulty: "curriculum difficulty: auto | column (dataset difficulty column) | task (built-in task's measure) | measured (1 − pass rate of the starting model)",
+  difficultySamples: "measured difficulty: samples per problem (Kimi: 10)",
+  difficultyTemperature: "measured difficulty: sampling temperature",
 };
 
 /** Config keys whose default is null but whose value is a number. */

@@ -16,6 +16,8 @@ export interface PromptItem {
   columns: Record<string, unknown>;
   /** A worked solution in the completion format, when the source can make one (built-in tasks). */
   solution?: string;
+  /** The built-in task's own difficulty measure (higher = harder), for curriculum sampling. */
+  difficulty?: number;
 }
 
 export interface PromptSource {
@@ -27,6 +29,14 @@ export interface PromptSource {
   /** Resumable cursor (JSON-serialisable). */
   getState(): unknown;
   setState(state: unknown): void;
+  /** Training problems of a finite source (a dataset's training rows); undefined for an endless generator. */
+  readonly size?: number;
+  /** Called at the start of every training step (1-based); schedules such as a curriculum follow it. */
+  beginStep?(step: number): void;
+  /** The step's outcome per problem drawn (prioritized sampling learns from it). */
+  observe?(outcomes: readonly { key: string; tries: number; successes: number }[]): void;
+  /** Extra metrics of the source for the step row (`sampling/*`). */
+  metrics?(): Record<string, number>;
 }
 
 /** Seed offset of the held-out pool, so the evaluation set does not depend on the training seed's stream. */
@@ -52,11 +62,12 @@ function taskSource(name: string, numEval: number, seed: number): PromptSource {
   const { problems, keys } = heldOutSet(task, numEval, HELD_OUT_SEED);
   const rng = new Rng(seed);
   const draw = trainStream(task, rng, keys);
-  const toItem = (p: { key: string; prompt: string; solution: string; columns: Record<string, unknown> }): PromptItem => ({
+  const toItem = (p: { key: string; prompt: string; solution: string; columns: Record<string, unknown>; difficulty: number }): PromptItem => ({
     key: p.key,
     question: p.prompt,
     columns: p.columns,
     solution: p.solution,
+    difficulty: p.difficulty,
   });
   return {
     name,
@@ -151,6 +162,7 @@ async function jsonlSource(path: string, numEval: number, seed: number): Promise
   };
   return {
     name: path,
+    size: trainIdx.length,
     heldOut: evalIdx.map(item),
     next() {
       if (state.cursor >= perm.length) {

@@ -8,7 +8,7 @@ import type { PromptItem } from "../data/source.js";
 import type { PromptFormat } from "../data/template.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { LocalSampler } from "../rollout/local-sampler.js";
-import { evaluate, type EvalReport } from "./evaluate.js";
+import { evaluate, type EvalReport, type EvalRun } from "./evaluate.js";
 import { accuracyJudge } from "./judge.js";
 import { METRICS, passAtKName } from "./metrics.js";
 import { fromPromptItems } from "./problems.js";
@@ -34,13 +34,27 @@ export interface HeldOutOptions {
  * @returns the metrics of `metrics.ts` (no per-problem results: training keeps only the numbers)
  */
 export async function heldOutEval(model: CausalLM, problems: readonly PromptItem[], o: HeldOutOptions, rng: Rng): Promise<EvalReport> {
+  const { results: _results, ...report } = await localEval(model, problems, o, rng);
+  return report;
+}
+
+function localEval(model: CausalLM, problems: readonly PromptItem[], o: HeldOutOptions, rng: Rng): Promise<EvalRun> {
   const sampler = new LocalSampler({ model, format: o.format, rng, batchSize: o.batchSize ?? 256, modelName: "policy" });
-  const { results: _results, ...report } = await evaluate(fromPromptItems(problems), sampler, accuracyJudge, {
+  return evaluate(fromPromptItems(problems), sampler, accuracyJudge, {
     samples: o.samples,
     params: { temperature: o.temperature, topP: o.topP, maxTokens: o.maxCompletionLength },
     onProgress: o.onProgress,
   });
-  return report;
+}
+
+/**
+ * Each problem's pass rate under `model`: the share of its `samples` completions the `accuracy` reward judges right.
+ * Kimi k1.5 §2.3.4 measures a problem's difficulty this way (10 samples at a high temperature; difficulty = 1 − rate).
+ * @returns `[problems.length]` rates in [0, 1]
+ */
+export async function passRates(model: CausalLM, problems: readonly PromptItem[], o: HeldOutOptions, rng: Rng): Promise<number[]> {
+  const run = await localEval(model, problems, o, rng);
+  return run.results.map((r) => r.num_correct / Math.max(1, r.samples.length));
 }
 
 /** `pass@1 23.5%  pass@4 39.8%  format 99.9%  (256 held-out problems × 4 samples, 13 s)`. */

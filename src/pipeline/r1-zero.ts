@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Rng } from "../core/rng.js";
+import { dataDifficulty, trainingSource, type PoolSource } from "../data/sampling.js";
 import { openPromptSource } from "../data/source.js";
 import { TASK_NAMES } from "../data/tasks/index.js";
 import type { PromptFormat } from "../data/template.js";
@@ -14,7 +15,7 @@ import type { RunLog } from "../core/log.js";
 import type { PromptSource } from "../data/source.js";
 import { EVAL_SEED_OFFSET } from "../eval/defaults.js";
 import type { EvalReport } from "../eval/evaluate.js";
-import { describeEval, heldOutEval, savedEvalReport } from "../eval/heldout.js";
+import { describeEval, heldOutEval, passRates, savedEvalReport } from "../eval/heldout.js";
 import { METRICS } from "../eval/metrics.js";
 import { CausalLM } from "../model/causal-lm.js";
 import { defaultModelConfig, defaultTokenizerJson } from "../model/default.js";
@@ -24,7 +25,7 @@ import { loadTokenizer } from "../model/tokenizer.js";
 import { resolveRewards } from "../reward/registry.js";
 import { defaultPromptFormat } from "../rollout/prompt.js";
 import { camelCase, kebabCase, resolveTrainConfig, type TrainConfig } from "../train/config.js";
-import { GrpoTrainer } from "../train/grpo.js";
+import { CORRECTNESS_REWARDS, GrpoTrainer, successRewardOf } from "../train/grpo.js";
 import { sftColdStart } from "../train/cold-start.js";
 import { learningSignalWatch, LOOP_SECONDS_KEY, recordEvaluation, trainLoop, type TrainerCallback } from "../train/loop.js";
 import { ignoredOnResume, nodeRunFiles, openResume, prepareRunDir, truncateRunLogs, type ResumePoint } from "../train/run-dir.js";
@@ -141,6 +142,60 @@ function resolveFormat(cfg: Readonly<TrainConfig>, model: CausalLM, log: RunLog)
   return format;
 }
 
+/**
+ * The training source: the dataset/task as opened (uniform, no pool), or a finite pool drawn from it once with
+ * prioritized or curriculum sampling (Kimi k1.5 §2.3.4).
+ * @throws ConfigError for prioritized sampling without a reward that judges success
+ */
+function openTrainingSource(cfg: Readonly<TrainConfig>, base: PromptSource, rewards: readonly { name: string }[], log: RunLog): PromptSource {
+  if (cfg.sampling === "prioritized" && successRewardOf(cfg, rewards) === null) {
+    throw new ConfigError(`--sampling prioritized needs a reward that judges success (${CORRECTNESS_REWARDS.join(", ")}) among --reward-funcs`, { hint: "or name one with --success-reward" });
+  }
+  if (cfg.successReward && !rewards.some((r) => r.name === cfg.successReward)) {
+    throw new ConfigError(`--success-reward ${cfg.successReward} is not among the run's rewards (${rewards.map((r) => r.name).join(", ")})`);
+  }
+  const switchStep = cfg.curriculumSwitchStep > 0 ? cfg.curriculumSwitchStep : Math.max(1, Math.ceil(cfg.maxSteps / 2));
+  const source = trainingSource(base, {
+    strategy: cfg.sampling, trainPool: cfg.trainPool, seed: cfg.seed + 3, priorityFloor: cfg.priorityFloor,
+    curriculumSwitchStep: switchStep, curriculumHardFraction: cfg.curriculumHardFraction,
+  });
+  if (source !== base) {
+    const pool = (source as PoolSource).pool.length;
+    const how = cfg.sampling === "curriculum" ? `, the hardest ${(100 * cfg.curriculumHardFraction).toFixed(0)}% from step ${switchStep}` : "";
+    log.info(`training pool: ${pool} ${base.size === undefined ? "problems drawn once" : "rows"} from ${base.name}; ${cfg.sampling} sampling${how}`);
+  }
+  return source;
+}
+
+/**
+ * Gives a curriculum pool its difficulty (unless a resumed checkpoint already holds it): from the data, or measured
+ * as 1 − the starting model's pass rate over `difficultySamples` samples at `difficultyTemperature` (Kimi §2.3.4).
+ * @returns seconds spent measuring (0 when taken from the data)
+ */
+async function setCurriculumDifficulty(cfg: Readonly<TrainConfig>, pool: PoolSource, model: CausalLM, format: PromptFormat, log: RunLog): Promise<number> {
+  if (pool.difficulty !== null) return 0;
+  const fromData = dataDifficulty(pool.pool, cfg.difficulty);
+  if (fromData !== "measure") {
+    pool.difficulty = fromData;
+    return 0;
+  }
+  const t0 = performance.now();
+  const n = pool.pool.length;
+  const rates = await passRates(
+    model,
+    pool.pool,
+    {
+      samples: cfg.difficultySamples, temperature: cfg.difficultyTemperature, topP: 1, maxCompletionLength: cfg.maxCompletionLength, format,
+      onProgress: (d) => log.progress(`measuring difficulty: ${d}/${n} problems × ${cfg.difficultySamples} samples`),
+    },
+    new Rng(cfg.seed + 5),
+  );
+  pool.difficulty = rates.map((r) => 1 - r);
+  const unsolved = rates.filter((r) => r === 0).length;
+  log.info(`difficulty: measured on ${n} problems × ${cfg.difficultySamples} samples at T=${cfg.difficultyTemperature} (mean pass rate ${(100 * rates.reduce((a, b) => a + b, 0) / n).toFixed(1)}%, ${unsolved} never solved)`);
+  return (performance.now() - t0) / 1000;
+}
+
 /** The step line: reward, accuracy, zero-std groups, truncation, length, step time. */
 function describeStep(m: Readonly<Record<string, number>>): string {
   return (
@@ -166,10 +221,11 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
 
   // Inputs first (rewards, dataset, model), so a bad one fails before any slow work or any file is written.
   const rewards = resolveRewards(cfg.rewardFuncs, cfg.rewardWeights, cfg.rewardKwargs);
-  const source = await openPromptSource(cfg.dataset, cfg.numEvalProblems, cfg.seed);
+  const base = await openPromptSource(cfg.dataset, cfg.numEvalProblems, cfg.seed);
+  const source = openTrainingSource(cfg, base, rewards, log);
   if (!resume) await prepareRunDir(runDir, { overwrite: opts.overwrite });
   const t0 = performance.now();
-  const { model, generationConfig, coldStartSeconds } = await openPolicy(cfg, source, resume, log);
+  const { model, generationConfig, coldStartSeconds } = await openPolicy(cfg, base, resume, log);
   if (coldStartSeconds !== undefined) seconds.cold_start = coldStartSeconds;
   seconds.load = coldStartSeconds === undefined ? (performance.now() - t0) / 1000 : 0;
   const format = resolveFormat(cfg, model, log);
@@ -215,11 +271,12 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   seconds.eval_before = evalBefore.seconds;
 
   // ── RL steps ───────────────────────────────────────────────────────────────────────────────────────
+  if (resume?.checkpoint) source.setState(resume.trainerState.data_state);
+  if (cfg.sampling === "curriculum") seconds.difficulty = await setCurriculumDifficulty(cfg, source as PoolSource, model, format, log);
   const rng = new Rng(cfg.seed + 1);
   const trainer = new GrpoTrainer({ model, source, rewards, rng, format, config: cfg, onWarning: (m) => log.info(`warning: ${m}`) });
   if (resume?.checkpoint) {
     rng.setState(resume.trainerState.rng_state as number[]);
-    source.setState(resume.trainerState.data_state);
     trainer.learner.state = await loadOptimizerState(resume.checkpoint.dir, trainer.learner.state);
     if (cfg.beta > 0) log.info("note: β > 0 on resume uses the resumed weights as the reference model");
   }

@@ -23,7 +23,7 @@ export function kimiLambdas(lengths: readonly number[]): number[] {
 }
 
 export interface KimiLengthOptions {
-  /** Steps (ctx.step < warmupSteps) during which the reward is 0; Kimi trains without it first. Default 0. */
+  /** The first steps (1-based ctx.step ≤ warmupSteps) during which the reward is 0; Kimi trains without it first. Default 0. */
   warmupSteps?: number;
   /** Judge of correctness; a completion is correct when its score is ≥ 1. Default: `accuracyReward`. */
   correctness?: RewardFn;
@@ -34,10 +34,12 @@ export interface KimiLengthOptions {
  *   λ_i = 0.5 − (len_i − min_len)/(max_len − min_len)   (0 for all when all lengths are equal)
  *   r_i = λ_i if correct, min(0, λ_i) if wrong,
  * so short correct answers are rewarded and long ones penalised, while wrong answers are only ever penalised.
- * 0 for every completion while ctx.step < warmupSteps (Kimi: "train without it first, then apply it
- * constantly"; the paper does not publish the warm-up length). A completion whose correctness is null
- * (cannot judge) gets null. A batch whose size is not a multiple of groupSize scores its last, shorter chunk
- * as a group. Kimi adds it to the reward with a weight (set it in the combination).
+ * 0 for every completion during the first `warmupSteps` steps (ctx.step ≤ warmupSteps; Kimi: "train without it
+ * first, then apply it constantly"; the paper does not publish the warm-up length). Groups are read from
+ * `ctx.groupIds` when given (any order, any sizes: partial rollouts score groups whose members arrive apart), else
+ * runs of ctx.groupSize contiguous completions (a last, shorter run is a group). Lengths are token counts. A
+ * completion whose correctness is null (cannot judge) gets null. Kimi adds it to the reward with a weight (the
+ * run's `rewardWeights`).
  * @throws ConfigError at construction for a negative or non-integer warmupSteps. The RewardFn never throws.
  */
 export function kimiLengthPenalty(opts: KimiLengthOptions = {}): RewardFn {
@@ -46,7 +48,7 @@ export function kimiLengthPenalty(opts: KimiLengthOptions = {}): RewardFn {
     throw new ConfigError(`kimiLengthPenalty: warmupSteps must be an integer ≥ 0 (got ${warmupSteps})`);
   return async (batch: RewardBatch, ctx: RewardContext) => {
     const n = batch.completions.length;
-    if (ctx.step < warmupSteps) return new Array<number | null>(n).fill(0);
+    if (warmupSteps > 0 && ctx.step <= warmupSteps) return new Array<number | null>(n).fill(0);
     let correct: unknown;
     try {
       correct = await correctness(batch, ctx);
@@ -54,19 +56,32 @@ export function kimiLengthPenalty(opts: KimiLengthOptions = {}): RewardFn {
       correct = undefined;
     }
     if (!Array.isArray(correct) || correct.length !== n) return new Array<number | null>(n).fill(null);
-    const G = Number.isSafeInteger(ctx.groupSize) && ctx.groupSize > 0 ? ctx.groupSize : n;
-    const out: (number | null)[] = [];
-    for (let g = 0; g < n; g += G) {
-      const idx = Array.from({ length: Math.min(G, n - g) }, (_, k) => g + k);
+    const out = new Array<number | null>(n).fill(null);
+    for (const idx of groupsOf(n, ctx)) {
       const lambdas = kimiLambdas(idx.map((i) => tokenLength(batch, i)));
       idx.forEach((i, k) => {
         const c: unknown = correct[i];
-        if (typeof c !== "number" || !Number.isFinite(c)) out.push(null);
-        else out.push(c >= 1 ? lambdas[k]! : Math.min(0, lambdas[k]!));
+        if (typeof c === "number" && Number.isFinite(c)) out[i] = c >= 1 ? lambdas[k]! : Math.min(0, lambdas[k]!);
       });
     }
     return out;
   };
+}
+
+/**
+ * The completion indices of each group: by `ctx.groupIds` when it has one id per completion, else runs of
+ * `ctx.groupSize` (the whole batch when that is not a positive integer).
+ */
+export function groupsOf(n: number, ctx: Pick<RewardContext, "groupSize" | "groupIds">): number[][] {
+  if (Array.isArray(ctx.groupIds) && ctx.groupIds.length === n) {
+    const byId = new Map<number, number[]>();
+    ctx.groupIds.forEach((g, i) => (byId.get(g) ?? byId.set(g, []).get(g)!).push(i));
+    return [...byId.values()];
+  }
+  const G = Number.isSafeInteger(ctx.groupSize) && ctx.groupSize > 0 ? ctx.groupSize : n;
+  const groups: number[][] = [];
+  for (let g = 0; g < n; g += G) groups.push(Array.from({ length: Math.min(G, n - g) }, (_, k) => g + k));
+  return groups;
 }
 
 export interface OverlongOptions {

@@ -131,7 +131,7 @@ export const REWARD_SPECS = {
   kimi_length: {
     doc: "Kimi k1.5 group length penalty: short correct answers rewarded, long ones penalised",
     nodeOnly: false,
-    options: { warmupSteps: { type: "integer", default: 0, doc: "steps during which the reward is 0" } },
+    options: { warmupSteps: { type: "integer", default: 0, doc: "the first steps, during which the reward is 0 (Kimi: train without it first)" } },
     create: (k) => kimiLengthPenalty(k as KimiLengthOptions),
   },
   overlong: {

@@ -14,12 +14,17 @@ export interface RewardBatch {
 }
 
 export interface RewardContext {
-  /** Training step (0-based). */
+  /** Training step, 1-based (the step being scored); 0 outside training (rejection sampling, evaluation). */
   step: number;
   /** Completions per prompt (G). */
   groupSize: number;
   /** Maximum completion length in tokens. */
   maxCompletionLength: number;
+  /**
+   * `[B]` group of each completion (completions of one prompt share an id). Group-wise rewards (Kimi length
+   * penalty) read it; when absent, groups are runs of `groupSize` contiguous completions.
+   */
+  groupIds?: readonly number[];
 }
 
 /**

@@ -76,6 +76,41 @@ export interface TrainConfig {
    */
   rewardKwargs: Record<string, Record<string, unknown>>;
 
+  // ── Kimi k1.5 policy optimisation (§2.3.2) ─────────────────────────────────────────────────────────
+  /** τ of online mirror descent (`objective: omd`), the weight of the squared log-ratio to π_θi. */
+  omdTau: number;
+  /** `sequence` (the paper: squared log-ratio of whole samples) or `token` (alibaba/ROLL's per-token variant). */
+  omdLevel: "sequence" | "token";
+  /**
+   * Reset the AdamW moments and step count at the start of every iteration (Kimi §2.3.2; slime
+   * `--reset-optimizer-states`). Default false, true for `omd`.
+   */
+  resetOptimizer: boolean;
+
+  // ── problem sampling (Kimi §2.3.4) ────────────────────────────────────────────────────────────────────
+  /** `uniform`, `prioritized` (∝ 1 − s_i, s_i the problem's running success rate) or `curriculum` (all, then the hard ones). */
+  sampling: "uniform" | "prioritized" | "curriculum";
+  /**
+   * Built-in tasks: train on a fixed pool of N problems drawn once (disjoint from the held-out set) instead of an
+   * endless stream; datasets: the first N training rows. 0 = endless / all rows; prioritized and curriculum sampling
+   * need a pool and take 1024 problems of a built-in task when this is 0.
+   */
+  trainPool: number;
+  /** Prioritized sampling: the smallest weight a problem keeps (so solved ones are still drawn). */
+  priorityFloor: number;
+  /** The reward whose score (≥ 1 = solved, clipped to [0, 1]) is a problem's success; "" = the first of accuracy, math_accuracy, code, judge in the run. */
+  successReward: string;
+  /** Curriculum: the step from which only the hard problems are drawn; 0 = half of maxSteps (Kimi switched at iteration 24). */
+  curriculumSwitchStep: number;
+  /** Curriculum: the share of the pool (the hardest) drawn after the switch. */
+  curriculumHardFraction: number;
+  /** Curriculum difficulty: `column` (the dataset's `difficulty`), `task` (the built-in task's own measure), `measured` (1 − pass rate of the starting model), `auto` (column, else task, else measured). */
+  difficulty: "auto" | "column" | "task" | "measured";
+  /** Measured difficulty: samples per problem (Kimi: 10). */
+  difficultySamples: number;
+  /** Measured difficulty: sampling temperature ("high temperature" in Kimi §2.3.4). */
+  difficultyTemperature: number;
+
   // ── sampling ────────────────────────────────────────────────────────────────────────────────────────
   temperature: number;
   topP: number;
@@ -138,6 +173,18 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   rewardFuncs: ["accuracy", "format"],
   rewardWeights: [1, 0.1],
   rewardKwargs: {},
+  omdTau: 1,
+  omdLevel: "sequence",
+  resetOptimizer: false,
+  sampling: "uniform",
+  trainPool: 0,
+  priorityFloor: 0.05,
+  successReward: "",
+  curriculumSwitchStep: 0,
+  curriculumHardFraction: 0.5,
+  difficulty: "auto",
+  difficultySamples: 10,
+  difficultyTemperature: 1,
   temperature: 1,
   topP: 1,
   topK: 0,
@@ -164,6 +211,15 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
 
 const KEYS = new Set<string>([...Object.keys(TRAIN_DEFAULTS), "outputDir"]);
 
+/**
+ * Defaults that differ by objective, applied to the keys a config does not set. OMD takes several optimizer steps
+ * per iteration (with one, its τ term has zero gradient) and resets AdamW each iteration as the paper does; its
+ * learning rate and τ come from the sweep in docs/kimi.md.
+ */
+export const OBJECTIVE_DEFAULTS: Readonly<Record<string, Partial<TrainConfig>>> = Object.freeze({
+  omd: { stepsPerGeneration: 4, resetOptimizer: true },
+});
+
 /** `num_generations` → `numGenerations`. */
 export function camelCase(k: string): string {
   return k.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -182,7 +238,8 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
     if (!KEYS.has(key)) throw new ConfigError(`unknown config key "${k}"`, { hint: `valid keys: ${[...KEYS].join(", ")}` });
     given[key] = v;
   }
-  const c = { ...TRAIN_DEFAULTS, outputDir: "", ...given } as Record<string, unknown>;
+  const objective = typeof given.objective === "string" ? given.objective : TRAIN_DEFAULTS.objective;
+  const c = { ...TRAIN_DEFAULTS, ...OBJECTIVE_DEFAULTS[objective], outputDir: "", ...given } as Record<string, unknown>;
   for (const [k, def] of Object.entries(TRAIN_DEFAULTS)) {
     const v = c[k];
     if (typeof def === "number" && (typeof v !== "number" || (Number.isNaN(v) && k !== "epsilonHigh"))) {
@@ -217,6 +274,9 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   int("logCompletionsSteps", 0);
   int("loggingSteps", 1);
   int("topK", 0);
+  int("trainPool", 0);
+  int("curriculumSwitchStep", 0);
+  int("difficultySamples", 1);
   if (cfg.threads !== null) int("threads", 1);
   const pos = (k: keyof TrainConfig, allowZero = false) => {
     const v = cfg[k] as number;
@@ -232,6 +292,19 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   pos("weightDecay", true);
   pos("maxGradNorm", true);
   pos("adamEpsilon");
+  pos("omdTau", true);
+  pos("difficultyTemperature");
+  if (!(cfg.priorityFloor > 0 && cfg.priorityFloor <= 1)) throw new ConfigError(`${named("priorityFloor")} must be in (0, 1] (got ${cfg.priorityFloor})`);
+  if (!(cfg.curriculumHardFraction > 0 && cfg.curriculumHardFraction <= 1)) {
+    throw new ConfigError(`${named("curriculumHardFraction")} must be in (0, 1] (got ${cfg.curriculumHardFraction})`);
+  }
+  const oneOf = (k: keyof TrainConfig, values: readonly string[]) => {
+    if (!values.includes(cfg[k] as string)) throw new ConfigError(`${named(k)} must be one of ${values.join(", ")} (got ${JSON.stringify(cfg[k])})`);
+  };
+  oneOf("omdLevel", ["sequence", "token"]);
+  oneOf("sampling", ["uniform", "prioritized", "curriculum"]);
+  oneOf("difficulty", ["auto", "column", "task", "measured"]);
+  if (typeof cfg.successReward !== "string") throw new ConfigError(`${named("successReward")} must be a reward name`);
   if (cfg.epsilon >= 1) throw new ConfigError(`${named("epsilon")} must be < 1 (got ${cfg.epsilon})`);
   if (!(cfg.topP > 0 && cfg.topP <= 1)) throw new ConfigError(`${named("topP")} must be in (0, 1] (got ${cfg.topP})`);
   if (!(cfg.evalTopP > 0 && cfg.evalTopP <= 1)) throw new ConfigError(`${named("evalTopP")} must be in (0, 1] (got ${cfg.evalTopP})`);

@@ -57,9 +57,21 @@ async function timed<T>(times: Record<string, number>, name: string, fn: () => P
   }
 }
 
+/** Rewards that judge correctness, in the order a run's success signal is looked for (`successReward`). */
+export const CORRECTNESS_REWARDS = ["accuracy", "math_accuracy", "code", "judge"] as const;
+
+/** The reward a run's per-problem success is read from: `successReward`, else the first correctness reward; null if none. */
+export function successRewardOf(c: Pick<TrainConfig, "successReward">, rewards: readonly { name: string }[]): string | null {
+  if (c.successReward) return c.successReward;
+  return CORRECTNESS_REWARDS.find((n) => rewards.some((r) => r.name === n)) ?? null;
+}
+
 export class GrpoTrainer {
   readonly learner: Learner;
   readonly objective: Objective;
+  /** Optimizer steps of one iteration (μ × mini-batches): the learning-rate schedule runs over all of them. */
+  readonly stepsPerIteration: number;
+  readonly #success: string | null;
   /** The frozen reference policy π_ref of the KL term: the weights at the start of training (only when needed). */
   readonly #reference: FrozenPolicy | null;
 
@@ -73,6 +85,18 @@ export class GrpoTrainer {
       { beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEpsilon, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm },
       { objectiveConfig: c, temperature: c.temperature },
     );
+    this.stepsPerIteration = c.numIterations * c.stepsPerGeneration;
+    this.#success = successRewardOf(c, d.rewards);
+  }
+
+  /**
+   * Learning rate of the k-th optimizer step (0-based) of iteration `step`: the schedule over all
+   * maxSteps × stepsPerIteration optimizer steps, its warm-up counted in iterations (TRL schedules optimizer steps).
+   */
+  learningRate(step: number, k = 0): number {
+    const c = this.d.config;
+    const K = this.stepsPerIteration;
+    return learningRateAt({ ...c, maxSteps: c.maxSteps * K, warmupSteps: c.warmupSteps * K }, (step - 1) * K + k + 1);
   }
 
   /** One RL step (1-based `step`). */
@@ -83,6 +107,7 @@ export class GrpoTrainer {
     const t0 = performance.now();
 
     // 1. Rollouts: G completions for each of P prompts from π_old (= the current policy).
+    this.d.source.beginStep?.(step);
     const problems: PromptItem[] = Array.from({ length: c.promptsPerStep }, () => this.d.source.next());
     const items = problems.flatMap((p) => Array.from({ length: G }, () => p));
     const sampling = { maxNewTokens: c.maxCompletionLength, temperature: c.temperature, topP: c.topP, topK: c.topK };
@@ -92,9 +117,10 @@ export class GrpoTrainer {
     // 2. Rewards (rule-based, R1 §2.2.2) on the completion as the model wrote it (with a `<think>` the chat template
     // opened); 3. advantages (group-relative for GRPO).
     const scored = comps.map((x, i) => ({ ...x, text: roll.texts[i]! }));
-    const ctx = { step, groupSize: G, maxCompletionLength: c.maxCompletionLength };
+    const ctx = { step, groupSize: G, maxCompletionLength: c.maxCompletionLength, groupIds: items.map((_, i) => Math.floor(i / G)) };
     const rewardOut = await timed(times, "reward", () => combineRewards(this.d.rewards, rewardBatch(items, scored), ctx, this.d.onWarning));
     const adv = this.objective.advantages!(rewardOut.total, G, c);
+    this.#observe(problems, rewardOut.perFn, G);
 
     // Rows that enter the loss: groups without signal (all-zero advantages) can be dropped; truncated completions stay
     // in the mean over sequences but, with maskTruncatedCompletions, contribute no tokens (as TRL).
@@ -103,7 +129,7 @@ export class GrpoTrainer {
     const keep = rows.map((i) => !(c.maskTruncatedCompletions && comps[i]!.finishReason === "length"));
 
     // 4.–5. π_old / π_ref log-probs from the trainer's own forward pass, then μ passes of optimizer steps.
-    let upd: { sums: MicroMetrics; gradNorm: number } = { sums: { loss: 0, entropySum: 0 }, gradNorm: 0 };
+    let upd: { sums: MicroMetrics; gradNorm: number; steps: number } = { sums: { loss: 0, entropySum: 0 }, gradNorm: 0, steps: 0 };
     let tokens = 0;
     if (rows.length > 0) {
       const packed = packSequences(rows.map((i) => roll.prompts[Math.floor(i / G)]!.ids), rows.map((i) => comps[i]!.ids), model.padId, keep, TRAIN_ROW_BUCKET);
@@ -117,19 +143,39 @@ export class GrpoTrainer {
       const n = rows.length;
       const weights = (s: number, e: number) =>
         tokenWeights(c.lossType, sliceRows(packed.mask, packed.T, s, e), e - s, packed.T, c.maxCompletionLength, Math.max(0, Math.min(e, n) - s));
-      const opts = { microBatchSize: c.microBatchSize, miniBatches: c.stepsPerGeneration, epochs: c.numIterations, lr: learningRateAt(c, step), weights, rows: n };
+      // Sequence-level terms (Kimi OMD): 1/(k·P) per row = 1/(rows of the mini-batch), 0 on shape padding.
+      const rowWeights = needs.rowWeights ? (s: number, e: number) => Float32Array.from({ length: e - s }, (_, r) => (s + r < n ? 1 / (Math.min(e, n) - s) : 0)) : undefined;
+      const opts = {
+        microBatchSize: c.microBatchSize, miniBatches: c.stepsPerGeneration, epochs: c.numIterations, weights, rowWeights, rows: n,
+        lr: (k: number) => this.learningRate(step, k),
+      };
+      // Kimi k1.5 §2.3.2: each iteration is a fresh mirror-descent problem, its AdamW state reset.
+      if (c.resetOptimizer) this.learner.resetOptimizer();
       upd = await timed(times, "update", () => this.learner.update({ ...packed, advantages, oldLogp, refLogp }, opts));
     }
 
     const metrics = rlStepMetrics({
-      step, completions: comps, adv, perFn: rewardOut.perFn, sums: upd.sums, tokens, gradNorm: upd.gradNorm,
-      learningRate: learningRateAt(c, step), lossRows: rows.length, times, seconds: (performance.now() - t0) / 1000,
+      step, completions: comps, adv, perFn: rewardOut.perFn, sums: upd.sums, tokens, gradNorm: upd.gradNorm, optimizerSteps: upd.steps,
+      learningRate: this.learningRate(step), lossRows: rows.length, times, seconds: (performance.now() - t0) / 1000,
     });
+    Object.assign(metrics, this.d.source.metrics?.());
     const samples = scored.slice(0, 2 * G).map((x, i): CompletionSample => ({
       prompt: items[i]!.question, completion: x.text, gold: goldOf(items[i]!), reward: rewardOut.total[i] ?? null,
       rewards: Object.fromEntries(Object.entries(rewardOut.perFn).map(([k, v]) => [k, v[i] ?? null])), advantage: adv.advantages[i]!,
     }));
     return { metrics, samples };
+  }
+
+  /** Tells the source each problem's success this step (the success reward's score clipped to [0, 1], mean over G). */
+  #observe(problems: readonly PromptItem[], perFn: Readonly<Record<string, readonly (number | null)[]>>, G: number): void {
+    const scores = this.#success === null ? undefined : perFn[this.#success];
+    if (!this.d.source.observe || scores === undefined) return;
+    this.d.source.observe(
+      problems.map((p, g) => {
+        const mine = scores.slice(g * G, (g + 1) * G).filter((v): v is number => v !== null);
+        return { key: p.key, tries: mine.length, successes: mine.reduce((a, v) => a + Math.min(1, Math.max(0, v)), 0) };
+      }),
+    );
   }
 
   /** Frees the learner's state and the reference policy. */

@@ -174,8 +174,8 @@ export class Learner {
    * The optimizer schedule of one batch: `epochs` passes (μ), each cut into `miniBatches` optimizer steps, each
    * accumulated over micro-batches of `microBatchSize` rows. `weights(rowStart, rowEnd)` gives the aggregation
    * weights of a mini-batch's rows, normalised over that mini-batch.
-   * @returns the summed micro-batch metrics of the first epoch (the policy that generated the batch) and the
-   *   gradient norm of the last optimizer step
+   * @returns the summed micro-batch metrics of the first epoch (the policy that generated the batch), the
+   *   gradient norm of the last optimizer step and the number of optimizer steps taken
    */
   async update(
     batch: Omit<MicroBatch, "weights">,
@@ -183,32 +183,43 @@ export class Learner {
       microBatchSize: number;
       miniBatches: number;
       epochs: number;
-      lr: number;
+      /** Learning rate, or the rate of the k-th optimizer step of this update (0-based; a schedule over all steps). */
+      lr: number | ((k: number) => number);
       weights: (rowStart: number, rowEnd: number) => Float32Array;
+      /**
+       * `[rowEnd − rowStart]` weights of sequence-level terms (`rowWeights`), normalised over the mini-batch, for
+       * objectives whose loss is a weighted sum over rows (Kimi OMD). Default: the batch's own `rowWeights`, if any.
+       */
+      rowWeights?: (rowStart: number, rowEnd: number) => Float32Array;
       /** Real rows (the rest is shape padding, kept in the last mini-batch). Default: all B. */
       rows?: number;
     },
-  ): Promise<{ sums: MicroMetrics; gradNorm: number }> {
+  ): Promise<{ sums: MicroMetrics; gradNorm: number; steps: number }> {
     const { B, T } = batch;
     const n = Math.min(B, o.rows ?? B);
     const sums: MicroMetrics = { loss: 0, entropySum: 0 };
     for (const k of this.objective.metricKeys) sums[k] = 0;
     let gradNorm = 0;
+    let steps = 0;
     const perMini = Math.max(1, Math.ceil(n / o.miniBatches));
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       for (let m0 = 0; m0 < B; m0 += perMini) {
         const m1 = m0 + perMini >= n ? B : m0 + perMini; // the last mini-batch takes the padding rows
         const weights = o.weights(m0, m1);
+        const rowWeights = o.rowWeights?.(m0, m1);
         for (let s = m0; s < m1; s += o.microBatchSize) {
           const e = Math.min(m1, s + o.microBatchSize);
-          const m = await this.accumulate(sliceBatch({ ...batch, weights }, s - m0, e - m0, m0));
+          const mb = sliceBatch({ ...batch, weights }, s - m0, e - m0, m0);
+          if (rowWeights) mb.rowWeights = rowWeights.slice(s - m0, e - m0);
+          const m = await this.accumulate(mb);
           if (epoch === 0) for (const k of Object.keys(sums)) sums[k]! += m[k]!;
         }
-        gradNorm = (await this.apply(o.lr)).gradNorm;
+        gradNorm = (await this.apply(typeof o.lr === "number" ? o.lr : o.lr(steps))).gradNorm;
+        steps++;
         if (m1 === B) break;
       }
     }
-    return { sums, gradNorm };
+    return { sums, gradNorm, steps };
   }
 
   /** Resets the AdamW moments and step count (Kimi k1.5's per-iteration reset; slime `--reset-optimizer-states`). */

@@ -20,6 +20,8 @@ export interface StepRecord {
   sums: MicroMetrics;
   tokens: number;
   gradNorm: number;
+  /** Optimizer steps this iteration took (μ × mini-batches that had rows). */
+  optimizerSteps?: number;
   learningRate: number;
   /** Rows that entered the loss. */
   lossRows: number;
@@ -55,6 +57,13 @@ export function rlStepMetrics(r: StepRecord): StepMetrics {
     tokens_per_second: genTokens / Math.max(1e-9, r.times.generate ?? 0),
     step_seconds: r.seconds,
   };
+  // Kimi OMD (§2.3.2): per-sample means over the first pass — (τ/2)·Δ² and |Δ|, Δ = log π_θ(y)/π_θi(y) summed over y.
+  if (r.sums.omdRowCount !== undefined) {
+    const rows = Math.max(1, r.sums.omdRowCount);
+    m["omd/regularizer"] = (r.sums.omdRegRowSum ?? 0) / rows;
+    m["omd/abs_log_ratio"] = (r.sums.omdAbsLogRatioRowSum ?? 0) / rows;
+  }
+  if (r.optimizerSteps !== undefined) m.optimizer_steps = r.optimizerSteps;
   for (const [name, vals] of Object.entries(r.perFn)) m[`rewards/${name}/mean`] = mean(vals.filter((v): v is number => v !== null));
   if (r.perFn.accuracy) m.accuracy = m["rewards/accuracy/mean"]!;
   for (const [k, v] of Object.entries(r.times)) m[`time/${k}`] = v;

@@ -33,11 +33,19 @@ describe("Kimi length penalty (k1.5 §2.3.3)", () => {
     expect(await fn(batchOfLengths([4, 6, 8]), { step: 0, groupSize: 3, maxCompletionLength: 64 })).toEqual([0, 0, -0.5]);
   });
 
-  test("warm-up: 0 before warmupSteps, the penalty from then on", async () => {
+  test("warm-up: 0 for the first warmupSteps steps (1-based), the penalty from then on", async () => {
     const fn = kimiLengthPenalty({ warmupSteps: 5, correctness: fixed([1, 1]) });
     const b = batchOfLengths([2, 4]);
-    expect(await fn(b, { step: 4, groupSize: 2, maxCompletionLength: 64 })).toEqual([0, 0]);
-    expect(await fn(b, { step: 5, groupSize: 2, maxCompletionLength: 64 })).toEqual([0.5, -0.5]);
+    expect(await fn(b, { step: 1, groupSize: 2, maxCompletionLength: 64 })).toEqual([0, 0]);
+    expect(await fn(b, { step: 5, groupSize: 2, maxCompletionLength: 64 })).toEqual([0, 0]);
+    expect(await fn(b, { step: 6, groupSize: 2, maxCompletionLength: 64 })).toEqual([0.5, -0.5]);
+  });
+
+  test("explicit group ids: members of a group need not be contiguous, groups may differ in size", async () => {
+    // Group 7 = rows 0, 2, 4 with lengths [100, 300, 200]; group 3 = rows 1, 3 with lengths [50, 50] (equal → 0).
+    const fn = kimiLengthPenalty({ correctness: fixed([1, 1, 0, 1, 1]) });
+    const out = await fn(batchOfLengths([100, 50, 300, 50, 200]), { step: 1, groupSize: 99, maxCompletionLength: 512, groupIds: [7, 3, 7, 3, 7] });
+    expect(out).toEqual([0.5, 0, -0.5, 0, 0]);
   });
 
   test("composes with accuracyReward by default; unjudgeable rows are null", async () => {

@@ -34,7 +34,19 @@ describe("resolveRewards", () => {
     expect(await plain(b, ctx(3))).toEqual([0.5, -0.5]);
     expect(await warm(b, ctx(3))).toEqual([0, 0]);
     expect(await snake(b, ctx(3))).toEqual([0, 0]);
-    expect(await warm(b, ctx(10))).toEqual([0.5, -0.5]);
+    expect(await warm(b, ctx(10))).toEqual([0, 0]);
+    expect(await warm(b, ctx(11))).toEqual([0.5, -0.5]);
+  });
+
+  test("kimi_length through rewardKwargs gives the paper's values (Kimi k1.5 §2.3.3)", async () => {
+    // Lengths [100, 200, 300]: λ = [0.5, 0, −0.5]; correct answers get λ, wrong ones min(0, λ).
+    const ok = "<think>t</think><answer>1</answer>", wrong = "<think>t</think><answer>2</answer>";
+    const fn = only(["kimi_length"], { kimi_length: { warmupSteps: 2 } })[0]!.fn;
+    const run = (texts: string[], lengths: number[], step = 3) => fn(batch(texts, { answer: texts.map(() => "1") }, lengths), ctx(step, 3));
+    expect(await run([ok, ok, wrong], [100, 200, 300])).toEqual([0.5, 0, -0.5]);
+    expect(await run([wrong, ok, ok], [100, 200, 300])).toEqual([0, 0, -0.5]);
+    expect(await run([ok, wrong, ok], [150, 150, 150])).toEqual([0, 0, 0]);
+    expect(await run([ok, ok, wrong], [100, 200, 300], 2)).toEqual([0, 0, 0]);
   });
 
   test("math_accuracy and accuracy pass the verifier's options on (percentAsDecimal, relTol, priority)", async () => {

@@ -103,6 +103,15 @@ export function multiplicationSteps(a: number, d: number): string[] {
   return steps;
 }
 
+/**
+ * The work a worked solution takes: its steps plus the steps that carry or borrow (a step writing a two-digit
+ * number), so 12+34 (2 steps, no carry) → 2 and 58+67 (2 steps, 2 carries) → 4. A built-in task's difficulty for
+ * curriculum sampling (Kimi k1.5 §2.3.4 uses a measured pass rate; this is the task's own knob).
+ */
+export function workDifficulty(steps: readonly string[]): number {
+  return steps.length + steps.filter((s) => /\d\d/.test(s)).length;
+}
+
 /** Build the Problem for `a op b` (a ≥ b for "-"; b a digit for "*"). */
 export function arithmeticProblem(a: number, op: ArithmeticOp, b: number): Problem {
   const steps = op === "+" ? additionSteps(a, b) : op === "-" ? subtractionSteps(a, b) : multiplicationSteps(a, b);
@@ -113,6 +122,7 @@ export function arithmeticProblem(a: number, op: ArithmeticOp, b: number): Probl
     prompt,
     solution: `<think>${steps.join(",")}</think><answer>${target}</answer>`,
     columns: { task: "arithmetic", target },
+    difficulty: workDifficulty(steps),
   };
 }
 

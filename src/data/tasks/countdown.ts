@@ -8,6 +8,7 @@
  */
 import { ConfigError } from "../../core/errors.js";
 import type { Rng } from "../../core/rng.js";
+import { workDifficulty } from "./arithmetic.js";
 import type { Problem, Task } from "./types.js";
 
 type Op = "+" | "-" | "*" | "/";
@@ -94,6 +95,7 @@ export function countdownTask(partial: Partial<CountdownOptions> = {}): Task {
           prompt: `${nums.join(",")}:${acc}`,
           solution: `<think>${steps.join(",")}</think><answer>${expr}</answer>`,
           columns: { task: "countdown", nums, target: acc },
+          difficulty: workDifficulty(steps) + steps.filter((x) => /\d[-/]/.test(x)).length,
         };
       }
       throw new ConfigError(`countdown: no valid problem in ${MAX_ATTEMPTS} draws (options ${JSON.stringify(o)})`);

@@ -13,6 +13,8 @@ export interface Problem {
   solution: string;
   /** Dataset-style columns passed to rewards, e.g. `{ task: "countdown", nums: [3, 7, 12], target: 33 }`. */
   columns: Record<string, unknown>;
+  /** The task's own difficulty measure (higher = harder; `workDifficulty`), read by curriculum sampling. */
+  difficulty: number;
 }
 
 /** A problem generator. `sample` draws only from the given rng, so a seed fixes the stream. */

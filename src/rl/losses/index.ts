@@ -5,12 +5,14 @@
 import { ConfigError } from "../../core/errors.js";
 import { grpo } from "./grpo.js";
 import { nll } from "./nll.js";
+import { omd } from "./omd.js";
 import { reinforce } from "./reinforce.js";
 import type { Objective } from "./types.js";
 
 export const OBJECTIVES: Readonly<Record<string, Objective>> = Object.freeze({
   grpo,
   reinforce,
+  omd,
   nll,
 });
 
@@ -26,5 +28,6 @@ export function getObjective(name: string): Objective {
 export { grpo, grpoLoss, type GrpoLossConfig } from "./grpo.js";
 export { klK3 } from "./kl.js";
 export { nll, nllLoss } from "./nll.js";
+export { omd, omdLoss, OMD_LEVELS, type OmdLevel, type OmdLossConfig } from "./omd.js";
 export { reinforce, reinforceLoss } from "./reinforce.js";
 export type { LossInputs, LossNeeds, LossOutput, Objective, ObjectiveConfig } from "./types.js";

@@ -56,6 +56,10 @@ export interface ObjectiveConfig {
   stepsPerGeneration?: number;
   /** Reward scaling of group-relative advantages (`rl/advantages.ts`). */
   scaleRewards: ScaleRewards;
+  /** τ of Kimi k1.5's mirror descent (`omd.ts`): weight of the squared log-ratio to π_θi. */
+  omdTau?: number;
+  /** Where OMD squares the log-ratio: `sequence` (the paper) or `token` (ROLL's variant). Default `sequence`. */
+  omdLevel?: "sequence" | "token";
 }
 
 /** Which per-row inputs an objective reads, so the trainer computes and ships only those. */
@@ -65,6 +69,8 @@ export interface LossNeeds {
   oldLogp: boolean;
   refLogp: boolean;
   pairs: boolean;
+  /** `rowWeights` (sequence-level terms weighted per row). Default false. */
+  rowWeights?: boolean;
 }
 
 /** One entry of the objective registry (`rl/losses/index.ts`). */
