@@ -323,6 +323,29 @@ export function buildCli(): Command {
     });
 
   program
+    .command("filter-hackable")
+    .description("Kimi k1.5 easy-to-hack filter: drop problems the model answers right without a chain of thought within N tries → kept.jsonl, dropped.jsonl")
+    .requiredOption("--dataset <name>", "[string] arithmetic | countdown (problems from the training stream) | file.jsonl (every row)")
+    .requiredOption("--out <dir>", "[path] output directory (kept.jsonl, dropped.jsonl, filter_summary.json)")
+    .option("--model <dir>", "[path] Hugging Face model directory (default: the embedded model)")
+    .option("--format <fmt>", "[string] compact | r1-zero | chat (default: chat if the model has a chat template, compact for the embedded model, else r1-zero)")
+    .addOption(numberOption("--tries <n>", "[number] N, answers without a chain of thought per problem (default: 8, as Kimi)"))
+    .addOption(numberOption("--temperature <t>", "[number] (default: 1)"))
+    .addOption(numberOption("--max-new-tokens <n>", "[number] answer budget in tokens (default: 32)"))
+    .addOption(numberOption("--num-prompts <n>", "[number] built-in tasks: problems drawn (default: 256)"))
+    .addOption(numberOption("--seed <n>", "[number] (default: 0)"))
+    .action(async (o: Record<string, unknown>) => {
+      const { openModel } = await import("./commands/shared.js");
+      const { model } = await openModel(o.model);
+      const { runHackFilter } = await import("../pipeline/hack-filter.js");
+      const s = await runHackFilter(model, {
+        dataset: String(o.dataset), out: String(o.out), tries: o.tries as number | undefined, temperature: o.temperature as number | undefined,
+        maxNewTokens: o.maxNewTokens as number | undefined, numPrompts: o.numPrompts as number | undefined, format: o.format, seed: o.seed as number | undefined, log,
+      });
+      log.info(`kept ${s.kept}, dropped ${s.dropped} (answered right without a chain of thought; by count of right answers 0..${s.tries}: ${s.histogram.join(" ")}) → ${s.keptFile}`);
+    });
+
+  program
     .command("pipeline <recipe>")
     .description("run a multi-stage recipe (YAML: sft, grpo, sample, eval stages wired by outputs; prompt_format / format: compact | r1-zero | chat); a rerun skips finished stages and resumes an interrupted one")
     .option("--out <dir>", "[path] run root (default: the recipe's out)")

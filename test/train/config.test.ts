@@ -138,7 +138,19 @@ describe("objective and rewardKwargs", () => {
   test("objective is grpo by default; reinforce is accepted; anything else fails naming the choices", () => {
     expect(resolveTrainConfig({}).objective).toBe("grpo");
     expect(resolveTrainConfig({ objective: "reinforce" }).objective).toBe("reinforce");
-    expect(() => resolveTrainConfig({ objective: "ppo" })).toThrow(/objective \(--objective\) must be one of grpo, reinforce \(got "ppo"\)/);
+    expect(() => resolveTrainConfig({ objective: "ppo" })).toThrow(/objective \(--objective\) must be one of grpo, reinforce, omd \(got "ppo"\)/);
+  });
+
+  test("omd brings its own defaults (several steps per iteration, AdamW reset), which a config can still override", () => {
+    const c = resolveTrainConfig({ objective: "omd" });
+    expect([c.stepsPerGeneration, c.resetOptimizer, c.omdLevel]).toEqual([4, true, "sequence"]);
+    expect(resolveTrainConfig({ objective: "omd", steps_per_generation: 1, resetOptimizer: false }).stepsPerGeneration).toBe(1);
+    expect(resolveTrainConfig({ objective: "omd", resetOptimizer: false }).resetOptimizer).toBe(false);
+    expect(resolveTrainConfig({}).resetOptimizer).toBe(false);
+    expect(() => resolveTrainConfig({ omdLevel: "batch" })).toThrow(/omdLevel \(--omd-level\) must be one of sequence, token/);
+    expect(() => resolveTrainConfig({ sampling: "greedy" })).toThrow(/sampling \(--sampling\) must be one of uniform, prioritized, curriculum/);
+    expect(() => resolveTrainConfig({ priorityFloor: 0 })).toThrow(/priorityFloor/);
+    expect(() => resolveTrainConfig({ trainPool: -1 })).toThrow(/trainPool \(--train-pool\) must be an integer ≥ 0/);
   });
 
   test("rewardKwargs from a config are checked against the rewards' options (snake_case config keys too)", () => {
