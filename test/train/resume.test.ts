@@ -65,60 +65,71 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-describe("train --resume", () => {
-  test("after SIGKILL reproduces the uninterrupted run's metrics", async () => {
-    const modelDir = defaultModelDir();
-    const dirA = join(tmp, "A");
-    const dirB = join(tmp, "B");
-    // A (uninterrupted) and B (to be killed) run side by side to halve the wall time.
-    const a = spawnCli(["train", ...runFlags(modelDir), "--out", dirA]);
-    const b = spawnCli(["train", ...runFlags(modelDir), "--out", dirB]);
-
-    // Kill B once it has logged step 2 and checkpoint-2 is in place.
-    let killedAfter = -1;
-    const bExit = (async () => {
-      let exited = false;
-      void b.done.then(() => (exited = true));
-      while (!exited) {
-        const rows = await metricRows(dirB);
-        if (rows.length >= 2 && existsSync(join(dirB, "checkpoint-2"))) {
-          killedAfter = rows.length;
-          b.child.kill("SIGKILL");
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 25));
+/**
+ * Runs A (uninterrupted) and B (SIGKILLed once it has logged step 2 and written checkpoint-2, then resumed) side by
+ * side with the same flags, and checks that B's metrics equal A's.
+ */
+async function killAndResume(name: string, flags: string[]): Promise<void> {
+  const dirA = join(tmp, `${name}-A`);
+  const dirB = join(tmp, `${name}-B`);
+  const a = spawnCli(["train", ...flags, "--out", dirA]);
+  const b = spawnCli(["train", ...flags, "--out", dirB]);
+  let killedAfter = -1;
+  const bExit = (async () => {
+    let exited = false;
+    void b.done.then(() => (exited = true));
+    while (!exited) {
+      const rows = await metricRows(dirB);
+      if (rows.length >= 2 && existsSync(join(dirB, "checkpoint-2"))) {
+        killedAfter = rows.length;
+        b.child.kill("SIGKILL");
+        break;
       }
-      return b.done;
-    })();
-    const [ra, rb] = await Promise.all([a.done, bExit]);
-    expect(ra.code, ra.output).toBe(0);
-    expect(rb.signal, `B was not killed mid-run (rows at kill: ${killedAfter})\n${rb.output}`).toBe("SIGKILL");
-    expect(killedAfter).toBeLessThan(4);
-    expect(existsSync(join(dirB, "summary.json"))).toBe(false);
-
-    const r = await spawnCli(["train", "--resume", dirB]).done;
-    expect(r.code, r.output).toBe(0);
-    expect(r.output).toMatch(/resuming .* from .*checkpoint-\d/);
-
-    const rowsA = await metricRows(dirA);
-    const rowsB = await metricRows(dirB);
-    expect(rowsA.map((m) => m.step)).toEqual([1, 2, 3, 4]);
-    expect(rowsB.map((m) => m.step)).toEqual([1, 2, 3, 4]);
-    // The run must have learned something for the comparison to cover weights and optimizer state.
-    expect(rowsA.some((m) => m.num_loss_sequences! > 0 && m.grad_norm! > 0)).toBe(true);
-    for (let i = 0; i < 4; i++) {
-      const keys = Object.keys(rowsA[i]!).filter((k) => !isTiming(k));
-      expect(Object.keys(rowsB[i]!).filter((k) => !isTiming(k)).sort()).toEqual([...keys].sort());
-      for (const k of keys) {
-        const va = rowsA[i]![k]!;
-        const vb = rowsB[i]![k]!;
-        expect(Math.abs(va - vb), `step ${i + 1} ${k}: uninterrupted ${va}, resumed ${vb}`).toBeLessThanOrEqual(1e-6);
-      }
+      await new Promise((r) => setTimeout(r, 25));
     }
-    expect((await listCheckpoints(dirB)).map((c) => c.step)).toEqual([1, 2, 3, 4]);
-    expect(existsSync(join(dirB, "summary.json"))).toBe(true);
+    return b.done;
+  })();
+  const [ra, rb] = await Promise.all([a.done, bExit]);
+  expect(ra.code, ra.output).toBe(0);
+  expect(rb.signal, `B was not killed mid-run (rows at kill: ${killedAfter})\n${rb.output}`).toBe("SIGKILL");
+  expect(killedAfter).toBeLessThan(4);
+  expect(existsSync(join(dirB, "summary.json"))).toBe(false);
+
+  const r = await spawnCli(["train", "--resume", dirB]).done;
+  expect(r.code, r.output).toBe(0);
+  expect(r.output).toMatch(/resuming .* from .*checkpoint-\d/);
+
+  const rowsA = await metricRows(dirA);
+  const rowsB = await metricRows(dirB);
+  expect(rowsA.map((m) => m.step)).toEqual([1, 2, 3, 4]);
+  expect(rowsB.map((m) => m.step)).toEqual([1, 2, 3, 4]);
+  // The run must have learned something for the comparison to cover weights and optimizer state.
+  expect(rowsA.some((m) => m.num_loss_sequences! > 0 && m.grad_norm! > 0)).toBe(true);
+  for (let i = 0; i < 4; i++) {
+    const keys = Object.keys(rowsA[i]!).filter((k) => !isTiming(k));
+    expect(Object.keys(rowsB[i]!).filter((k) => !isTiming(k)).sort()).toEqual([...keys].sort());
+    for (const k of keys) {
+      const va = rowsA[i]![k]!;
+      const vb = rowsB[i]![k]!;
+      expect(Math.abs(va - vb), `${name} step ${i + 1} ${k}: uninterrupted ${va}, resumed ${vb}`).toBeLessThanOrEqual(1e-6);
+    }
+  }
+  expect((await listCheckpoints(dirB)).map((c) => c.step)).toEqual([1, 2, 3, 4]);
+  expect(existsSync(join(dirB, "summary.json"))).toBe(true);
+}
+
+describe("train --resume", () => {
+  test("after SIGKILL reproduces the uninterrupted run's metrics (GRPO; Kimi OMD with prioritized sampling on a pool)", async () => {
+    const flags = runFlags(defaultModelDir());
+    // OMD with two optimizer steps per iteration and no AdamW reset (so the moments must survive the kill), drawing
+    // from a 12-problem pool by success rate: the resumed sampler must draw what the saved s_i say.
+    const omd = [...flags, "--objective", "omd", "--reset-optimizer", "false", "--steps-per-generation", "2", "--sampling", "prioritized", "--train-pool", "12"];
+    await Promise.all([killAndResume("grpo", flags), killAndResume("omd", omd)]);
+    const rows = await metricRows(join(tmp, "omd-B"));
+    expect(rows.at(-1)!["sampling/pool_visited"]).toBeGreaterThan(0);
+    expect(rows.some((m) => m.optimizer_steps === 2) && rows.every((m) => m.optimizer_steps! <= 2)).toBe(true);
     expect(await leftovers(tmp)).toEqual([]);
-  }, 90_000);
+  }, 150_000);
 });
 
 describe("run checkpoints", () => {
