@@ -18,7 +18,7 @@ import { forwardHidden, type LlamaParams, type PositionInputs } from "../model/l
 import { hiddenLogprobs } from "../model/logprobs.js";
 import { fullPositionInputs } from "../model/positions.js";
 import type { LossInputs, Objective, ObjectiveConfig } from "../rl/losses/index.js";
-import { sliceRows } from "./batch.js";
+import { sliceRows, TRAIN_ROW_BUCKET } from "./batch.js";
 import { adamwInit, adamwUpdate, type AdamWConfig, type AdamWState, type Tree } from "./optim.js";
 
 type Arr = np.Array;
@@ -211,7 +211,7 @@ export class Learner {
           const e = Math.min(m1, s + o.microBatchSize);
           const mb = sliceBatch({ ...batch, weights }, s - m0, e - m0, m0);
           if (rowWeights) mb.rowWeights = rowWeights.slice(s - m0, e - m0);
-          const m = await this.accumulate(mb);
+          const m = await this.accumulate(padRows(mb, TRAIN_ROW_BUCKET));
           if (epoch === 0) for (const k of Object.keys(sums)) sums[k]! += m[k]!;
         }
         gradNorm = (await this.apply(typeof o.lr === "number" ? o.lr : o.lr(steps))).gradNorm;
@@ -238,6 +238,31 @@ export class Learner {
     this.discard();
     tree.dispose(this.state as never);
   }
+}
+
+/** Values of the padding rows `padRows` appends (ids that mark "no pair/group"; everything else 0). */
+const PAD_VALUE: Partial<Record<(typeof ROW_KEYS)[number], number>> = { groupIds: -1, pairIds: -1 };
+
+/**
+ * Pads a micro-batch to a multiple of `bucket` rows with rows of mask and weight 0 (token 0), which add nothing to
+ * any loss or metric. Mini-batches cut at arbitrary row counts would otherwise give the jit a new shape almost every
+ * step, and each compiled shape keeps its own memory (a run with 4 mini-batches a step grew past the 4 GiB Wasm limit
+ * in ~20 steps).
+ */
+export function padRows(mb: MicroBatch, bucket: number): MicroBatch {
+  const B = Math.ceil(mb.B / bucket) * bucket;
+  if (B === mb.B) return mb;
+  const { T } = mb;
+  const grow = <A extends Float32Array | Int32Array>(a: A, perRow: number, fill = 0): A => {
+    const out = new (a.constructor as new (n: number) => A)(B * perRow);
+    out.set(a);
+    if (fill !== 0) out.fill(fill, a.length);
+    return out;
+  };
+  const out: MicroBatch = { B, T, tokens: grow(mb.tokens, T), targets: grow(mb.targets, T), weights: grow(mb.weights, T), mask: grow(mb.mask, T) };
+  for (const k of ROW_KEYS) if (mb[k]) out[k] = grow(mb[k]!, 1, PAD_VALUE[k] ?? 0);
+  for (const k of TOKEN_KEYS) if (mb[k]) out[k] = grow(mb[k]!, T);
+  return out;
 }
 
 /**
