@@ -6,9 +6,9 @@
  *   npm run build && node dist/bench/kimi.js --set sweep|compare|sampling [--steps 100] [--seeds 0,1]
  *     [--parallel 8] [--threads 2] [--out runs/kimi]
  *
- * Sets: `sweep` — OMD's τ and learning rate (and the per-token variant) against GRPO, one seed; `compare` — OMD
+ * Sets: `sweep` — OMD's τ, learning rate, AdamW reset, steps per iteration and the per-token variant, one seed; `compare` — OMD
  * (the chosen defaults) vs GRPO at equal iterations on each seed; `sampling` — uniform vs prioritized vs curriculum
- * on a 1,024-problem pool, GRPO, on each seed. Extra flags after `--` go to every run.
+ * on a 1,024-problem pool, GRPO, on each seed; `final` — `compare` and uniform vs prioritized (8 runs). Extra flags after `--` go to every run.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -39,9 +39,10 @@ const SETS: Record<string, () => Run[]> = {
   sweep: () => {
     const s = ["--seed", String(seeds[0])];
     return [
-      { name: "grpo", flags: [...s] },
       ...[0, 0.1, 1, 10].map((tau) => ({ name: `omd tau=${tau}`, flags: [...s, "--objective", "omd", "--omd-tau", String(tau)] })),
-      ...["3e-5", "3e-4"].map((lr) => ({ name: `omd tau=1 lr=${lr}`, flags: [...s, "--objective", "omd", "--learning-rate", lr] })),
+      { name: "omd tau=1 lr=3e-5", flags: [...s, "--objective", "omd", "--learning-rate", "3e-5"] },
+      { name: "omd tau=1 no-reset", flags: [...s, "--objective", "omd", "--reset-optimizer", "false"] },
+      { name: "omd tau=1 spg=2", flags: [...s, "--objective", "omd", "--steps-per-generation", "2"] },
       { name: "omd token tau=0.1", flags: [...s, "--objective", "omd", "--omd-level", "token", "--omd-tau", "0.1"] },
     ];
   },
@@ -50,6 +51,7 @@ const SETS: Record<string, () => Run[]> = {
       { name: `grpo seed=${seed}`, flags: ["--seed", String(seed)] },
       { name: `omd seed=${seed}`, flags: ["--seed", String(seed), "--objective", "omd"] },
     ]),
+  final: () => [...SETS.compare!(), ...seeds.flatMap((seed) => SETS.sampling!().filter((r) => r.name.endsWith(`seed=${seed}`) && !r.name.startsWith("curriculum")))],
   sampling: () =>
     seeds.flatMap((seed) => [
       { name: `uniform pool seed=${seed}`, flags: ["--seed", String(seed), ...POOL] },

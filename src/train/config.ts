@@ -173,7 +173,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   rewardFuncs: ["accuracy", "format"],
   rewardWeights: [1, 0.1],
   rewardKwargs: {},
-  omdTau: 1,
+  omdTau: 0.1,
   omdLevel: "sequence",
   resetOptimizer: false,
   sampling: "uniform",
