@@ -217,12 +217,27 @@ export interface NormalizedAnswer {
   percent: boolean;
 }
 
+export interface NormalizeOptions {
+  /**
+   * How a whole answer made of digits and commas is read. `"auto"` (default; a gold answer): only a valid
+   * thousands grouping (`7,425,000`: 1–3 digits not starting with 0, then groups of 3) is one number.
+   * `"scalar"` (a prediction against a single-value gold): also `1000,99` / `0,111` / `1,5` are decimal commas.
+   * `"list"` (a prediction against a tuple or set gold): commas always separate items. Spaces
+   * (`1 000`) and `\,` (`1\,000`) between digit groups are thousands separators either way.
+   */
+  commaNumbers?: "auto" | "scalar" | "list";
+}
+
+const THOUSANDS = /^[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$/;
+const DECIMAL_COMMA = /^[-+]?\d+,\d+$/;
+
 /**
  * Normalise an extracted answer for comparison.
- * @returns the normalised LaTeX and whether it ended in a percent sign (`50\%`, `50%`, `50 percent`), which the
- *   verifier treats as a flag (see `percentAsDecimal`). Never throws; oversized input is returned as-is.
+ * @returns the normalised LaTeX and whether it ended in a percent sign (`50\%`, `50%`, `50 percent`, `50 pct`,
+ *   `50 percentage`), which the verifier treats as a flag (see `percentAsDecimal`). Never throws; oversized input
+ *   is returned as-is.
  */
-export function normalizeAnswer(raw: string): NormalizedAnswer {
+export function normalizeAnswer(raw: string, opts: NormalizeOptions = {}): NormalizedAnswer {
   let s = typeof raw === "string" ? raw : "";
   if (s.length > MAX_ANSWER_CHARS) return { latex: s, percent: false };
   s = s.replace(/\*\*|__|`/g, "");
@@ -243,14 +258,14 @@ export function normalizeAnswer(raw: string): NormalizedAnswer {
   // Degrees: ^\circ, ^{\circ}, \degree.
   s = s.replace(/\^\s*\{?\s*\\circ\s*\}?|\\degree(?![a-zA-Z])/g, "");
   // \text-like wrappers: keep their content as plain text.
-  for (const cmd of ["\\text", "\\textbf", "\\textit", "\\textrm", "\\mbox", "\\mathrm", "\\mathbf", "\\mathit", "\\boldsymbol", "\\bf"])
+  for (const cmd of ["\\text", "\\textnormal", "\\textsf", "\\texttt", "\\textbf", "\\textit", "\\textrm", "\\mbox", "\\mathrm", "\\mathbf", "\\mathit", "\\boldsymbol", "\\bf"])
     s = mapCommand(s, cmd, (b) => ` ${b} `);
-  s = s.replace(/\\(?:mathrm|text|textbf|mathbf)\s*(?=[a-zA-Z0-9])/g, "");
+  s = s.replace(/\\(?:mathrm|text|textnormal|textbf|mathbf)\s*(?=[a-zA-Z0-9])/g, "");
   // Currency signs.
   s = s.replace(/\\\$|€|£|¥|\bUSD\b|\bRs\.?/g, " ");
   // Percent → flag.
   let percent = false;
-  const pm = /^(.*?)\s*(?:\\%|%|\bpercent\b|\bper cent\b)\s*\.?\s*$/i.exec(s);
+  const pm = /^(.*?)\s*(?:\\%|%|\bpercentage\b|\bpercent\b|\bper cent\b|\bpct\b)\s*\.?\s*$/i.exec(s);
   if (pm && /\S/.test(pm[1]!)) {
     percent = true;
     s = pm[1]!;
@@ -263,8 +278,10 @@ export function normalizeAnswer(raw: string): NormalizedAnswer {
     s = um[1]!.trim();
   }
   s = s.replace(/^[\s=]+/, "").replace(/[\s.,;:]+$/, "");
-  // Thousands separators: the whole answer is one number written as 1,234,567(.89) (or with spaces).
-  if (/^[-+]?\d{1,3}(?:(?:,|\\,| )\d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/,| /g, "");
+  // Thousands separators: the whole answer is one number written as 1 234 567(.89) or 1\,234; commas by `commaNumbers`.
+  if (/^[-+]?\d{1,3}(?:(?:\\,| )\d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/\\,| /g, "");
+  else if (opts.commaNumbers !== "list" && THOUSANDS.test(s)) s = s.replace(/,/g, "");
+  else if (opts.commaNumbers === "scalar" && DECIMAL_COMMA.test(s)) s = s.replace(",", ".");
   s = braceShorthands(s);
   s = s.replace(/_([a-zA-Z0-9])/g, "_{$1}"); // x_1+x_2 is x_{1}+x_{2}, not x_{1+x_2}
   s = s.replace(/\s*([{}()[\],^_=+\-*/<>|&])\s*/g, "$1").replace(/\s+/g, " ");

