@@ -4,7 +4,7 @@
  * fast path decides plain numbers and text only; the worker adds symbolic comparison (see `symbolic.ts`).
  * Pure functions; never throw on any input string.
  */
-import { MAX_ANSWER_CHARS, matchGroup, normalizeAnswer } from "./normalize.js";
+import { MAX_ANSWER_CHARS, matchGroup, normalizeAnswer, readCommaNumber } from "./normalize.js";
 import { isDecimalLiteral, parsePlainNumber, plainNumbersEqual } from "./numbers.js";
 
 /** Relations; `~` is `\approx`, `sub`/`subeq` are `\subset`/`\subseteq` (`\supset`/`\supseteq` flipped into them). */
@@ -61,6 +61,8 @@ const REL_TOKENS: [string, RelOp][] = [
   [">", ">"],
   ["=", "="],
 ];
+
+const REL_TOKEN_STRINGS = REL_TOKENS.map(([t]) => t);
 
 /** Split `s` at top-level (bracket depth 0) occurrences of the given tokens (commands must end at a non-letter). */
 function splitTop(s: string, tokens: readonly string[]): { parts: string[]; seps: string[] } {
@@ -179,24 +181,26 @@ export function parseAnswer(s: string, percent = false, depth = 0): AnswerNode {
   s = s.trim();
   if (depth > MAX_DEPTH || s === "") return leafOf(s, percent);
   // `\left[\begin{array}…\end{array}\right]`, `(\begin{pmatrix}…\end{pmatrix})`: the brackets are the matrix's own.
-  const wrappedMatrix = /^[([]\s*(\\begin\{([pbBvV]?matrix|smallmatrix|array)\}[\s\S]*\\end\{\2\})\s*[)\]]$/.exec(s);
-  if (wrappedMatrix && !/\\begin\{/.test(wrappedMatrix[1]!.slice(1))) s = wrappedMatrix[1]!;
-  const mat = /^\\begin\{([pbBvV]?matrix|smallmatrix|array)\}(?:\{[^}]*\})?([\s\S]*)\\end\{\1\}$/.exec(s);
-  if (mat && !/\\begin\{/.test(mat[2]!)) {
-    return { k: "matrix", rows: matrixCells(mat[2]!).map((r) => r.map((c) => parseAnswer(c, false, depth + 1))) };
-  }
   if (s.includes("\\begin{")) {
+    const wrappedMatrix = /^[([]\s*(\\begin\{([pbBvV]?matrix|smallmatrix|array)\}[\s\S]*\\end\{\2\})\s*[)\]]$/.exec(s);
+    if (wrappedMatrix && !/\\begin\{/.test(wrappedMatrix[1]!.slice(1))) s = wrappedMatrix[1]!;
+    const mat = /^\\begin\{([pbBvV]?matrix|smallmatrix|array)\}(?:\{[^}]*\})?([\s\S]*)\\end\{\1\}$/.exec(s);
+    if (mat && !/\\begin\{/.test(mat[2]!)) {
+      return { k: "matrix", rows: matrixCells(mat[2]!).map((r) => r.map((c) => parseAnswer(c, false, depth + 1))) };
+    }
     const m = matrixExpression(s);
     if (m) return { k: "matrix", rows: m.map((r) => r.map((c) => parseAnswer(c, false, depth + 1))) };
   }
   // `x=3, y=-1`: a list of relations is a list before it is a relation.
-  const commaList = splitTop(s, [","]);
-  if (commaList.parts.length > 1 && commaList.parts.every((p) => p !== "" && splitTop(p, REL_TOKENS.map(([t]) => t)).parts.length > 1)) {
-    return { k: "seq", open: "", close: "", items: commaList.parts.map((p) => parseAnswer(p, false, depth + 1)) };
+  if (s.includes(",") && /[=<>\\]/.test(s)) {
+    const commaList = splitTop(s, [","]);
+    if (commaList.parts.length > 1 && commaList.parts.every((p) => p !== "" && splitTop(p, REL_TOKEN_STRINGS).parts.length > 1)) {
+      return { k: "seq", open: "", close: "", items: commaList.parts.map((p) => parseAnswer(p, false, depth + 1)) };
+    }
   }
   const union = splitTop(s, ["\\cup"]);
   if (union.parts.length > 1) return { k: "union", items: union.parts.map((p) => parseAnswer(p, false, depth + 1)) };
-  const rel = splitTop(s, REL_TOKENS.map(([t]) => t));
+  const rel = splitTop(s, REL_TOKEN_STRINGS);
   if (rel.parts.length > 1 && rel.parts.every((p) => p !== "")) {
     const ops = rel.seps.map((t) => REL_TOKENS.find(([x]) => x === t)![1]);
     return { k: "rel", ops, args: rel.parts.map((p) => parseAnswer(p, false, depth + 1)) };
@@ -427,13 +431,15 @@ export function choiceLetter(s: string, loose: boolean): string | null {
 export function decideAnswer(gold: string, pred: string, hooks: CompareHooks, o: CompareOptions): Verdict {
   const g = normalizeAnswer(gold);
   if (g.latex === "" || g.latex.length > MAX_ANSWER_CHARS) return false;
+  const p = normalizeAnswer(pred, { commaNumbers: "list" });
+  if (p.latex === "" || p.latex.length > MAX_ANSWER_CHARS) return false;
+  if (g.latex === p.latex && g.percent === p.percent) return true;
   const letter = choiceLetter(g.latex, false);
+  if (letter !== null) return choiceLetter(p.latex, true) === letter;
   const goldNode = parseAnswer(g.latex, g.percent);
   // The gold's type decides how a comma-number prediction is read: `1,234` / `1,5` are 1234 / 1.5 against a
   // single value, lists against a tuple or set.
-  const p = normalizeAnswer(pred, { commaNumbers: goldNode.k === "leaf" && letter === null ? "scalar" : "list" });
-  if (p.latex === "" || p.latex.length > MAX_ANSWER_CHARS) return false;
+  if (goldNode.k === "leaf") p.latex = readCommaNumber(p.latex, "scalar");
   if (g.latex === p.latex && g.percent === p.percent) return true;
-  if (letter !== null) return choiceLetter(p.latex, true) === letter;
   return compareAnswers(goldNode, parseAnswer(p.latex, p.percent), hooks, o);
 }

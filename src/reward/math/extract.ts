@@ -84,7 +84,7 @@ function cleanPhrase(s: string): string {
 }
 
 function finalAnswerPhrase(text: string): string | null {
-  text = text.replace(/\*\*|__/g, "");
+  if (text.includes("**") || text.includes("__")) text = text.replace(/\*\*|__/g, "");
   const re = /(?:final answer|the answer|\banswer(?=\s*:))(?:\s+is)?\s*[:=]?\s*/gi;
   let last: RegExpExecArray | null = null;
   for (let m = re.exec(text); m; m = re.exec(text)) last = m;
@@ -108,38 +108,52 @@ const PROSE = /(?:^|\s)[a-zA-Z]{2,}(?=\s|[,.;:!?]|$)/;
  */
 function lastMathSpan(text: string): string | null {
   let last: { at: number; body: string } | null = null;
-  const keep = (at: number, body: string) => {
-    if (body.trim() !== "" && (last === null || at >= last.at)) last = { at, body };
-  };
   const display = /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)/g;
-  for (let m = display.exec(text); m; m = display.exec(text)) keep(m.index, m[1] ?? m[2] ?? m[3]!);
-  // Inline dollars: unescaped single `$` (not part of `$$`).
+  for (let m = display.exec(text); m; m = display.exec(text)) {
+    const body = m[1] ?? m[2] ?? m[3]!;
+    if (body.trim() !== "") last = { at: m.index, body };
+  }
+  // Inline `$…$` spans never cross a line: the last line that has one holds the last.
+  for (let end = text.length; end > (last?.at ?? -1); ) {
+    const start = text.lastIndexOf("\n", end - 1) + 1;
+    const span = start < end && text.includes("$", start) ? lastInlineDollar(text.slice(start, end)) : null;
+    if (span) {
+      if (last === null || start + span.at >= last.at) last = { at: start + span.at, body: span.body };
+      break;
+    }
+    end = start - 1;
+  }
+  return last === null ? null : (last as { body: string }).body.trim();
+}
+
+/** The last inline `$…$` span of one line (see `lastMathSpan` for the currency rule), or null. */
+function lastInlineDollar(line: string): { at: number; body: string } | null {
   const dollars: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] !== "$") continue;
-    if (text[i - 1] === "\\") continue;
-    if (text[i + 1] === "$") {
+  for (let i = line.indexOf("$"); i !== -1; i = line.indexOf("$", i + 1)) {
+    if (line[i - 1] === "\\") continue;
+    if (line[i + 1] === "$") {
       i++;
       continue;
     }
     dollars.push(i);
   }
-  const beforeDigit = (i: number) => /[\d.]/.test(text[i + 1] ?? "") && /\d/.test(text.slice(i + 1, i + 3));
+  const beforeDigit = (i: number) => /\d|\.\d/y.test(line.slice(i + 1, i + 3));
+  let found: { at: number; body: string } | null = null;
   for (let k = 0; k + 1 < dollars.length; k++) {
     const open = dollars[k]!;
     const close = dollars[k + 1]!;
-    const body = text.slice(open + 1, close);
-    if (body.includes("\n")) continue;
+    const body = line.slice(open + 1, close);
     if (beforeDigit(open) && (PROSE.test(body.replace(/\\[a-zA-Z]+(?:\{[^{}]*\})?/g, " ")) || beforeDigit(close))) continue;
     if (beforeDigit(close) && /\s$/.test(body)) continue;
-    keep(open, body);
+    if (body.trim() !== "") found = { at: open, body };
     k++; // the closing `$` is used
   }
-  return last === null ? null : (last as { body: string }).body.trim();
+  return found;
 }
 
 /** GSM8K's final-answer marker: what follows the last `####` on its line. */
 function gsm8kMarker(text: string): string | null {
+  if (!text.includes("####")) return null;
   const re = /^[ \t]*####[ \t]*(.*)$/gm;
   let last: string | null = null;
   for (let m = re.exec(text); m; m = re.exec(text)) last = m[1]!;
@@ -218,14 +232,16 @@ const FINDERS: Record<MathAnswerSource, (text: string, opts: ExtractOptions) => 
 export function findMathAnswer(text: string, opts: ExtractOptions = {}): { answer: string; source: MathAnswerSource } | null {
   if (typeof text !== "string") return null;
   // GSM8K calculator annotations (`<<9*2=18>>`) are bookkeeping, not text.
-  const t = (text.length > MAX_SCAN_CHARS ? text.slice(-MAX_SCAN_CHARS) : text).replace(/<<[^<>\n]{0,200}>>/g, "");
+  const raw = text.length > MAX_SCAN_CHARS ? text.slice(-MAX_SCAN_CHARS) : text;
+  let clean: string | null = null;
+  const stripped = () => (clean ??= raw.includes("<<") ? raw.replace(/<<[^<>\n]{0,200}>>/g, "") : raw);
   for (const source of opts.priority ?? DEFAULT_PRIORITY) {
     const find = FINDERS[source];
     if (!find) continue;
     try {
-      const raw = find(t, opts);
-      if (raw === null) continue;
-      const answer = stripMathDelimiters(raw.replace(/\*\*|__/g, ""));
+      const found = find(source === "boxed" || source === "answer_tag" ? raw : stripped(), opts);
+      if (found === null) continue;
+      const answer = stripMathDelimiters(found.replace(/\*\*|__/g, ""));
       if (answer !== "" && answer.length <= MAX_ANSWER_CHARS) return { answer, source };
     } catch {
       // a finder bug must not fail the reward: try the next source
