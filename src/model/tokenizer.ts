@@ -11,7 +11,7 @@ export interface EncodeOptions {
    * Add the special tokens `tokenizer(text)` adds in transformers (default false): the `tokenizer.json`
    * post-processor's (e.g. Llama's `TemplateProcessing` putting BOS first), overridden by an explicit
    * `add_bos_token` / `add_eos_token` in tokenizer_config.json (true: BOS first / EOS last even when the
-   * post-processor adds none; false: none even when it does). See `docs/architecture.md`, "BOS".
+   * post-processor adds none; false: none even when it does). The BOS rule per path: docs/rewards.md, "BOS".
    */
   addSpecialTokens?: boolean;
 }
