@@ -358,14 +358,17 @@ export function buildCli(): Command {
   program
     .command("verify <gold> <text>")
     .description("extract the final answer from <text> and check it against <gold> (maths verifier); exit status as diff/cmp: 0 equivalent, 1 not equivalent (or no answer found), 2 bad input")
+    .addOption(numberOption("--float-rounding <n>", "[number] digits both sides are rounded to when one is a decimal (Math-Verify's float_rounding) (default: 6)"))
+    .option("--no-strict", "Math-Verify's non-strict mode: variables match by position, {1,2} equals (1,2) (default: strict)")
+    .option("--no-extract", "compare <text> as an answer, without extracting one from it")
     // Usage errors exit 2 here (diff/cmp's "trouble"), not 1, which means "not equivalent".
     .exitOverride((e) => {
       throw e.exitCode === 0 ? e : new CommanderError(2, e.code, e.message);
     })
-    .action(async (gold: string, text: string) => {
+    .action(async (gold: string, text: string, o: Record<string, unknown>) => {
       exitStatus.error = 2;
       const { runVerify } = await import("./commands/verify.js");
-      exitStatus.ok = await runVerify(gold, text);
+      exitStatus.ok = await runVerify(gold, text, { floatRounding: o.floatRounding as number | undefined, strict: o.strict !== false, extract: o.extract !== false });
     });
   return program;
 }

@@ -6,9 +6,23 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import { CheckpointError } from "../core/errors.js";
 import { loadChatTemplate, type ChatTemplate } from "./chat-template.js";
 
+export interface EncodeOptions {
+  /**
+   * Add the special tokens `tokenizer(text)` adds in transformers (default false): the `tokenizer.json`
+   * post-processor's (e.g. Llama's `TemplateProcessing` putting BOS first), overridden by an explicit
+   * `add_bos_token` / `add_eos_token` in tokenizer_config.json (true: BOS first / EOS last even when the
+   * post-processor adds none; false: none even when it does). The BOS rule per path: docs/rewards.md, "BOS".
+   */
+  addSpecialTokens?: boolean;
+}
+
 export interface TextTokenizer {
-  /** Token ids of `text`; no BOS/EOS or other special tokens are added (special-token text is still matched). */
-  encode(text: string): number[];
+  /**
+   * Token ids of `text`. By default no BOS/EOS or other special tokens are added (special-token text is still
+   * matched), as transformers' `tokenizer(text, add_special_tokens=False)`; `{ addSpecialTokens: true }` is
+   * `tokenizer(text)`.
+   */
+  encode(text: string, opts?: EncodeOptions): number[];
   /** Text of `ids`; `skipSpecialTokens` drops special tokens (default false). Empty `ids` give "". */
   decode(ids: number[], opts?: { skipSpecialTokens?: boolean }): string;
   /** 1 + the largest token id (model vocabulary plus added tokens); may be below the model's `vocabSize`. */
@@ -55,8 +69,27 @@ export function loadTokenizer(tokenizerJson: unknown, tokenizerConfig?: unknown,
   let maxId = -1;
   for (const id of tok.get_vocab(true).values()) maxId = Math.max(maxId, id);
 
+  const specialId = (key: string): number | undefined => {
+    const v = cfg[key];
+    const content = typeof v === "string" ? v : v !== null && typeof v === "object" && typeof (v as { content?: unknown }).content === "string" ? (v as { content: string }).content : undefined;
+    return content === undefined ? undefined : tok.token_to_id(content);
+  };
+  const bosId = specialId("bos_token");
+  const eosId = specialId("eos_token");
+  /** `tokenizer(text)`: the post-processor, then an explicit add_bos_token / add_eos_token (transformers' rule). */
+  const encodeSpecial = (text: string): number[] => {
+    const plain = tok.encode(text, { add_special_tokens: false }).ids;
+    let ids = [...tok.encode(text, { add_special_tokens: true }).ids];
+    // Special tokens the post-processor added: its output is longer than the text's own tokens.
+    if (bosId !== undefined && cfg.add_bos_token === false && ids.length > plain.length && ids[0] === bosId) ids = ids.slice(1);
+    if (eosId !== undefined && cfg.add_eos_token === false && ids.length > plain.length && ids.at(-1) === eosId) ids = ids.slice(0, -1);
+    if (bosId !== undefined && cfg.add_bos_token === true && ids[0] !== bosId) ids.unshift(bosId);
+    if (eosId !== undefined && cfg.add_eos_token === true && ids.at(-1) !== eosId) ids.push(eosId);
+    return ids;
+  };
+
   return {
-    encode: (text) => tok.encode(text, { add_special_tokens: false }).ids,
+    encode: (text, opts = {}) => (opts.addSpecialTokens ? encodeSpecial(text) : tok.encode(text, { add_special_tokens: false }).ids),
     decode: (ids, opts = {}) => (ids.length === 0 ? "" : tok.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false })),
     vocabSize: maxId + 1,
     tokenToId: (token) => tok.token_to_id(token),

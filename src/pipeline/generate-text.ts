@@ -3,6 +3,7 @@
  * `numSamples` times with the sampling settings given, else the model's generation_config.json's, else R1's
  * (`R1_EVAL_SAMPLING`, top-k off). The jax-js engine must be started first.
  */
+import { ThinkrlError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import type { PromptFormat } from "../data/template.js";
 import { R1_EVAL_SAMPLING } from "../eval/defaults.js";
@@ -32,8 +33,26 @@ export function resolveTextSampling(given: Partial<TextSampling>, generationConf
   return { sampling, fromGenerationConfig: keys.filter((k) => given[k] === undefined && fromFile[k] !== undefined) };
 }
 
+/**
+ * Token ids of a raw prompt, as transformers' `tokenizer(text)`: the tokenizer's own special tokens are added
+ * (a Llama tokenizer puts BOS first; Qwen2's adds none). An empty prompt means "start from BOS": `[BOS]` from
+ * the tokenizer, else the model's `bos_token_id` (what transformers' `generate()` starts from without input).
+ * @throws ThinkrlError for an empty prompt when the model has no BOS token
+ */
+export function encodeRawPrompt(model: CausalLM, text: string): number[] {
+  const ids = model.tokenizer.encode(text, { addSpecialTokens: true });
+  if (ids.length > 0) return ids;
+  const bos = model.config.bosTokenId;
+  if (bos === null) throw new ThinkrlError("generate: the prompt is empty and the model has no BOS token to start from (config.json has no bos_token_id)", { hint: "give a --prompt" });
+  return [bos];
+}
+
 export interface GenerateTextOptions {
-  /** A prompt format, or `raw` (the question's tokens as they are, no stop strings). */
+  /**
+   * A prompt format, or `raw`: the question's tokens as `tokenizer(text)` gives them (the tokenizer's BOS
+   * included, see `encodeRawPrompt`), no stop strings. Prompt formats add no special tokens of their own
+   * beyond what their text writes (a chat template writes its BOS itself).
+   */
   format: PromptFormat | "raw";
   /** Chat format: a system turn, and `enable_thinking` for the template (Qwen3). */
   chat?: { systemPrompt?: string; enableThinking?: boolean };
@@ -57,7 +76,7 @@ export interface GeneratedSample {
 
 /** @throws as `preparePrompt` (a question the vocabulary cannot spell, chat without a template) and `generate` */
 export async function generateText(model: CausalLM, question: string, o: GenerateTextOptions): Promise<GeneratedSample[]> {
-  const prompt = o.format === "raw" ? { ids: model.tokenizer.encode(question), completionPrefix: "" } : preparePrompt(model, o.format, question, o.chat ?? {});
+  const prompt = o.format === "raw" ? { ids: encodeRawPrompt(model, question), completionPrefix: "" } : preparePrompt(model, o.format, question, o.chat ?? {});
   const stream = o.onText ? textStream(model.tokenizer, o.onText, model.config.eosTokenId) : null;
   if (stream && prompt.completionPrefix) o.onText!(prompt.completionPrefix);
   const outs = await generate(

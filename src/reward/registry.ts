@@ -15,7 +15,7 @@ import { formatReward } from "./format.js";
 import type { JudgeConfig } from "./judge.js";
 import { languageConsistency, languageConsistencyReward, type LanguageConsistencyOptions } from "./language.js";
 import { kimiLengthPenalty, kimiLengthReward, overlongPenalty, overlongReward, type KimiLengthOptions, type OverlongOptions } from "./length.js";
-import { DEFAULT_PRIORITY, type MathAnswerSource } from "./math/extract.js";
+import { DEFAULT_PRIORITY, MATH_ANSWER_SOURCES, type MathAnswerSource } from "./math/extract.js";
 import { createMathAccuracyReward, mathAccuracyReward } from "./math/reward.js";
 import type { VerifyOptions } from "./math/verify.js";
 import { importNodeOnly, isNode } from "./node-only.js";
@@ -69,6 +69,8 @@ const VERIFY_OPTIONS = {
   relTol: { type: "number", default: 1e-9, doc: "relative tolerance of float comparisons in symbolic checks (plain numbers compare exactly)" },
   percentAsDecimal: { type: "boolean", default: true, doc: "a percent on one side only also matches the value / 100 (50% ≡ 0.5)" },
   timeoutMs: { type: "number", default: 2000, doc: "time limit of one symbolic check, ms (Node; false past it)" },
+  floatRounding: { type: "integer", default: 6, min: 0, doc: "digits both sides are rounded to when one is a decimal (Math-Verify's float_rounding)" },
+  strict: { type: "boolean", default: true, doc: "Math-Verify's strict: false matches variables by position and lets {1,2} equal (1,2)" },
 } as const satisfies Record<string, RewardOption>;
 
 const JUDGE_OPTIONS = {
@@ -170,7 +172,7 @@ export const REWARD_SPECS = {
     nodeOnly: false,
     options: {
       ...VERIFY_OPTIONS,
-      priority: { type: "string[]", default: DEFAULT_PRIORITY, choices: DEFAULT_PRIORITY, doc: "answer sources tried in the completion, in order" },
+      priority: { type: "string[]", default: DEFAULT_PRIORITY, choices: MATH_ANSWER_SOURCES, doc: "answer sources tried in the completion, in order" },
     },
     create: ({ priority, ...verify }) =>
       createMathAccuracyReward({ ...(verify as VerifyOptions), ...(priority === undefined ? {} : { extract: { priority: priority as MathAnswerSource[] } }) }),

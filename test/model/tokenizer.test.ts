@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -145,4 +146,26 @@ test("default prompt format: r1-zero when the tokenizer can spell the template, 
   const embedded = { tokenizer: loadTokenizer(defaultTokenizerJson()) } as Model;
   expect(defaultPromptFormat(byteLevel)).toBe("r1-zero");
   expect(defaultPromptFormat(embedded)).toBe("compact");
+});
+
+describe("encode with special tokens (tokenizer(text), issue 13)", () => {
+  const dir = join(import.meta.dirname, "..", "fixtures", "hf");
+  const read = (f: string) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Record<string, unknown>;
+  const withPost = read("tiny-llama-bos/tokenizer.json");
+  const noPost = read("tiny-llama/tokenizer.json");
+  const cfg = read("tiny-llama/tokenizer_config.json");
+
+  test("the post-processor decides when tokenizer_config sets no add_bos_token", () => {
+    expect(loadTokenizer(withPost, cfg).encode("ab", { addSpecialTokens: true })).toEqual([1, ...loadTokenizer(withPost, cfg).encode("ab")]);
+    expect(loadTokenizer(noPost, cfg).encode("ab", { addSpecialTokens: true })).toEqual(loadTokenizer(noPost, cfg).encode("ab"));
+  });
+
+  test("an explicit add_bos_token / add_eos_token wins over the post-processor", () => {
+    const plain = loadTokenizer(noPost, cfg).encode("ab");
+    expect(loadTokenizer(noPost, { ...cfg, add_bos_token: true }).encode("ab", { addSpecialTokens: true })).toEqual([1, ...plain]);
+    expect(loadTokenizer(withPost, { ...cfg, add_bos_token: false }).encode("ab", { addSpecialTokens: true })).toEqual(plain);
+    expect(loadTokenizer(noPost, { ...cfg, add_eos_token: true }).encode("ab", { addSpecialTokens: true })).toEqual([...plain, 2]);
+    // A BOS the text itself spells is kept.
+    expect(loadTokenizer(withPost, { ...cfg, add_bos_token: false }).encode("<bos>ab", { addSpecialTokens: true })).toEqual([1, ...plain]);
+  });
 });

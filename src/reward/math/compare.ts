@@ -4,10 +4,11 @@
  * fast path decides plain numbers and text only; the worker adds symbolic comparison (see `symbolic.ts`).
  * Pure functions; never throw on any input string.
  */
-import { MAX_ANSWER_CHARS, matchGroup, normalizeAnswer } from "./normalize.js";
-import { parsePlainNumber, rationalCompare } from "./numbers.js";
+import { MAX_ANSWER_CHARS, matchGroup, normalizeAnswer, readCommaNumber } from "./normalize.js";
+import { isDecimalLiteral, parsePlainNumber, plainNumbersEqual } from "./numbers.js";
 
-export type RelOp = "=" | "<" | "<=" | ">" | ">=" | "!=" | "in";
+/** Relations; `~` is `\approx`, `sub`/`subeq` are `\subset`/`\subseteq` (`\supset`/`\supseteq` flipped into them). */
+export type RelOp = "=" | "~" | "<" | "<=" | ">" | ">=" | "!=" | "in" | "sub" | "subeq" | "sup" | "supeq";
 
 /** A parsed answer. `seq` covers tuples, lists and intervals (`open`/`close` are `(`, `[`, `)`, `]` or `""`). */
 export type AnswerNode =
@@ -34,6 +35,10 @@ export interface CompareHooks {
 export interface CompareOptions {
   /** `50\%` matches `0.5` as well as `50` (a percent sign on one side only). */
   percentAsDecimal: boolean;
+  /** Digits both sides are rounded to when one is a decimal (Math-Verify's `float_rounding`). */
+  floatRounding: number;
+  /** Math-Verify's `strict`: false lets a set equal a tuple (and variables match by position, in the symbolic leaf). */
+  strict: boolean;
 }
 
 /** Deepest nesting parsed; deeper answers are rejected (never compared). */
@@ -43,14 +48,21 @@ const REL_TOKENS: [string, RelOp][] = [
   ["\\leq", "<="],
   ["\\geq", ">="],
   ["\\neq", "!="],
-  ["\\approx", "="],
+  ["\\approx", "~"],
   ["\\in", "in"],
+  ["\\subseteq", "subeq"],
+  ["\\subset", "sub"],
+  ["\\supseteq", "supeq"],
+  ["\\supset", "sup"],
+  ["!=", "!="],
   ["<=", "<="],
   [">=", ">="],
   ["<", "<"],
   [">", ">"],
   ["=", "="],
 ];
+
+const REL_TOKEN_STRINGS = REL_TOKENS.map(([t]) => t);
 
 /** Split `s` at top-level (bracket depth 0) occurrences of the given tokens (commands must end at a non-letter). */
 function splitTop(s: string, tokens: readonly string[]): { parts: string[]; seps: string[] } {
@@ -107,18 +119,88 @@ function leafOf(s: string, percent = false): AnswerNode {
   return { k: "leaf", s, percent };
 }
 
+const MATRIX_ENV = /\\begin\{([pbBvV]?matrix|smallmatrix|array)\}(?:\{[^}]*\})?([\s\S]*?)\\end\{\1\}/g;
+/** Largest matrix side evaluated in a matrix expression. */
+const MAX_MATRIX_SIDE = 8;
+
+/** Cells of a matrix body (`a & b \\ c & d`), rows of strings. */
+function matrixCells(body: string): string[][] {
+  return splitTop(body, ["\\\\"]).parts.filter((r) => r !== "").map((r) => splitTop(r, ["&"]).parts);
+}
+
+type Cells = string[][];
+
+function matrixProduct(a: Cells, b: Cells): Cells | null {
+  if (a[0]!.length !== b.length) return null;
+  return a.map((row) => b[0]!.map((_, j) => row.map((x, k) => `(${x})\\cdot(${b[k]![j]})`).join("+")));
+}
+
+/**
+ * A sum of products of matrices and scalars written out (`A + B`, `A B`, `3A - B`, with `\cdot`/`\times` or
+ * nothing between factors), evaluated cell by cell into LaTeX cell strings; null when `s` is not one (or the
+ * shapes do not match).
+ */
+function matrixExpression(s: string): Cells | null {
+  const envs: Cells[] = [];
+  const t = s.replace(MATRIX_ENV, (_m, _k, body: string) => {
+    envs.push(matrixCells(body));
+    return `\\M{${envs.length - 1}}`;
+  });
+  if (envs.length === 0 || t.includes("\\begin{")) return null;
+  if (envs.some((m) => m.length === 0 || m.length > MAX_MATRIX_SIDE || m.some((r) => r.length !== m[0]!.length || r.length > MAX_MATRIX_SIDE))) return null;
+  const { parts, seps } = splitTop(t, ["+", "-"]);
+  let total: Cells | null = null;
+  for (let i = 0; i < parts.length; i++) {
+    const negate = i > 0 && seps[i - 1] === "-";
+    if (parts[i] === "" && i === 0) continue;
+    const pieces = parts[i]!.split(/\\M\{(\d+)\}/);
+    // pieces: scalar text, matrix index, operator text, matrix index, …, trailing text
+    const scalar = pieces[0]!.replace(/\\(?:cdot|times)$/, "").trim();
+    if (pieces.length < 3 || pieces.at(-1)!.trim() !== "") return null;
+    let m: Cells | null = envs[Number(pieces[1])]!;
+    for (let k = 3; k < pieces.length; k += 2) {
+      if (!/^\s*(?:\\cdot|\\times)?\s*$/.test(pieces[k - 1]!)) return null;
+      m = matrixProduct(m, envs[Number(pieces[k])]!);
+      if (!m) return null;
+    }
+    const sign = (i === 0 && seps.length > 0 && parts[0] === "") || negate ? "-" : "";
+    const c = `${sign}${scalar === "" ? "1" : scalar === "-" ? "-1" : scalar}`;
+    const term: Cells = c === "1" ? m : m.map((r) => r.map((x) => `(${c})\\cdot(${x})`));
+    if (total === null) total = term;
+    else {
+      if (total.length !== term.length || total[0]!.length !== term[0]!.length) return null;
+      const prev: Cells = total;
+      total = prev.map((r, a) => r.map((x, b) => `(${x})+(${term[a]![b]})`));
+    }
+  }
+  return total;
+}
+
 /** Parse a normalised answer into its structure. Never throws; pathological input becomes a leaf. */
 export function parseAnswer(s: string, percent = false, depth = 0): AnswerNode {
   s = s.trim();
   if (depth > MAX_DEPTH || s === "") return leafOf(s, percent);
-  const mat = /^\\begin\{([pbBvV]?matrix|smallmatrix|array)\}(?:\{[^}]*\})?([\s\S]*)\\end\{\1\}$/.exec(s);
-  if (mat) {
-    const rows = splitTop(mat[2]!, ["\\\\"]).parts.filter((r) => r !== "");
-    return { k: "matrix", rows: rows.map((r) => splitTop(r, ["&"]).parts.map((c) => parseAnswer(c, false, depth + 1))) };
+  // `\left[\begin{array}…\end{array}\right]`, `(\begin{pmatrix}…\end{pmatrix})`: the brackets are the matrix's own.
+  if (s.includes("\\begin{")) {
+    const wrappedMatrix = /^[([]\s*(\\begin\{([pbBvV]?matrix|smallmatrix|array)\}[\s\S]*\\end\{\2\})\s*[)\]]$/.exec(s);
+    if (wrappedMatrix && !/\\begin\{/.test(wrappedMatrix[1]!.slice(1))) s = wrappedMatrix[1]!;
+    const mat = /^\\begin\{([pbBvV]?matrix|smallmatrix|array)\}(?:\{[^}]*\})?([\s\S]*)\\end\{\1\}$/.exec(s);
+    if (mat && !/\\begin\{/.test(mat[2]!)) {
+      return { k: "matrix", rows: matrixCells(mat[2]!).map((r) => r.map((c) => parseAnswer(c, false, depth + 1))) };
+    }
+    const m = matrixExpression(s);
+    if (m) return { k: "matrix", rows: m.map((r) => r.map((c) => parseAnswer(c, false, depth + 1))) };
+  }
+  // `x=3, y=-1`: a list of relations is a list before it is a relation.
+  if (s.includes(",") && /[=<>\\]/.test(s)) {
+    const commaList = splitTop(s, [","]);
+    if (commaList.parts.length > 1 && commaList.parts.every((p) => p !== "" && splitTop(p, REL_TOKEN_STRINGS).parts.length > 1)) {
+      return { k: "seq", open: "", close: "", items: commaList.parts.map((p) => parseAnswer(p, false, depth + 1)) };
+    }
   }
   const union = splitTop(s, ["\\cup"]);
   if (union.parts.length > 1) return { k: "union", items: union.parts.map((p) => parseAnswer(p, false, depth + 1)) };
-  const rel = splitTop(s, REL_TOKENS.map(([t]) => t));
+  const rel = splitTop(s, REL_TOKEN_STRINGS);
   if (rel.parts.length > 1 && rel.parts.every((p) => p !== "")) {
     const ops = rel.seps.map((t) => REL_TOKENS.find(([x]) => x === t)![1]);
     return { k: "rel", ops, args: rel.parts.map((p) => parseAnswer(p, false, depth + 1)) };
@@ -144,12 +226,31 @@ export function parseAnswer(s: string, percent = false, depth = 0): AnswerNode {
 const isVariable = (n: AnswerNode): boolean =>
   n.k === "leaf" && !n.percent && /^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?(?:\([a-z,]*\))?$/.test(n.s) && !/^\\(?:pi|infty)$/.test(n.s);
 
-/** Flip `>`/`>=` chains into `<`/`<=` by reversing the arguments. */
+const FLIP: Partial<Record<RelOp, RelOp>> = { ">": "<", ">=": "<=", sup: "sub", supeq: "subeq" };
+
+/** Flip `>`/`>=` (and `\supset`/`\supseteq`) chains into `<`/`<=` (`\subset`/`\subseteq`) by reversing the arguments. */
 function orient(n: Extract<AnswerNode, { k: "rel" }>): { ops: RelOp[]; args: AnswerNode[] } {
-  if (n.ops.every((o) => o === ">" || o === ">=")) {
-    return { ops: n.ops.map((o) => (o === ">" ? "<" : "<=")).reverse(), args: [...n.args].reverse() };
-  }
+  if (n.ops.every((o) => FLIP[o] !== undefined)) return { ops: n.ops.map((o) => FLIP[o]!).reverse(), args: [...n.args].reverse() };
   return { ops: n.ops, args: n.args };
+}
+
+/** An equation chain: `=` and `\approx` only (`x = 5+5+1 = 11`, `x = 1/3 \approx 0.33`). */
+const isEquationChain = (n: AnswerNode): n is Extract<AnswerNode, { k: "rel" }> => n.k === "rel" && n.ops.every((o) => o === "=" || o === "~");
+
+/**
+ * The value an equation chain answers with: its last side, except that an approximation is not the answer when
+ * an exact value stands before it (`x = 1/3 \approx 0.3` answers 1/3; `x \approx 11` answers 11).
+ */
+function answerSide(n: Extract<AnswerNode, { k: "rel" }>): AnswerNode {
+  const k = n.ops.indexOf("~");
+  if (k > 0 || (k === 0 && !isVariable(n.args[0]!))) return n.args[k]!;
+  return n.args.at(-1)!;
+}
+
+/** `x = a = b = c` → `x = c` (an assignment chain compares as its first and answering sides); others unchanged. */
+function collapseAssignment(n: AnswerNode): AnswerNode {
+  if (!isEquationChain(n) || !isVariable(n.args[0]!) || (n.args.length === 2 && n.ops[0] === "=")) return n;
+  return { k: "rel", ops: ["="], args: [n.args[0]!, answerSide(n)] };
 }
 
 const INF: AnswerNode = { k: "leaf", s: "\\infty", percent: false };
@@ -226,21 +327,17 @@ export function compareAnswers(gold: AnswerNode, pred: AnswerNode, h: CompareHoo
   if (depth > MAX_DEPTH) return false;
   const eq = (x: AnswerNode, y: AnswerNode) => compareAnswers(x, y, h, o, depth + 1);
   if (gold.k === "leaf" && pred.k === "leaf") return leafCompare(gold, pred, h, o);
-  // x = 3 vs 3 (either side), when the other side is not an equation.
-  for (const [a, b, swap] of [
-    [gold, pred, false],
-    [pred, gold, true],
-  ] as const) {
-    if (a.k === "rel" && a.ops.length === 1 && a.ops[0] === "=" && isVariable(a.args[0]!) && !(b.k === "rel")) {
-      return swap ? eq(b, a.args[1]!) : eq(a.args[1]!, b);
-    }
-  }
-  if (gold.k === "rel" && pred.k === "rel") return compareRelations(gold, pred, h, eq);
+  // As Math-Verify: an equation answers with its (last) value when the gold is not a relation (`x = 5+6 = 11` vs
+  // 11); a gold assignment `x = 3` matches its value.
+  if (isEquationChain(pred) && gold.k !== "rel") return eq(gold, answerSide(pred));
+  if (isEquationChain(gold) && isVariable(gold.args[0]!) && pred.k !== "rel") return eq(answerSide(gold), pred);
+  if (gold.k === "rel" && pred.k === "rel") return compareRelations(collapseAssignment(gold) as typeof gold, collapseAssignment(pred) as typeof pred, h, eq);
   const gs = relAsSet(gold);
   const ps = relAsSet(pred);
   if (gs || ps) return gs && ps ? eq(gs, ps) : gs ? eq(gs, pred) : eq(gold, ps!);
   if (gold.k === "set" || pred.k === "set") {
-    const items = (n: AnswerNode) => (n.k === "set" || (n.k === "seq" && n.open === "") ? n.items : n.k === "leaf" ? [n] : null);
+    const items = (n: AnswerNode) =>
+      n.k === "set" || (n.k === "seq" && (n.open === "" || (!o.strict && n.open === "(" && n.close === ")"))) ? n.items : n.k === "leaf" ? [n] : null;
     const a = items(gold);
     const b = items(pred);
     return a && b ? unordered(a, b, eq) : false;
@@ -276,8 +373,9 @@ function compareRelations(
   h: CompareHooks,
   eq: (x: AnswerNode, y: AnswerNode) => Verdict,
 ): Verdict {
-  const a = orient(g);
-  const b = orient(p);
+  const approx = (n: { ops: RelOp[]; args: AnswerNode[] }) => ({ ops: n.ops.map((x): RelOp => (x === "~" ? "=" : x)), args: n.args });
+  const a = approx(orient(g));
+  const b = approx(orient(p));
   const sameOps = (x: RelOp[], y: RelOp[]) => x.length === y.length && x.every((o, i) => o === y[i]);
   let v: Verdict = false;
   if (sameOps(a.ops, b.ops)) v = allPairs(a.args, b.args, eq);
@@ -289,7 +387,7 @@ function compareRelations(
     if (w === null) v = null;
   }
   // Rearranged single relations: 2x = 4 ≡ x - 2 = 0.
-  if (a.ops.length === 1 && sameOps(a.ops, b.ops) && a.ops[0] !== "in" && h.proportional) {
+  if (a.ops.length === 1 && sameOps(a.ops, b.ops) && ["=", "!=", "<", "<="].includes(a.ops[0]!) && h.proportional) {
     const [l1, r1] = a.args;
     const [l2, r2] = b.args;
     if (l1!.k === "leaf" && r1!.k === "leaf" && l2!.k === "leaf" && r2!.k === "leaf") {
@@ -302,14 +400,15 @@ function compareRelations(
 }
 
 /**
- * Sync leaf comparison: identical strings, exact rational equality of plain numbers, and text (a run of three
+ * Sync leaf comparison: identical strings, plain numbers (exact rationals; rounded to `floatRounding` digits when
+ * either is written as a decimal, as Math-Verify's `float_rounding`), and text (a run of three
  * or more letters outside a command, e.g. `Paris`) compared as strings. Anything else is undecided (null).
  */
-export function plainLeaf(a: string, b: string): Verdict {
+export function plainLeaf(a: string, b: string, o: Pick<CompareOptions, "floatRounding">): Verdict {
   if (a === b) return true;
   const x = parsePlainNumber(a);
   const y = parsePlainNumber(b);
-  if (x && y) return rationalCompare(x, y) === 0;
+  if (x && y) return plainNumbersEqual(x, y, isDecimalLiteral(a), isDecimalLiteral(b), o.floatRounding);
   if (isText(a) || isText(b)) return false;
   return null;
 }
@@ -331,10 +430,16 @@ export function choiceLetter(s: string, loose: boolean): string | null {
  */
 export function decideAnswer(gold: string, pred: string, hooks: CompareHooks, o: CompareOptions): Verdict {
   const g = normalizeAnswer(gold);
-  const p = normalizeAnswer(pred);
-  if (g.latex === "" || p.latex === "" || g.latex.length > MAX_ANSWER_CHARS || p.latex.length > MAX_ANSWER_CHARS) return false;
+  if (g.latex === "" || g.latex.length > MAX_ANSWER_CHARS) return false;
+  const p = normalizeAnswer(pred, { commaNumbers: "list" });
+  if (p.latex === "" || p.latex.length > MAX_ANSWER_CHARS) return false;
   if (g.latex === p.latex && g.percent === p.percent) return true;
   const letter = choiceLetter(g.latex, false);
   if (letter !== null) return choiceLetter(p.latex, true) === letter;
-  return compareAnswers(parseAnswer(g.latex, g.percent), parseAnswer(p.latex, p.percent), hooks, o);
+  const goldNode = parseAnswer(g.latex, g.percent);
+  // The gold's type decides how a comma-number prediction is read: `1,234` / `1,5` are 1234 / 1.5 against a
+  // single value, lists against a tuple or set.
+  if (goldNode.k === "leaf") p.latex = readCommaNumber(p.latex, "scalar");
+  if (g.latex === p.latex && g.percent === p.percent) return true;
+  return compareAnswers(goldNode, parseAnswer(p.latex, p.percent), hooks, o);
 }

@@ -1,6 +1,6 @@
 /** Maths answer verification (Math-Verify's job, in TypeScript): extraction, normalisation, equivalence, reward. */
-export { extractMathAnswer, findMathAnswer, DEFAULT_PRIORITY, type ExtractOptions, type MathAnswerSource } from "./extract.js";
-export { normalizeAnswer, type NormalizedAnswer } from "./normalize.js";
+export { extractMathAnswer, findMathAnswer, goldChoiceLetter, DEFAULT_PRIORITY, MATH_ANSWER_SOURCES, type ExtractOptions, type MathAnswerSource } from "./extract.js";
+export { normalizeAnswer, type NormalizedAnswer, type NormalizeOptions } from "./normalize.js";
 export {
   verifyAnswer,
   verifyAnswerSync,

@@ -217,40 +217,69 @@ export interface NormalizedAnswer {
   percent: boolean;
 }
 
+export interface NormalizeOptions {
+  /**
+   * How a whole answer made of digits and commas is read. `"auto"` (default; a gold answer): only a valid
+   * thousands grouping (`7,425,000`: 1–3 digits not starting with 0, then groups of 3) is one number.
+   * `"scalar"` (a prediction against a single-value gold): also `1000,99` / `0,111` / `1,5` are decimal commas.
+   * `"list"` (a prediction against a tuple or set gold): commas always separate items. Spaces
+   * (`1 000`) and `\,` (`1\,000`) between digit groups are thousands separators either way.
+   */
+  commaNumbers?: "auto" | "scalar" | "list";
+}
+
+const THOUSANDS = /^[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$/;
+const DECIMAL_COMMA = /^[-+]?\d+,\d+$/;
+
+/**
+ * A whole answer of digits and commas read by `mode` (see `NormalizeOptions.commaNumbers`): `7,425,000` →
+ * `7425000` unless `"list"`; `1000,99` → `1000.99` when `"scalar"`; anything else unchanged. Never throws.
+ */
+export function readCommaNumber(s: string, mode: "auto" | "scalar" | "list"): string {
+  if (mode === "list" || !s.includes(",")) return s;
+  if (THOUSANDS.test(s)) return s.replace(/,/g, "");
+  if (mode === "scalar" && DECIMAL_COMMA.test(s)) return s.replace(",", ".");
+  return s;
+}
+
 /**
  * Normalise an extracted answer for comparison.
- * @returns the normalised LaTeX and whether it ended in a percent sign (`50\%`, `50%`, `50 percent`), which the
- *   verifier treats as a flag (see `percentAsDecimal`). Never throws; oversized input is returned as-is.
+ * @returns the normalised LaTeX and whether it ended in a percent sign (`50\%`, `50%`, `50 percent`, `50 pct`,
+ *   `50 percentage`), which the verifier treats as a flag (see `percentAsDecimal`). Never throws; oversized input
+ *   is returned as-is.
  */
-export function normalizeAnswer(raw: string): NormalizedAnswer {
+export function normalizeAnswer(raw: string, opts: NormalizeOptions = {}): NormalizedAnswer {
   let s = typeof raw === "string" ? raw : "";
   if (s.length > MAX_ANSWER_CHARS) return { latex: s, percent: false };
   s = s.replace(/\*\*|__|`/g, "");
   s = stripMathDelimiters(s);
   s = s.replace(/\$/g, " ");
-  for (const [re, to] of UNICODE) s = s.replace(re, to);
-  s = s.replace(/\\(?:boxed|fbox)\s*(?=\{)/g, "");
-  s = s.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)/g, " ");
-  // \left( → (, \left\{ → \{, \left. → nothing; also \bigl( etc.
-  s = s.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\s*\.?/g, "");
-  s = s.replace(/\\(?:dfrac|tfrac|cfrac)(?![a-zA-Z])/g, "\\frac");
-  s = s.replace(/\\(?:dbinom|tbinom)(?![a-zA-Z])/g, "\\binom");
+  if (/[^\x00-\x7f]/.test(s)) for (const [re, to] of UNICODE) s = s.replace(re, to);
   s = s.replace(/\{,\}/g, ","); // 1{,}000
   s = s.replace(/(?<!\\)\\[!,;: ]|\\(?:quad|qquad|thinspace|medspace|thickspace|enspace)(?![a-zA-Z])|~/g, " ");
-  s = s.replace(/\\(?:le|leqslant)(?![a-zA-Z])/g, "\\leq").replace(/\\(?:ge|geqslant)(?![a-zA-Z])/g, "\\geq");
-  s = s.replace(/\\(?:ne)(?![a-zA-Z])/g, "\\neq").replace(/\\lt(?![a-zA-Z])/g, "<").replace(/\\gt(?![a-zA-Z])/g, ">");
-  s = s.replace(/\\varnothing(?![a-zA-Z])/g, "\\emptyset");
-  // Degrees: ^\circ, ^{\circ}, \degree.
-  s = s.replace(/\^\s*\{?\s*\\circ\s*\}?|\\degree(?![a-zA-Z])/g, "");
-  // \text-like wrappers: keep their content as plain text.
-  for (const cmd of ["\\text", "\\textbf", "\\textit", "\\textrm", "\\mbox", "\\mathrm", "\\mathbf", "\\mathit", "\\boldsymbol", "\\bf"])
-    s = mapCommand(s, cmd, (b) => ` ${b} `);
-  s = s.replace(/\\(?:mathrm|text|textbf|mathbf)\s*(?=[a-zA-Z0-9])/g, "");
+  // LaTeX commands (skipped for the many answers that have none).
+  if (s.includes("\\")) {
+    s = s.replace(/\\(?:boxed|fbox)\s*(?=\{)/g, "");
+    s = s.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)/g, " ");
+    // \left( → (, \left\{ → \{, \left. → nothing; also \bigl( etc.
+    s = s.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\s*\.?/g, "");
+    s = s.replace(/\\(?:dfrac|tfrac|cfrac)(?![a-zA-Z])/g, "\\frac");
+    s = s.replace(/\\(?:dbinom|tbinom)(?![a-zA-Z])/g, "\\binom");
+    s = s.replace(/\\(?:le|leqslant)(?![a-zA-Z])/g, "\\leq").replace(/\\(?:ge|geqslant)(?![a-zA-Z])/g, "\\geq");
+    s = s.replace(/\\(?:ne)(?![a-zA-Z])/g, "\\neq").replace(/\\lt(?![a-zA-Z])/g, "<").replace(/\\gt(?![a-zA-Z])/g, ">");
+    s = s.replace(/\\varnothing(?![a-zA-Z])/g, "\\emptyset");
+    // Degrees: ^\circ, ^{\circ}, \degree.
+    s = s.replace(/\^\s*\{?\s*\\circ\s*\}?|\\degree(?![a-zA-Z])/g, "");
+    // \text-like wrappers: keep their content as plain text.
+    for (const cmd of ["\\text", "\\textnormal", "\\textsf", "\\texttt", "\\textbf", "\\textit", "\\textrm", "\\mbox", "\\mathrm", "\\mathbf", "\\mathit", "\\boldsymbol", "\\bf"])
+      s = mapCommand(s, cmd, (b) => ` ${b} `);
+    s = s.replace(/\\(?:mathrm|text|textnormal|textbf|mathbf)\s*(?=[a-zA-Z0-9])/g, "");
+  }
   // Currency signs.
   s = s.replace(/\\\$|€|£|¥|\bUSD\b|\bRs\.?/g, " ");
   // Percent → flag.
   let percent = false;
-  const pm = /^(.*?)\s*(?:\\%|%|\bpercent\b|\bper cent\b)\s*\.?\s*$/i.exec(s);
+  const pm = /^(.*?)\s*(?:\\%|%|\bpercentage\b|\bpercent\b|\bper cent\b|\bpct\b)\s*\.?\s*$/i.exec(s);
   if (pm && /\S/.test(pm[1]!)) {
     percent = true;
     s = pm[1]!;
@@ -263,8 +292,9 @@ export function normalizeAnswer(raw: string): NormalizedAnswer {
     s = um[1]!.trim();
   }
   s = s.replace(/^[\s=]+/, "").replace(/[\s.,;:]+$/, "");
-  // Thousands separators: the whole answer is one number written as 1,234,567(.89) (or with spaces).
-  if (/^[-+]?\d{1,3}(?:(?:,|\\,| )\d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/,| /g, "");
+  // Thousands separators: the whole answer is one number written as 1 234 567(.89) or 1\,234; commas by `commaNumbers`.
+  if (/^[-+]?\d{1,3}(?:(?:\\,| )\d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/\\,| /g, "");
+  else s = readCommaNumber(s, opts.commaNumbers ?? "auto");
   s = braceShorthands(s);
   s = s.replace(/_([a-zA-Z0-9])/g, "_{$1}"); // x_1+x_2 is x_{1}+x_{2}, not x_{1+x_2}
   s = s.replace(/\s*([{}()[\],^_=+\-*/<>|&])\s*/g, "$1").replace(/\s+/g, " ");

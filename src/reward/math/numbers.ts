@@ -55,3 +55,27 @@ export function rationalCompare(a: Rational, b: Rational): number {
   return d > 0n ? 1 : d < 0n ? -1 : 0;
 }
 
+
+/** Does a plain-number answer contain a decimal point (a "float" in Math-Verify's sense: `0.5`, `.5`, `1.5e3`)? */
+export const isDecimalLiteral = (s: string): boolean => /\d\.|\.\d/.test(s);
+
+/** Round `r` to `digits` decimal places, half away from zero (exact, bigint). */
+export function roundRational(r: Rational, digits: number): Rational {
+  const scale = 10n ** BigInt(digits);
+  const n = r.num * scale;
+  const neg = n < 0n;
+  const a = neg ? -n : n;
+  let q = a / r.den;
+  if ((a % r.den) * 2n >= r.den) q += 1n;
+  return rational(neg ? -q : q, scale);
+}
+
+/**
+ * Equality of two plain numbers as Math-Verify decides it: when either was written as a decimal, both are rounded
+ * to `floatRounding` digits first; otherwise exact.
+ */
+export function plainNumbersEqual(a: Rational, b: Rational, aDecimal: boolean, bDecimal: boolean, floatRounding: number): boolean {
+  if (rationalCompare(a, b) === 0) return true;
+  if (!aDecimal && !bDecimal) return false;
+  return rationalCompare(roundRational(a, floatRounding), roundRational(b, floatRounding)) === 0;
+}

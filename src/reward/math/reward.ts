@@ -7,13 +7,14 @@ import { extractMathAnswer, findMathAnswer, type ExtractOptions } from "./extrac
 import { defaultMathVerifier, resolveVerifyOptions, type MathVerifier, type VerifyOptions } from "./verify.js";
 
 /**
- * Gold answer of row `i`: the `answer` column (string or finite number), else the last `\boxed{…}` of the
- * `solution` column (MATH-style datasets); null when neither is usable.
+ * Gold answer of row `i`: the `answer` column (string or finite number; a GSM8K-style worked answer ending in
+ * `#### N` gives N), else the last `\boxed{…}` of the `solution` column (MATH-style datasets); null when neither
+ * is usable.
  */
 export function goldAnswer(batch: RewardBatch, i: number): string | null {
   const col = (name: string) => (Array.isArray(batch[name]) ? batch[name][i] : undefined);
   const answer = col("answer");
-  if (typeof answer === "string" && answer.trim() !== "") return answer;
+  if (typeof answer === "string" && answer.trim() !== "") return /^[ \t]*####/m.test(answer) ? (findMathAnswer(answer, { priority: ["gsm8k"] })?.answer ?? null) : answer;
   if (typeof answer === "number" && Number.isFinite(answer)) return String(answer);
   const solution = col("solution");
   if (typeof solution === "string") return findMathAnswer(solution, { priority: ["boxed"] })?.answer ?? null;
@@ -41,7 +42,7 @@ export function createMathAccuracyReward(opts: MathAccuracyOptions = {}): Reward
         try {
           const gold = goldAnswer(batch, i);
           if (gold === null) return null;
-          const pred = typeof completion === "string" ? extractMathAnswer(completion, extract) : null;
+          const pred = typeof completion === "string" ? extractMathAnswer(completion, { ...extract, gold }) : null;
           if (pred === null) return 0;
           return (await (verifier ?? defaultMathVerifier()).verify(gold, pred, o)) ? 1 : 0;
         } catch {

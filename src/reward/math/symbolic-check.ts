@@ -6,23 +6,25 @@
 import { decideAnswer } from "./compare.js";
 import { symbolicLeaf, symbolicProportional } from "./symbolic.js";
 
-/** A symbolic check as sent to a checker: `{ id, gold, pred, percentAsDecimal, relTol }`. */
+/** A symbolic check as sent to a checker: the two answers and the resolved verifier options. */
 export interface VerifyJob {
   id: number;
   gold: string;
   pred: string;
   percentAsDecimal: boolean;
   relTol: number;
+  floatRounding: number;
+  strict: boolean;
 }
 
 /** The verdict of one job; false on any error. Never throws. */
 export function symbolicVerdict(job: VerifyJob): boolean {
   try {
     const hooks = {
-      leaf: (a: string, b: string) => symbolicLeaf(a, b, job.relTol),
+      leaf: (a: string, b: string) => symbolicLeaf(a, b, job),
       proportional: (a1: string, b1: string, a2: string, b2: string, pos: boolean) => symbolicProportional(a1, b1, a2, b2, pos, job.relTol),
     };
-    return decideAnswer(job.gold, job.pred, hooks, { percentAsDecimal: job.percentAsDecimal }) === true;
+    return decideAnswer(job.gold, job.pred, hooks, job) === true;
   } catch {
     return false;
   }

@@ -11,7 +11,7 @@
  */
 import { ComputeEngine } from "@cortex-js/compute-engine";
 import { rational, type Rational } from "../../data/expr.js";
-import type { Verdict } from "./compare.js";
+import type { CompareOptions, Verdict } from "./compare.js";
 import { plainLeaf } from "./compare.js";
 import { Rng } from "../../core/rng.js";
 
@@ -383,20 +383,52 @@ function sampled(f: Parsed[], vars: string[]): number[][] {
   );
 }
 
-/** Full leaf comparison (worker side). Never throws. */
-export function symbolicLeaf(a: string, b: string, relTol: number): Verdict {
-  const quick = plainLeaf(a, b);
+/** Equal after rounding both to `digits` decimal places (Math-Verify's `float_rounding`)? */
+export function roundedEqual(x: number, y: number, digits: number): boolean {
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return x === y;
+  const r = (v: number) => Math.sign(v) * Math.round(Math.abs(v) * 10 ** digits);
+  return r(x) === r(y);
+}
+
+/** Does the answer contain a decimal literal (`0.5`, `.5`)? Then floats are compared after rounding. */
+const hasDecimal = (s: string): boolean => /\d\.\d|(?<![\d.])\.\d/.test(s);
+
+/**
+ * Renames the free variables of `b` to those of `a` by position (sorted names) when both have the same number:
+ * Math-Verify's non-strict mode (`f(x) = x + 1` ≡ `f(y) = y + 1`).
+ */
+function matchVariables(pa: Parsed, pb: Parsed): Parsed {
+  const va = [...pa.vars].sort();
+  const vb = [...pb.vars].sort();
+  if (va.length !== vb.length || va.every((v, i) => v === vb[i])) return pb;
+  const map = new Map(vb.map((v, i) => [v, va[i]!]));
+  const rename = (e: Json): Json => (typeof e === "string" ? (map.get(e) ?? e) : Array.isArray(e) ? e.map(rename) : e);
+  return { json: rename(pb.json), vars: new Set(va) };
+}
+
+/**
+ * Full leaf comparison (worker side): exact when both sides are exact constants; rounded to `floatRounding`
+ * digits when a side is written as a decimal; within `relTol` otherwise (and at sample points when variables
+ * occur). Never throws.
+ */
+export function symbolicLeaf(a: string, b: string, o: Pick<CompareOptions, "floatRounding" | "strict"> & { relTol: number }): Verdict {
+  const relTol = o.relTol;
+  const quick = plainLeaf(a, b, o);
   if (quick !== null) return quick;
   try {
     const pa = prepare(a);
-    const pb = prepare(b);
+    let pb = prepare(b);
     if (!pa || !pb) return false;
+    if (!o.strict) pb = matchVariables(pa, pb);
     const vars = [...new Set([...pa.vars, ...pb.vars])].sort();
     if (vars.length === 0) {
       const ea = evalExact(pa.json);
       const eb = evalExact(pb.json);
-      if (ea && eb) return ea.num === eb.num && ea.den === eb.den;
-      return close(evalFloat(pa.json, new Map()), evalFloat(pb.json, new Map()), relTol);
+      if (ea && eb && !hasDecimal(a) && !hasDecimal(b)) return ea.num === eb.num && ea.den === eb.den;
+      const x = evalFloat(pa.json, new Map());
+      const y = evalFloat(pb.json, new Map());
+      if (close(x, y, relTol)) return true;
+      return (hasDecimal(a) || hasDecimal(b)) && roundedEqual(x, y, o.floatRounding);
     }
     let agree = 0;
     for (const [x, y] of sampled([pa, pb], vars)) {

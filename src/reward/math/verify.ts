@@ -31,17 +31,32 @@ export interface VerifyOptions {
    * `0.333` ≠ `1/3`). Default 1e-9: far below any rounding a model writes, far above float noise.
    */
   relTol?: number;
+  /**
+   * Digits after the decimal point to which both sides are rounded when one side is written as a decimal
+   * (Math-Verify's `float_rounding`): `0.333333` ≡ `1/3` at 6, `0.333` ≢ `1/3` unless 3. Integers, fractions
+   * and symbolic forms on both sides compare exactly. Integer in [0, 15]. Default 6.
+   */
+  floatRounding?: number;
+  /**
+   * Math-Verify's `strict`: variables must match by name and a set never equals a tuple. `false`: variables are
+   * matched by position (sorted names: `f(x) = x+1` ≡ `f(y) = y+1`) and `{1,2}` ≡ `(1,2)`. Default true.
+   */
+  strict?: boolean;
 }
 
 export type ResolvedVerifyOptions = Readonly<Required<VerifyOptions>>;
 
-export const DEFAULT_VERIFY_OPTIONS: ResolvedVerifyOptions = Object.freeze({ timeoutMs: 2000, percentAsDecimal: true, relTol: 1e-9 });
+export const DEFAULT_VERIFY_OPTIONS: ResolvedVerifyOptions = Object.freeze({ timeoutMs: 2000, percentAsDecimal: true, relTol: 1e-9, floatRounding: 6, strict: true });
 
 /** Defaults filled in and checked once. Invalid options (a configuration bug) throw ConfigError. */
 export function resolveVerifyOptions(partial: VerifyOptions = {}): ResolvedVerifyOptions {
   const o = { ...DEFAULT_VERIFY_OPTIONS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) };
   if (!(Number.isFinite(o.timeoutMs) && o.timeoutMs > 0)) throw new ConfigError(`verify: timeoutMs must be > 0 (got ${o.timeoutMs})`);
   if (!(Number.isFinite(o.relTol) && o.relTol >= 0 && o.relTol < 1)) throw new ConfigError(`verify: relTol must be in [0, 1) (got ${o.relTol})`);
+  if (!(Number.isInteger(o.floatRounding) && o.floatRounding >= 0 && o.floatRounding <= 15)) {
+    throw new ConfigError(`verify: floatRounding must be an integer in [0, 15] (got ${o.floatRounding})`);
+  }
+  if (typeof o.strict !== "boolean") throw new ConfigError(`verify: strict must be a boolean (got ${String(o.strict)})`);
   if (typeof o.percentAsDecimal !== "boolean") throw new ConfigError(`verify: percentAsDecimal must be a boolean (got ${String(o.percentAsDecimal)})`);
   return Object.freeze(o);
 }
@@ -51,7 +66,7 @@ export function verifyFast(gold: string, pred: string, opts: VerifyOptions = {})
   if (typeof gold !== "string" || typeof pred !== "string") return false;
   const o = resolveVerifyOptions(opts);
   try {
-    return decideAnswer(gold, pred, { leaf: plainLeaf }, o);
+    return decideAnswer(gold, pred, { leaf: (a, b) => plainLeaf(a, b, o) }, o);
   } catch {
     return false;
   }
@@ -137,7 +152,7 @@ export class MathVerifier {
 
   /** Symbolic check only (no fast path); resolves false on time-out or checker failure. Never rejects. */
   check(gold: string, pred: string, o: ResolvedVerifyOptions): Promise<boolean> {
-    const job: VerifyJob = { id: this.nextId++, gold, pred, percentAsDecimal: o.percentAsDecimal, relTol: o.relTol };
+    const job: VerifyJob = { id: this.nextId++, gold, pred, percentAsDecimal: o.percentAsDecimal, relTol: o.relTol, floatRounding: o.floatRounding, strict: o.strict };
     return this.checker.check(job, o.timeoutMs);
   }
 

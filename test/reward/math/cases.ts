@@ -64,7 +64,8 @@ export const CASES: Record<string, readonly Case[]> = {
     ["0.\\overline{3}", "\\frac{1}{3}", true],
     ["-0.25", "-\\frac{1}{4}", true],
     ["-0.25", "\\frac{1}{4}", false],
-    ["2.5", "2,5", false],
+    ["2.5", "2,5", true], // a decimal comma against a single-value gold (Math-Verify reads 1,22 as 1.22)
+    ["2.5", "2,4", false],
     ["7.0", "7", true],
     ["1.0001", "1", false],
     ["123.456", "123.456", true],
@@ -87,7 +88,8 @@ export const CASES: Record<string, readonly Case[]> = {
     ["-\\frac{3}{4}", "\\frac{3}{-4}", true],
     ["-\\frac{3}{4}", "\\frac{3}{4}", false],
     ["\\frac{22}{7}", "\\pi", false],
-    ["\\frac{1}{3}", "0.3333333333", false],
+    ["\\frac{1}{3}", "0.3333333333", true], // decimals are rounded to floatRounding = 6 digits (Math-Verify)
+    ["\\frac{1}{3}", "0.3333", false],
     ["\\frac{5}{2}", "2\\frac{1}{2}", false],
     ["\\frac{5}{2}", "2.5", true],
     ["\\frac{10}{4}", "\\frac{5}{2}", true],
@@ -269,7 +271,8 @@ export const CASES: Record<string, readonly Case[]> = {
     ["\\begin{pmatrix}2x&1\\end{pmatrix}", "\\begin{pmatrix}x^2&1\\end{pmatrix}", false],
     ["(1,2)", "\\{1,2\\}", false],
     ["(a,b)", "(b,a)", false],
-    ["(3,-1)", "x=3,y=-1", false],
+    ["(3,-1)", "x=3,y=-1", true], // assignments listed in order answer a tuple (docs/rewards.md)
+    ["(3,-1)", "x=-1,y=3", false],
     ["\\begin{bmatrix}1&0\\\\0&1\\end{bmatrix}", "\\begin{bmatrix}1&0\\\\0&-1\\end{bmatrix}", false],
   ],
   units_currency: [

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "vitest";
-import { defaultMathVerifier, verifyAnswer, verifyAnswerSync } from "../../../src/reward/math/index.js";
+import { defaultMathVerifier, findMathAnswer, verifyAnswer, verifyAnswerSync } from "../../../src/reward/math/index.js";
 import { Rng } from "../../../src/core/rng.js";
 
 afterAll(() => defaultMathVerifier().close());
@@ -93,4 +93,58 @@ describe("properties", () => {
     expect(await verifyAnswer("x".repeat(5000), "x".repeat(5000) + "1")).toBe(false);
     expect(await verifyAnswer("2^{2^{2^{2^{2}}}}", "2^{65536}")).toBe(true);
   });
+
+  /** Extract-then-verify, as the math_accuracy reward does. */
+  const graded = async (gold: string, text: string): Promise<boolean> => {
+    const found = findMathAnswer(text, { gold });
+    return found !== null && (await verifyAnswer(gold, found.answer));
+  };
+
+  /** `1234567` → `1,234,567` (or another separator). */
+  const group = (n: number, sep: string): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, sep);
+
+  test("a number re-written with thousands separators, a decimal comma, currency or units still verifies", async () => {
+    const rr = rng(4242);
+    const wrong: string[] = [];
+    const units = [" dollars", " cm", "\\text{ miles}", " kg", "\\textnormal{ apples}", " %"];
+    for (let k = 0; k < 60; k++) {
+      const n = 1000 + Math.floor(rr() * 1e8);
+      const cents = Math.floor(rr() * 100);
+      const gold = String(n);
+      const decimalGold = `${n}.${String(cents).padStart(2, "0")}`;
+      const unit = units[k % units.length]!;
+      const goldWithUnit = unit === " %" ? `${n}\\%` : gold;
+      const forms: [string, string][] = [
+        [gold, `The answer is ${group(n, ",")}.`],
+        [gold, `The answer is ${group(n, " ")}`],
+        [gold, `So the total is $${group(n, "\\,")}$.`],
+        [gold, `It costs $${group(n, ",")} in all.\n#### ${group(n, ",")}`],
+        [gold, `Total: ${n} €, that is all`],
+        [goldWithUnit, `The answer is $\\boxed{${group(n, ",")}${unit}}$`],
+        [decimalGold, `The answer is ${group(n, ",")}.${String(cents).padStart(2, "0")}`],
+        [decimalGold, `Le total est ${n},${String(cents).padStart(2, "0")} €`],
+      ];
+      for (const [g, text] of forms) if (!(await graded(g, text))) wrong.push(`${g} ← ${text}`);
+      // Near misses: a digit dropped, or the grouping read as a decimal point.
+      if (await graded(gold, `The answer is ${group(Math.floor(n / 10), ",")}`)) wrong.push(`accepted ${Math.floor(n / 10)} for ${n}`);
+      const asDecimal = `${String(n).slice(0, -3)}.${String(n).slice(-3)}`; // 1234567 → 1234.567
+      if (await graded(asDecimal, `The answer is ${group(n, ",")}`)) wrong.push(`accepted ${group(n, ",")} as ${asDecimal}`);
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
+
+  test("digits inside a word never verify as the number", async () => {
+    const rr = rng(777);
+    const wrong: string[] = [];
+    const letters = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz";
+    const word = (len: number) => Array.from({ length: len }, () => letters[Math.floor(rr() * letters.length)]).join("");
+    for (let k = 0; k < 200; k++) {
+      const n = Math.floor(rr() * 10_000);
+      const inside = `${word(1 + Math.floor(rr() * 4))}${n}${rr() < 0.5 ? word(1 + Math.floor(rr() * 3)) : ""}`;
+      for (const text of [`The code is ${inside}`, `${inside}`, `We need room ${inside}.`, `see ${inside} and ${word(3)}${n + 1}`]) {
+        if (await graded(String(n), text)) wrong.push(`${n} ← ${text}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
 });

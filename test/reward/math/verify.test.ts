@@ -41,9 +41,12 @@ describe("labelled suite", () => {
 });
 
 describe("verifyAnswerSync", () => {
-  test("decides plain numbers exactly", () => {
+  test("decides plain numbers exactly, decimals after rounding to floatRounding digits", () => {
     expect(verifyAnswerSync("1/2", "0.5")).toBe(true);
-    expect(verifyAnswerSync("\\frac{1}{3}", "0.333333333333")).toBe(false);
+    expect(verifyAnswerSync("\\frac{1}{3}", "0.333333333333")).toBe(true);
+    expect(verifyAnswerSync("\\frac{1}{3}", "0.333333333333", { floatRounding: 15 })).toBe(false);
+    expect(verifyAnswerSync("\\frac{1}{3}", "0.333")).toBe(false);
+    expect(verifyAnswerSync("\\frac{1}{3}", "0.333", { floatRounding: 3 })).toBe(true);
     expect(verifyAnswerSync("1.5e3", "1500")).toBe(true);
     expect(verifyAnswerSync("123456789012345678901234567890", "123456789012345678901234567891")).toBe(false);
   });
