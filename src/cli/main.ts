@@ -34,7 +34,7 @@ const TRAIN_HELP: Record<string, string> = {
   scaleRewards: "group | batch | none",
   maskTruncatedCompletions: "leave truncated completions out of the loss",
   dropZeroStdGroups: "drop groups with all-equal rewards from the loss",
-  rewardFuncs: "comma-separated reward names: accuracy, math_accuracy, format, format_soft, tag_count, language_consistency, kimi_length, overlong, repetition, code, judge",
+  rewardFuncs: "comma-separated reward names: accuracy, math_accuracy, format, format_soft, tag_count, language_consistency, kimi_length, overlong, repetition, code, judge, accuracy_signed (±1, Transformer²)",
   rewardWeights: "comma-separated weights, one per reward",
   rewardKwargs: 'JSON options by reward name, e.g. \'{"kimi_length":{"warmupSteps":10}}\' (default: {})',
   temperature: "sampling temperature for rollouts",
