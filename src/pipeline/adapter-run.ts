@@ -12,7 +12,7 @@ import type { PromptItem, PromptSource } from "../data/source.js";
 import { SVF_EXPERT_FILE } from "../adapt/expert-file.js";
 import { readSvfExpert, writeSvfExpert } from "../adapt/node.js";
 import { svdFactors } from "../adapt/svd-cache.js";
-import { checkExpertFits, initSvfExpert, mixedModel, SvfTrainer, svfParamCount, type SvfExpert } from "../adapt/svf.js";
+import { checkExpertFits, disposeAdapted, initSvfExpert, mixedModel, SvfTrainer, svfParamCount, type SvfExpert } from "../adapt/svf.js";
 import { LORA_DEFAULT_TARGETS, parseLayerList, selectTargets, SVF_DEFAULT_TARGETS, type AdaptedMatrix } from "../adapt/targets.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import type { TrainConfig } from "../train/config.js";
@@ -91,7 +91,7 @@ async function openSvf(cfg: Readonly<TrainConfig>, base: CausalLM, log: RunLog):
     save: async (dir, m) => writeSvfExpert(join(dir, SVF_EXPERT_FILE), await current(m.validationScore, m.step)),
     markBest: async (score, step) => void (best = await current(score, step)),
     bestModel: () => (best === null ? null : mixedModel(base, factors, [best], [1])),
-    disposeModel: (m) => void import("../adapt/svf.js").then((s) => s.disposeAdapted(m)),
+    disposeModel: (m) => disposeAdapted(m),
     dispose: () => tr.dispose(),
   };
 }
