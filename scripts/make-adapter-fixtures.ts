@@ -5,9 +5,11 @@
  *     npx tsx scripts/make-adapter-fixtures.ts
  *
  * writes under test/fixtures/adapt/:
- *   tiny-llama-svf.safetensors  a non-identity SVF expert (sigmoid, p ~ 0.1 + 1·N(0,1)) on tiny-llama's MLP and
- *                               attention matrices, seed 7
- *   tiny-qwen2-lora/            a thinkrl-written PEFT adapter (r 4, α 8, q/v/down_proj) with random A and B, seed 8
+ *   tiny-llama-svf.safetensors  a non-identity SVF expert (sigmoid, p ~ 0.1 + 1·N(0,1)) on tiny-llama's q_proj and
+ *                               down_proj (attention and MLP), seed 7
+ *   tiny-qwen2-lora/            a thinkrl-written PEFT adapter (r 2, α 6, q_proj + down_proj of layer 1 only, so
+ *                               layers_to_transform is exercised) with random A and B, seed 8
+ * (small on purpose: the files travel to the GPU machine inside a command line)
  */
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,14 +31,14 @@ const OUT = join(root, "test", "fixtures", "adapt");
 mkdirSync(OUT, { recursive: true });
 
 const llama = await loadModel(join(HF, "tiny-llama"));
-const targets = selectTargets(llama.config.numHiddenLayers, ["mlp", "self_attn"]);
+const targets = selectTargets(llama.config.numHiddenLayers, ["q_proj", "down_proj"]);
 const { factors } = await svdFactors(llama, targets, { cacheDir: mkdtempSync(join(tmpdir(), "svd-")) });
-const expert = initSvfExpert(factors, { parameterization: "sigmoid", rng: new Rng(7), std: 1, meta: { targets: ["mlp", "self_attn"], task: "fixture", validationScore: null } });
+const expert = initSvfExpert(factors, { parameterization: "sigmoid", rng: new Rng(7), std: 1, meta: { targets: ["q_proj", "down_proj"], task: "fixture", validationScore: null } });
 await writeSvfExpert(join(OUT, "tiny-llama-svf.safetensors"), expert);
 
 const qwen = await loadModel(join(HF, "tiny-qwen2"));
-const lt = selectTargets(qwen.config.numHiddenLayers, ["q_proj", "v_proj", "down_proj"]);
-const a = initLora(qwen, lt, { r: 4, alpha: 8, rng: new Rng(8) });
+const lt = selectTargets(qwen.config.numHiddenLayers, ["q_proj", "down_proj"], [1]);
+const a = initLora(qwen, lt, { r: 2, alpha: 6, rng: new Rng(8) });
 const rng = new Rng(9);
 for (const t of a.B.values()) for (let i = 0; i < t.data.length; i++) t.data[i] = 0.2 * (2 * rng.next() - 1); // B ≠ 0: a trained-looking adapter
 await writePeftAdapter(join(OUT, "tiny-qwen2-lora"), a, qwen.config.numHiddenLayers, "tiny-qwen2");

@@ -119,6 +119,10 @@ export function decodePeft(configText: string, weights: Uint8Array, model: Causa
   if (cfg.peft_type !== "LORA") throw new CheckpointError(`${source}: peft_type ${JSON.stringify(cfg.peft_type)} is not LORA`);
   if (cfg.use_dora === true) throw new CheckpointError(`${source}: DoRA adapters are not supported`);
   if (cfg.fan_in_fan_out === true) throw new CheckpointError(`${source}: fan_in_fan_out adapters (GPT-2 Conv1D) are not supported`);
+  for (const k of ["rank_pattern", "alpha_pattern"]) {
+    const v = cfg[k];
+    if (v !== undefined && v !== null && Object.keys(v as object).length > 0) throw new CheckpointError(`${source}: per-module ${k} is not supported`);
+  }
   const r = Number(cfg.r);
   const alpha = Number(cfg.lora_alpha);
   if (!(Number.isInteger(r) && r > 0) || !(alpha > 0)) throw new CheckpointError(`${source}: bad r ${JSON.stringify(cfg.r)} or lora_alpha ${JSON.stringify(cfg.lora_alpha)}`);
