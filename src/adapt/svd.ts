@@ -3,13 +3,13 @@
  * "Transformer²: Self-adaptive LLMs", §3.1: W = U·Σ·Vᵀ, decomposed once and cached).
  *
  * Why not jax-js's `np.linalg.svd`: it runs in float32 through the eigenvectors of AᵀA, and its reconstruction error
- * ‖W − UΣVᵀ‖_F/‖W‖_F was 0.7–1.05·10⁻⁶ on the embedded model's matrices (above the 10⁻⁶ we promise), against
+ * ‖W − UΣVᵀ‖_F/‖W‖_F was 0.98–1.1·10⁻⁶ on the embedded model's matrices (above the 10⁻⁶ we promise), against
  * 10⁻¹⁴ for both float64 methods here (measured 2026-12-04, `docs/transformer2.md`).
  *
  * - `gram` (default): the eigen-decomposition of the k×k Gram matrix of the smaller side in float64 (ml-matrix's
  *   symmetric tridiagonal QL), then the other side's vectors as W·v/σ. UΣVᵀ = W·V·Vᵀ = W up to V's orthogonality
  *   (float64), so reconstruction is exact to ~10⁻¹⁴; singular values lose relative precision ε·(σ_max/σ_i)², ~10⁻⁸ at a
- *   condition number of 10⁴. ~15 s for a Qwen2.5-0.5B MLP matrix (4864×896) on one core, against 94 s for
+ *   condition number of 10⁴. ~17 s for a Qwen2.5-0.5B MLP matrix (4864×896) on one core, against 94 s for
  * - `golub-kahan`: ml-matrix's Golub–Kahan–Reinsch SVD (JAMA), the textbook-accurate algorithm, used automatically
  *   when the Gram route meets a (numerically) rank-deficient matrix (σ_min < 10⁻⁶·σ_max), where W·v/σ breaks down.
  */
