@@ -176,17 +176,17 @@ export const REWARD_SPECS = {
     create: ({ priority, ...verify }) =>
       createMathAccuracyReward({ ...(verify as VerifyOptions), ...(priority === undefined ? {} : { extract: { priority: priority as MathAnswerSource[] } }) }),
   },
-  judge: {
-    doc: "1/0 from an OpenAI-compatible judge model comparing the answer with the reference (R1 §2.3.3)",
-    nodeOnly: true,
-    options: JUDGE_OPTIONS,
-    create: judgeReward,
-  },
   accuracy_signed: {
     doc: "+1 when the <answer> is right, −1 otherwise (Transformer² §3.1's r ∈ {−1, 1}); accuracy's options",
     nodeOnly: false,
     options: VERIFY_OPTIONS,
     create: (k) => signed(createAccuracyReward(k as VerifyOptions)),
+  },
+  judge: {
+    doc: "1/0 from an OpenAI-compatible judge model comparing the answer with the reference (R1 §2.3.3)",
+    nodeOnly: true,
+    options: JUDGE_OPTIONS,
+    create: judgeReward,
   },
 } satisfies Record<RewardName, RewardSpec>;
 
