@@ -86,7 +86,8 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   reward: ["core", "data", "rollout"],
   eval: ["core", "data", "model", "reward", "rollout"],
   train: ["core", "data", "model", "reward", "rl", "rollout"],
-  pipeline: ["core", "data", "eval", "model", "reward", "rollout", "train"],
+  adapt: ["core", "engine", "model"],
+  pipeline: ["adapt", "core", "data", "eval", "model", "reward", "rollout", "train"],
 };
 
 /** `file → target folder` for each relative import from one `src/` folder into a folder `LAYERS` does not allow. */

@@ -34,7 +34,7 @@ const TRAIN_HELP: Record<string, string> = {
   scaleRewards: "group | batch | none",
   maskTruncatedCompletions: "leave truncated completions out of the loss",
   dropZeroStdGroups: "drop groups with all-equal rewards from the loss",
-  rewardFuncs: "comma-separated reward names: accuracy, math_accuracy, format, format_soft, tag_count, language_consistency, kimi_length, overlong, repetition, code, judge",
+  rewardFuncs: "comma-separated reward names: accuracy, math_accuracy, format, format_soft, tag_count, language_consistency, kimi_length, overlong, repetition, code, judge, accuracy_signed (±1, Transformer²)",
   rewardWeights: "comma-separated weights, one per reward",
   rewardKwargs: 'JSON options by reward name, e.g. \'{"kimi_length":{"warmupSteps":10}}\' (default: {})',
   temperature: "sampling temperature for rollouts",
@@ -131,6 +131,14 @@ function addEndpointFlags(cmd: Command, apiHelp: string): Command {
     .addOption(numberOption("--concurrency <n>", `[number] endpoint requests in flight (default: ${ENDPOINT_DEFAULTS.concurrency})`));
 }
 
+/** `--expert`, `--expert-weights`, `--adapter-path`: an adapter on the local model (`pipeline/adapters.ts`). */
+function addAdapterFlags(cmd: Command): Command {
+  return cmd
+    .addOption(listOption("--expert <files>", "[list] SVF expert file(s) to apply; several are mixed by --expert-weights (Transformer²) (default: none)", "string"))
+    .addOption(listOption("--expert-weights <list>", "[list] α of each expert: m′ = Σ α_k·m_k (default: 1 for one expert)", "number"))
+    .option("--adapter-path <dir>", "[path] a PEFT LoRA adapter directory to apply (default: none)");
+}
+
 function addTrainFlags(cmd: Command): Command {
   for (const [key, def] of Object.entries(TRAIN_DEFAULTS)) {
     if (key === "model") continue;
@@ -207,7 +215,7 @@ export function buildCli(): Command {
     await runTrain(partial, { resume: resume as string | undefined, overwrite: overwrite === true, log });
   });
 
-  program
+  const gen = program
     .command("generate")
     .description("sample completions from a model for a prompt")
     .option("--model <dir>", "[path] Hugging Face model directory (default: the embedded model)")
@@ -220,7 +228,8 @@ export function buildCli(): Command {
     .addOption(numberOption("--top-p <p>", `[number] (default: generation_config.json's, else ${R1_EVAL_SAMPLING.topP})`))
     .addOption(numberOption("--top-k <k>", "[number] 0 = off (default: generation_config.json's, else 0)"))
     .addOption(numberOption("--num-samples <n>", "[number] completions to draw (default: 1)").default(1))
-    .addOption(numberOption("--seed <n>", "[number] (default: 0)").default(0))
+    .addOption(numberOption("--seed <n>", "[number] (default: 0)").default(0));
+  addAdapterFlags(gen)
     .action(async (o: Record<string, unknown>) => {
       const { runGenerate } = await import("./commands/generate.js");
       await runGenerate(o);
@@ -256,7 +265,8 @@ export function buildCli(): Command {
     .addOption(numberOption("--max-retries <n>", `[number] endpoint retries on network errors, 408/429/5xx, malformed replies (default: ${ENDPOINT_DEFAULTS.maxRetries})`))
     .addOption(numberOption("--timeout <s>", `[number] endpoint per-request timeout in seconds (default: ${ENDPOINT_DEFAULTS.timeoutMs / 1000})`))
     .addOption(numberOption("--samples-per-request <n>", `[number] endpoint samples per request, OpenAI n (default: ${ENDPOINT_DEFAULTS.samplesPerRequest})`))
-    .option("--resume", "continue an interrupted run into the same --out (settings must match)")
+    .option("--resume", "continue an interrupted run into the same --out (settings must match)");
+  addAdapterFlags(sample)
     .action(async (o: Record<string, unknown>) => {
       const { runSampleCommand } = await import("./commands/sample.js");
       await runSampleCommand(o);
@@ -316,10 +326,39 @@ export function buildCli(): Command {
     .addOption(numberOption("--seed <n>", `[number] (default: ${B.seed})`));
   addEndpointFlags(evalCmd, "chat (question as the user message) | completions (--format template, r1-zero)")
     .option("--out <dir>", "[path] where results.jsonl and summary.json go (default: runs/eval-<timestamp>)")
-    .option("--json", "print the summary as JSON instead of a table")
+    .option("--json", "print the summary as JSON instead of a table");
+  addAdapterFlags(evalCmd)
     .action(async (o: Record<string, unknown>) => {
       const { runEvalCommand } = await import("./commands/eval.js");
       await runEvalCommand(o);
+    });
+
+  addAdapterFlags(
+    program
+      .command("export")
+      .description("write a model with an adapter merged in (SVF W′ or LoRA W + (α/r)·BA) as a plain Hugging Face checkpoint")
+      .option("--model <dir>", "[path] base model directory (default: the embedded model)")
+      .requiredOption("--out <dir>", "[path] output model directory")
+      .option("--merge", "merge the adapter into the weights (the only export mode)"),
+  ).action(async (o: Record<string, unknown>) => {
+    const { runExport } = await import("./commands/adapters.js");
+    await runExport(o, log);
+  });
+
+  const svfCmd = program.command("svf").description("Transformer² SVF experts: list and inspect expert files");
+  svfCmd
+    .command("list [dir]")
+    .description("expert files under a directory (default: runs), with task, values, validation score and base hash")
+    .action(async (dir: string | undefined) => {
+      const { runSvfList } = await import("./commands/adapters.js");
+      await runSvfList(dir ?? "runs");
+    });
+  svfCmd
+    .command("inspect <file>")
+    .description("an expert's metadata and, per matrix, its length and applied mask (min / mean / max)")
+    .action(async (file: string) => {
+      const { runSvfInspect } = await import("./commands/adapters.js");
+      await runSvfInspect(file);
     });
 
   program

@@ -51,13 +51,19 @@ export interface BenchmarkConfig {
   format: PromptFormat | null;
   /** Directory for `results.jsonl` and `summary.json`. Default `runs/eval-<timestamp>`. */
   out: string;
+  /** Local model: SVF expert files to apply (mixed by `expertWeights`). Default none. */
+  expert: string[] | null;
+  /** α of each expert. Default: 1 for one expert. */
+  expertWeights: number[] | null;
+  /** Local model: a PEFT LoRA adapter directory to apply. Default none. */
+  adapterPath: string | null;
 }
 
 export type PartialBenchmarkConfig = Partial<BenchmarkConfig>;
 
 const BENCHMARK_KEYS: readonly (keyof BenchmarkConfig)[] = [
   "dataset", "layout", "questionField", "answerField", "numEvalProblems", "evalSamples", "temperature", "topP",
-  "maxCompletionLength", "batchSize", "seed", "model", "endpoint", "format", "out",
+  "maxCompletionLength", "batchSize", "seed", "model", "endpoint", "format", "out", "expert", "expertWeights", "adapterPath",
 ];
 
 /** `BENCHMARK_DEFAULTS` filled in, every field checked. @throws ConfigError quoting the offending value */
@@ -83,6 +89,9 @@ export function resolveBenchmarkConfig(partial: PartialBenchmarkConfig): Readonl
     endpoint: null,
     format: null,
     out: `runs/eval-${new Date().toISOString().replace(/[:.]/g, "-")}`,
+    expert: null,
+    expertWeights: null,
+    adapterPath: null,
     ...given,
   };
   const int = (name: string, v: number | null, min: number) => {
@@ -97,6 +106,7 @@ export function resolveBenchmarkConfig(partial: PartialBenchmarkConfig): Readonl
   if (!(c.topP > 0 && c.topP <= 1)) throw new ConfigError(`eval: topP must be in (0, 1] (got ${String(c.topP)})`);
   if (!BENCHMARK_LAYOUTS.includes(c.layout)) throw new ConfigError(`eval: layout must be one of ${BENCHMARK_LAYOUTS.join(", ")} (got "${String(c.layout)}")`);
   if (c.endpoint !== null && c.model !== null) throw new ConfigError("eval: pass --model or --endpoint, not both");
+  if (c.endpoint !== null && (c.expert !== null || c.adapterPath !== null)) throw new ConfigError("eval: --expert / --adapter-path apply to a local model, not an endpoint");
   return Object.freeze(c);
 }
 
@@ -139,7 +149,7 @@ export interface BenchmarkResult {
 export async function runBenchmark(cfg: Readonly<BenchmarkConfig>, deps: BenchmarkDeps = {}): Promise<BenchmarkResult> {
   const { problems, layout } = await loadProblems(cfg);
   const opened = await openSampler(
-    { model: cfg.model, endpoint: cfg.endpoint, format: cfg.format },
+    { model: cfg.model, endpoint: cfg.endpoint, format: cfg.format, adapter: { expert: cfg.expert, expertWeights: cfg.expertWeights, adapterPath: cfg.adapterPath } },
     { seed: cfg.seed + EVAL_SEED_OFFSET, jitterSeed: cfg.seed, batchSize: cfg.batchSize, env: deps.env },
   );
   const params: SampleParams = { temperature: cfg.temperature, topP: cfg.topP, maxTokens: cfg.maxCompletionLength };

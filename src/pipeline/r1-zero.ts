@@ -30,6 +30,7 @@ import { sftColdStart } from "../train/cold-start.js";
 import { learningSignalWatch, LOOP_SECONDS_KEY, recordEvaluation, trainLoop, type TrainerCallback } from "../train/loop.js";
 import { ignoredOnResume, nodeRunFiles, openResume, prepareRunDir, truncateRunLogs, type ResumePoint } from "../train/run-dir.js";
 import { loadOptimizerState, saveRunCheckpoint } from "../train/state.js";
+import { carveValidation, openAdapter, type AdapterRun } from "./adapter-run.js";
 
 export type { RunLog } from "../core/log.js";
 
@@ -218,10 +219,13 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   const tStart = performance.now();
   const { cfg, resume } = await resolveRun(partial, opts);
   const runDir = cfg.outputDir;
+  if (resume && cfg.adapter !== "none") throw new ConfigError(`--resume of an adapter run (--adapter ${cfg.adapter}) is not supported yet`, { hint: "start a new run with --expert <checkpoint>/svf_expert.safetensors" });
 
   // Inputs first (rewards, dataset, model), so a bad one fails before any slow work or any file is written.
   const rewards = resolveRewards(cfg.rewardFuncs, cfg.rewardWeights, cfg.rewardKwargs);
-  const base = await openPromptSource(cfg.dataset, cfg.numEvalProblems, cfg.seed);
+  const opened = await openPromptSource(cfg.dataset, cfg.numEvalProblems, cfg.seed);
+  // The validation split comes from the training stream (never the held-out evaluation set).
+  const { source: base, validation } = cfg.validationProblems > 0 ? carveValidation(opened, cfg.validationProblems) : { source: opened, validation: [] };
   const source = openTrainingSource(cfg, base, rewards, log);
   if (!resume) await prepareRunDir(runDir, { overwrite: opts.overwrite });
   const t0 = performance.now();
@@ -229,6 +233,9 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   if (coldStartSeconds !== undefined) seconds.cold_start = coldStartSeconds;
   seconds.load = coldStartSeconds === undefined ? (performance.now() - t0) / 1000 : 0;
   const format = resolveFormat(cfg, model, log);
+  // With an adapter the base stays frozen; rollouts and evaluations sample from the adapted policy.
+  const adapter: AdapterRun | null = cfg.adapter === "none" ? null : await openAdapter(cfg, model, log);
+  const policy = adapter?.policy ?? model;
   // config.json records the resolved prompt format, so the run (and a resume of it) says which one it used.
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, "config.json"), JSON.stringify({ ...cfg, promptFormat: format }, null, 1));
@@ -245,10 +252,10 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   if (resume) await truncateRunLogs(runDir, resume.checkpoint ? startStep : -1, [AFTER_RL]);
 
   // ── held-out evaluation (R1 protocol) ───────────────────────────────────────────────────────────────
-  const runEval = async (label: string): Promise<EvalReport> => {
+  const runEval = async (label: string, on: CausalLM = policy, problems = source.heldOut): Promise<EvalReport> => {
     const r = await heldOutEval(
-      model,
-      source.heldOut,
+      on,
+      problems,
       {
         samples: cfg.evalSamples,
         temperature: cfg.evalTemperature,
@@ -265,7 +272,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   const evalMetrics = (r: EvalReport) => Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [`eval/${k}`, v]));
   let evalBefore = savedEvalReport(resume?.trainerState.eval_before);
   if (evalBefore === undefined) {
-    evalBefore = await runEval("before RL");
+    evalBefore = await runEval("before RL", model); // the base model (with an adapter: before the adapter)
     await recordEvaluation(files, { step: 0, label: "before RL", metrics: evalMetrics(evalBefore) }, callbacks);
   }
   seconds.eval_before = evalBefore.seconds;
@@ -274,7 +281,19 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   if (resume?.checkpoint) source.setState(resume.trainerState.data_state);
   if (cfg.sampling === "curriculum") seconds.difficulty = await setCurriculumDifficulty(cfg, source as PoolSource, model, format, log);
   const rng = new Rng(cfg.seed + 1);
-  const trainer = new GrpoTrainer({ model, source, rewards, rng, format, config: cfg, onWarning: (m) => log.info(`warning: ${m}`) });
+  const trainer = new GrpoTrainer({
+    model: policy, source, rewards, rng, format, config: cfg, onWarning: (m) => log.info(`warning: ${m}`),
+    ...(adapter ? { binding: adapter.binding, reference: model } : {}),
+  });
+  // Best checkpoint on the validation split (`--validation-problems` with `--eval-steps`).
+  let bestValidation = -Infinity;
+  const validate = async (step: number) => {
+    const r = await runEval(`validation step ${step}`, policy, validation);
+    const score = r.metrics[METRICS.pass1]!;
+    if (adapter && score > bestValidation) await adapter.markBest(score, step);
+    bestValidation = Math.max(bestValidation, score);
+    return Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [`validation/${k}`, v]));
+  };
   if (resume?.checkpoint) {
     rng.setState(resume.trainerState.rng_state as number[]);
     trainer.learner.state = await loadOptimizerState(resume.checkpoint.dir, trainer.learner.state);
@@ -287,9 +306,14 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
     maxSteps: cfg.maxSteps,
     startStep,
     saveSteps: cfg.saveSteps,
-    save: (step, state) => saveRunCheckpoint(runDir, step, model, trainer.learner.state, state, cfg.saveTotalLimit, generationConfig),
+    save: async (step, state) => {
+      // An adapter checkpoint holds the merged weights (loadable anywhere) and the adapter's own files.
+      const dir = await saveRunCheckpoint(runDir, step, policy, trainer.learner.state, state, cfg.saveTotalLimit, generationConfig);
+      if (adapter) await adapter.save(dir, { validationScore: Number.isFinite(bestValidation) ? bestValidation : null, step });
+      return dir;
+    },
     evalSteps: cfg.evalSteps,
-    evaluate: async (step) => evalMetrics(await runEval(`step ${step}`)),
+    evaluate: async (step) => (validation.length > 0 ? validate(step) : evalMetrics(await runEval(`step ${step}`))),
     logCompletionsSteps: cfg.logCompletionsSteps,
     loggingSteps: cfg.loggingSteps,
     describe: describeStep,
@@ -301,7 +325,12 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   log.info(`${cfg.objective.toUpperCase()}: ${loop.step - startStep} steps in ${(loop.seconds - resumedSeconds).toFixed(0)} s`);
   trainer.dispose();
 
-  const evalAfter = await runEval(AFTER_RL);
+  // The final evaluation uses the adapter chosen on the validation split, when there is one.
+  const best = adapter?.bestModel() ?? null;
+  if (best) log.info(`evaluating the adapter with the best validation pass@1 (${(100 * bestValidation).toFixed(1)}%)`);
+  const evalAfter = await runEval(AFTER_RL, best ?? policy);
+  if (best) adapter!.disposeModel(best);
+  adapter?.dispose();
   await recordEvaluation(files, { step: loop.step, label: AFTER_RL, metrics: evalMetrics(evalAfter) }, callbacks);
   seconds.eval_after = evalAfter.seconds;
   // Phases of the whole run (a resumed run counts its earlier processes' training time too).

@@ -54,6 +54,7 @@ const SAMPLE_KEYS = [
   "dataset", "model", "endpoint", "endpointModel", "endpointApi", "apiKeyEnv", "systemPrompt", "format", "numPrompts", "numSamples",
   "keep", "rewardFuncs", "rewardWeights", "correctReward", "temperature", "topP", "maxTokens", "maxNewTokens", "maxCompletionLength", "seed", "filterMixedLanguage",
   "mixedLanguageMinShare", "language", "filterLongParagraphs", "filterCodeBlocks", "concurrency", "maxRetries", "timeout", "samplesPerRequest",
+  "expert", "expertWeights", "adapterPath",
 ];
 
 /**
@@ -63,6 +64,7 @@ const SAMPLE_KEYS = [
 const EVAL_KEYS = [
   "model", "dataset", "layout", "questionField", "answerField", "format", "numEvalProblems", "evalSamples", "maxNewTokens", "temperature",
   "topP", "batchSize", "seed", "endpoint", "endpointModel", "endpointApi", "apiKeyEnv", "concurrency", "maxTokens", "maxCompletionLength",
+  "expert", "expertWeights", "adapterPath",
 ];
 
 /**
@@ -87,7 +89,7 @@ export const STAGE_KEYS: Readonly<Record<StageType, ReadonlySet<string>>> = {
 const PIPELINE_OWNED = new Set(["out", "outputDir", "resume", "json"]);
 
 /** Keys whose value is a list; a comma-separated string is accepted too. */
-const LIST_KEYS: Record<string, "string" | "number"> = { rewardFuncs: "string", rewardWeights: "number" };
+const LIST_KEYS: Record<string, "string" | "number"> = { rewardFuncs: "string", rewardWeights: "number", adapterTargets: "string", expert: "string", expertWeights: "number" };
 
 export interface StageSpec {
   name: string;

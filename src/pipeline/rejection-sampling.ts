@@ -459,7 +459,7 @@ export function sampleJobFromOptions(rec: Readonly<Record<string, unknown>>): Sa
         codeBlocks: rec.filterCodeBlocks === true,
       },
     },
-    source: { model: v<string>("model") ?? null, endpoint, format: v<string>("format") ?? null },
+    source: { model: v<string>("model") ?? null, endpoint, format: v<string>("format") ?? null, adapter: { expert: v<string[]>("expert") ?? null, expertWeights: v<number[]>("expertWeights") ?? null, adapterPath: v<string>("adapterPath") ?? null } },
   };
 }
 

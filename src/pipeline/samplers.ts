@@ -11,6 +11,7 @@ import { PROMPT_FORMATS, type PromptFormat } from "../data/template.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import type { EndpointApi, EndpointStats } from "../rollout/endpoint.js";
 import type { Sampler } from "../rollout/sampler.js";
+import type { AdapterSpec } from "./adapters.js";
 
 /** An OpenAI-compatible server (see `EndpointConfig` for each field and its default). */
 export interface EndpointOptions {
@@ -38,6 +39,8 @@ export interface SamplerSource {
    * own template: use `api: "chat"`).
    */
   format?: PromptFormat | string | null;
+  /** Local model: an SVF expert mix or a LoRA adapter to apply (`adapters.ts`). */
+  adapter?: AdapterSpec | null;
 }
 
 export interface OpenedSampler {
@@ -74,7 +77,9 @@ export async function openSampler(
   const dir = src.model ?? null;
   if (dir !== null) await assertNotRunDir(dir);
   const { defaultModelDir, loadModelFiles } = await import("../model/load.js");
-  const { model } = await loadModelFiles(dir ?? defaultModelDir());
+  const loaded = (await loadModelFiles(dir ?? defaultModelDir())).model;
+  const a = src.adapter;
+  const model = a && ((a.expert?.length ?? 0) > 0 || a.adapterPath) ? (await (await import("./adapters.js")).applyAdapter(loaded, a)).model : loaded;
   const format = await resolvePromptFormat(src.format ?? undefined, model);
   const { LocalSampler } = await import("../rollout/local-sampler.js");
   const modelName = dir ?? "embedded";

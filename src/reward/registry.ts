@@ -34,7 +34,8 @@ export type RewardName =
   | "overlong"
   | "repetition"
   | "code"
-  | "judge";
+  | "judge"
+  | "accuracy_signed";
 
 /** Value types an option can take (as parsed from JSON or YAML). */
 export type RewardOptionType = "integer" | "number" | "boolean" | "string" | "string[]";
@@ -177,6 +178,12 @@ export const REWARD_SPECS = {
     create: ({ priority, ...verify }) =>
       createMathAccuracyReward({ ...(verify as VerifyOptions), ...(priority === undefined ? {} : { extract: { priority: priority as MathAnswerSource[] } }) }),
   },
+  accuracy_signed: {
+    doc: "+1 when the <answer> is right, −1 otherwise (Transformer² §3.1's r ∈ {−1, 1}); accuracy's options",
+    nodeOnly: false,
+    options: VERIFY_OPTIONS,
+    create: (k) => signed(createAccuracyReward(k as VerifyOptions)),
+  },
   judge: {
     doc: "1/0 from an OpenAI-compatible judge model comparing the answer with the reference (R1 §2.3.3)",
     nodeOnly: true,
@@ -184,6 +191,11 @@ export const REWARD_SPECS = {
     create: judgeReward,
   },
 } satisfies Record<RewardName, RewardSpec>;
+
+/** r ↦ 2r − 1 for a 0/1 reward (null stays null: unscorable). */
+function signed(fn: RewardFn): RewardFn {
+  return async (b, ctx) => (await fn(b, ctx)).map((r) => (r === null ? null : 2 * r - 1));
+}
 
 /** Built-in rewards by name, with default options (`getReward`). */
 export const REWARDS = {
@@ -198,6 +210,7 @@ export const REWARDS = {
   /** Runs programs in the sandbox; proves its isolation on first use (`assertSandbox`). Node only. */
   code: codeReward({}),
   math_accuracy: mathAccuracyReward,
+  accuracy_signed: signed(accuracyReward),
   /** Generative judge (R1 stage 3), configured from THINKRL_JUDGE_URL / THINKRL_JUDGE_MODEL on first use (`judge.ts`). Node only. */
   judge: judgeReward({}),
 } satisfies Record<RewardName, RewardFn>;

@@ -8,9 +8,11 @@
  *   count — w = 1 / Σ|o_i|, counted across micro-batches.
  * - `dr_grpo` (Dr. GRPO §3.1): sum ÷ (N · maxCompletionLength), a constant — w = 1 / (N · L_max).
  * - `token_mean`: same weights as `dapo` (used for SFT's mean token NLL).
+ * - `sequence_sum` (REINFORCE, Williams 1992; Transformer²'s reference loss −(Σ_t log π(y_t))·r / batch): each
+ *   sequence's per-token terms summed, then the mean over sequences — w = 1 / N. Longer completions weigh more.
  */
-export type LossType = "grpo" | "dapo" | "dr_grpo";
-export const LOSS_TYPES: readonly LossType[] = ["grpo", "dapo", "dr_grpo"];
+export type LossType = "grpo" | "dapo" | "dr_grpo" | "sequence_sum";
+export const LOSS_TYPES: readonly LossType[] = ["grpo", "dapo", "dr_grpo", "sequence_sum"];
 
 /**
  * @param mask `[R, T]` row-major 0/1 completion-token mask of the WHOLE batch (all micro-batches)
@@ -43,6 +45,9 @@ export function tokenWeights(
         break;
       case "dr_grpo":
         scale = 1 / (N * maxCompletionLength);
+        break;
+      case "sequence_sum":
+        scale = N > 0 ? 1 / N : 0;
         break;
     }
     for (let t = 0; t < T; t++) w[i * T + t] = mask[i * T + t]! * scale;

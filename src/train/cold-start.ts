@@ -8,7 +8,7 @@ import type { PromptSource } from "../data/source.js";
 import type { PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
 import type { CausalLM } from "../model/causal-lm.js";
-import { Learner } from "./learner.js";
+import { Learner, type TrainableBinding } from "./learner.js";
 import { nll } from "../rl/losses/nll.js";
 import { encodeSftExample, sftEndTokenId, sftStep } from "./sft-batch.js";
 
@@ -20,6 +20,8 @@ export interface SftOptions {
   warmupSteps: number;
   format: PromptFormat;
   onStep?: (step: number, loss: number, seconds: number) => void;
+  /** What trains (default: all of `model`'s weights); e.g. a LoRA adapter's binding, with `model` its merged policy. */
+  binding?: TrainableBinding;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface SftOptions {
 export async function sftColdStart(model: CausalLM, source: PromptSource, o: SftOptions): Promise<void> {
   const end = sftEndTokenId(model, o.format); // EOS, or the chat template's end-of-turn token
   // AdamW as in the reference cold start (β2 0.98, weight decay 0.01, clip 1).
-  const up = new Learner(model, nll, { beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 });
+  const up = new Learner(model, nll, { beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 }, { binding: o.binding });
   for (let step = 1; step <= o.steps; step++) {
     const t0 = performance.now();
     const items = Array.from({ length: o.batchSize }, () => source.next());

@@ -146,6 +146,33 @@ export interface TrainConfig {
   logCompletionsSteps: number;
   /** Keep a step line every N steps (and the first and last); the others are a live progress line. Default 10. */
   loggingSteps: number;
+
+  // ── adapters (Transformer² SVF, LoRA; `src/adapt/`) ───────────────────────────────────────────────
+  /** What trains: `none` (all weights), `svf` (Transformer² singular-value vectors) or `lora`. Default `none`. */
+  adapter: "none" | "svf" | "lora";
+  /** Matrices adapted, as substrings of the module path (`mlp`, `self_attn`, `q_proj`); [] = svf: mlp (the reference), lora: q_proj,v_proj (PEFT). */
+  adapterTargets: string[];
+  /** Layers adapted (`0-3,7`); "" = all. */
+  adapterLayers: string;
+  /** SVF: `sigmoid` (the reference: m = sigmoid(p)·maxMult, sum-preserving rescale) or `direct` (the paper's z). Default `sigmoid`. */
+  svfParameterization: "sigmoid" | "direct";
+  /** SVF: the reference's max_mult. Default 1. */
+  svfMaxMult: number;
+  /** SVD algorithm (`adapt/svd.ts`): `gram` (float64 eig of the Gram matrix) or `golub-kahan`. Default `gram`. */
+  svdMethod: "gram" | "golub-kahan";
+  /** Start from this SVF expert file instead of a fresh one. Default null. */
+  expert: string | null;
+  /** LoRA rank r. Default 8. */
+  loraRank: number;
+  /** LoRA α (scale α/r). Default 16. */
+  loraAlpha: number;
+  /** LoRA dropout; only 0 (the weights are built in the forward hook, so input dropout is not expressible). */
+  loraDropout: number;
+  /**
+   * Problems carved from the *training* stream as a validation split (never drawn for training); with `evalSteps`
+   * the best checkpoint is chosen on it, not on the held-out set (the Transformer² reference's trap). 0 = none.
+   */
+  validationProblems: number;
 }
 
 export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.freeze({
@@ -207,6 +234,17 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   saveTotalLimit: 2,
   logCompletionsSteps: 10,
   loggingSteps: 10,
+  adapter: "none",
+  adapterTargets: [],
+  adapterLayers: "",
+  svfParameterization: "sigmoid",
+  svfMaxMult: 1,
+  svdMethod: "gram",
+  expert: null,
+  loraRank: 8,
+  loraAlpha: 16,
+  loraDropout: 0,
+  validationProblems: 0,
 } satisfies Omit<TrainConfig, "outputDir">);
 
 const KEYS = new Set<string>([...Object.keys(TRAIN_DEFAULTS), "outputDir"]);
@@ -332,7 +370,27 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
     throw new ConfigError(`${named("rewardKwargs")} must be an object of options by reward name, e.g. {"kimi_length": {"warmupSteps": 10}} (got ${JSON.stringify(cfg.rewardKwargs)})`);
   }
   if (typeof cfg.dataset !== "string" || cfg.dataset === "") throw new ConfigError(`${named("dataset")} must be a task name or a file path`);
+  checkAdapterConfig(cfg);
   return Object.freeze(cfg);
+}
+
+/** The adapter keys' rules (`adapter`, `svf*`, `lora*`, `validationProblems`). @throws ConfigError */
+function checkAdapterConfig(cfg: TrainConfig): void {
+  const oneOf = (k: keyof TrainConfig, vals: readonly string[]) => {
+    if (!vals.includes(cfg[k] as string)) throw new ConfigError(`${named(k)} must be one of ${vals.join(", ")} (got ${JSON.stringify(cfg[k])})`);
+  };
+  oneOf("adapter", ["none", "svf", "lora"]);
+  oneOf("svfParameterization", ["sigmoid", "direct"]);
+  oneOf("svdMethod", ["gram", "golub-kahan"]);
+  if (!Array.isArray(cfg.adapterTargets) || cfg.adapterTargets.some((t) => typeof t !== "string" || t === "")) throw new ConfigError(`${named("adapterTargets")} must be a list of module-name patterns (got ${JSON.stringify(cfg.adapterTargets)})`);
+  if (typeof cfg.adapterLayers !== "string") throw new ConfigError(`${named("adapterLayers")} must be a layer list such as 0-3,7 (got ${JSON.stringify(cfg.adapterLayers)})`);
+  if (cfg.expert !== null && typeof cfg.expert !== "string") throw new ConfigError(`${named("expert")} must be a file path`);
+  if (cfg.expert !== null && cfg.adapter !== "svf") throw new ConfigError(`${named("expert")} starts an SVF run: pass --adapter svf`);
+  if (!(cfg.svfMaxMult > 0)) throw new ConfigError(`${named("svfMaxMult")} must be > 0 (got ${cfg.svfMaxMult})`);
+  if (!Number.isInteger(cfg.loraRank) || cfg.loraRank < 1) throw new ConfigError(`${named("loraRank")} must be an integer ≥ 1 (got ${cfg.loraRank})`);
+  if (!(cfg.loraAlpha > 0)) throw new ConfigError(`${named("loraAlpha")} must be > 0 (got ${cfg.loraAlpha})`);
+  if (cfg.loraDropout !== 0) throw new ConfigError(`${named("loraDropout")} must be 0 (got ${cfg.loraDropout})`, { hint: "thinkrl builds LoRA weights in the forward hook, where input dropout cannot be applied" });
+  if (!Number.isInteger(cfg.validationProblems) || cfg.validationProblems < 0) throw new ConfigError(`${named("validationProblems")} must be an integer ≥ 0 (got ${cfg.validationProblems})`);
 }
 
 /** `maxSteps` → `max-steps` (the flag's spelling). */

@@ -16,7 +16,7 @@ import { combineRewards, type WeightedReward } from "../reward/index.js";
 import { rolloutGroups } from "../rollout/groups.js";
 import { packSequences, sliceRows, TRAIN_ROW_BUCKET } from "./batch.js";
 import { learningRateAt, type TrainConfig } from "./config.js";
-import { Learner, type MicroMetrics } from "./learner.js";
+import { Learner, type MicroMetrics, type TrainableBinding } from "./learner.js";
 import { FrozenPolicy, sequenceLogprobs } from "./logprobs.js";
 import { rlStepMetrics, type StepMetrics } from "./step-metrics.js";
 
@@ -45,6 +45,10 @@ export interface GrpoTrainerDeps {
   format: PromptFormat;
   config: Readonly<TrainConfig>;
   onWarning?: (msg: string) => void;
+  /** What trains (default: all of `model`'s weights). With an adapter, `model` is the adapted policy rollouts sample from. */
+  binding?: TrainableBinding;
+  /** π_ref of the KL term (default: `model` at the start). Adapters pass the base model (Transformer² §3.1: KL to π_W). */
+  reference?: CausalLM;
 }
 
 /** Wall-clock seconds of `fn`, added to `times[name]`. */
@@ -78,12 +82,12 @@ export class GrpoTrainer {
   constructor(readonly d: GrpoTrainerDeps) {
     const c = d.config;
     this.objective = getObjective(c.objective);
-    this.#reference = this.objective.needs(c).refLogp ? new FrozenPolicy(d.model) : null;
+    this.#reference = this.objective.needs(c).refLogp ? new FrozenPolicy(d.reference ?? d.model) : null;
     this.learner = new Learner(
       d.model,
       this.objective,
       { beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEpsilon, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm },
-      { objectiveConfig: c, temperature: c.temperature },
+      { objectiveConfig: c, temperature: c.temperature, binding: d.binding },
     );
     this.stepsPerIteration = c.numIterations * c.stepsPerGeneration;
     this.#success = successRewardOf(c, d.rewards);

@@ -17,7 +17,15 @@ export async function runGenerate(o: Record<string, unknown>): Promise<void> {
   if (!(Number.isInteger(Number(o.maxNewTokens)) && Number(o.maxNewTokens) >= 1)) throw bad("max-new-tokens", "an integer ≥ 1", o.maxNewTokens);
   if (!(Number.isInteger(n) && n >= 1)) throw bad("num-samples", "an integer ≥ 1", o.numSamples);
 
-  const { model, generationConfig } = await openModel(o.model);
+  const opened = await openModel(o.model);
+  const { generationConfig } = opened;
+  let model = opened.model;
+  if (o.expert !== undefined || o.adapterPath !== undefined) {
+    const { applyAdapter } = await import("../../pipeline/adapters.js");
+    const a = await applyAdapter(model, { expert: o.expert as string[] | undefined, expertWeights: o.expertWeights as number[] | undefined, adapterPath: o.adapterPath as string | undefined });
+    console.error(`[${a.description}]`);
+    model = a.model;
+  }
   const { resolvePromptFormat } = await import("../../pipeline/samplers.js");
   const { generateText, resolveTextSampling } = await import("../../pipeline/generate-text.js");
   const format = await resolvePromptFormat(o.format, model, true);

@@ -1,0 +1,26 @@
+/** Adapter runs: the validation split is carved from the training stream and never drawn for training; adapter config rules. */
+import { expect, test } from "vitest";
+import { initEngine } from "../../src/engine/init.js";
+
+await initEngine("wasm");
+const { carveValidation } = await import("../../src/pipeline/adapter-run.js");
+const { openPromptSource } = await import("../../src/data/source.js");
+const { resolveTrainConfig } = await import("../../src/train/config.js");
+
+test("the validation split comes from the training stream, disjoint from what training draws and from the held-out set", async () => {
+  const opened = await openPromptSource("arithmetic", 32, 0);
+  const { source, validation } = carveValidation(opened, 50);
+  expect(new Set(validation.map((p) => p.key)).size).toBe(50);
+  const held = new Set(source.heldOut.map((p) => p.key));
+  const val = new Set(validation.map((p) => p.key));
+  for (const p of validation) expect(held.has(p.key)).toBe(false);
+  for (let i = 0; i < 2000; i++) expect(val.has(source.next().key)).toBe(false);
+});
+
+test("adapter config keys are checked in one line", () => {
+  expect(resolveTrainConfig({ adapter: "svf", outputDir: "x" }).svfParameterization).toBe("sigmoid");
+  expect(() => resolveTrainConfig({ adapter: "dora" })).toThrow(/adapter \(--adapter\) must be one of none, svf, lora \(got "dora"\)/);
+  expect(() => resolveTrainConfig({ adapter: "lora", loraDropout: 0.1 })).toThrow(/loraDropout \(--lora-dropout\) must be 0/);
+  expect(() => resolveTrainConfig({ expert: "e.safetensors" })).toThrow(/starts an SVF run: pass --adapter svf/);
+  expect(() => resolveTrainConfig({ validationProblems: -1 })).toThrow(/validationProblems/);
+});

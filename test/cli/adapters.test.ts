@@ -1,0 +1,60 @@
+/**
+ * Adapters from the command line: bad expert/adapter input fails in one line with exit code 1; `export --merge` writes
+ * a checkpoint whose greedy output equals the base-with-expert's.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { ROOT, thinkrl } from "../helpers/cli.js";
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "thinkrl-adapters-"));
+});
+afterAll(async () => rm(tmp, { recursive: true, force: true }));
+
+const oneError = (r: { code: number | null; stderr: string }, re: RegExp) => {
+  expect(r.code, r.stderr).toBe(1);
+  const lines = r.stderr.split("\n").filter((l) => /^error:/.test(l));
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(re);
+};
+
+test("an expert of another base, a missing adapter directory, export without --merge: one line each", async () => {
+  const fx = join(ROOT, "test/fixtures/adapt");
+  const [a, b, c] = await Promise.all([
+    thinkrl(["generate", "--prompt", "1+1=", "--expert", join(fx, "tiny-llama-svf.safetensors")]),
+    thinkrl(["generate", "--prompt", "1+1=", "--adapter-path", join(tmp, "nope")]),
+    thinkrl(["export", "--expert", join(fx, "tiny-llama-svf.safetensors"), "--out", join(tmp, "m")]),
+  ]);
+  oneError(a, /^error: expert 1 was trained on another base model \(base hash [0-9a-f]{12}…, this model [0-9a-f]{12}…\)$/);
+  oneError(b, /is not a PEFT adapter directory \(no adapter_config.json\)/);
+  oneError(c, /^error: export writes merged checkpoints only: pass --merge/);
+}, 60_000);
+
+test("export --merge of a LoRA adapter loads back with the same greedy output", async () => {
+  // A PEFT adapter for the embedded model: written by the library (random A, B ≠ 0), then merged by the CLI.
+  const { initEngine } = await import("../../src/engine/init.js");
+  await initEngine("wasm");
+  const { loadModel, defaultModelDir } = await import("../../src/model/load.js");
+  const { initLora } = await import("../../src/adapt/lora.js");
+  const { writePeftAdapter } = await import("../../src/adapt/node.js");
+  const { selectTargets } = await import("../../src/adapt/targets.js");
+  const { Rng } = await import("../../src/core/rng.js");
+  const base = await loadModel(defaultModelDir());
+  const a = initLora(base, selectTargets(4, ["q_proj", "v_proj"]), { r: 4, alpha: 8, rng: new Rng(3) });
+  const rng = new Rng(4);
+  for (const t of a.B.values()) for (let i = 0; i < t.data.length; i++) t.data[i] = 0.05 * (2 * rng.next() - 1);
+  const adapter = join(tmp, "adapter");
+  await writePeftAdapter(adapter, a, 4, null);
+  base.dispose();
+  const merged = join(tmp, "merged");
+  const gen = ["generate", "--prompt", "12+7=", "--temperature", "0", "--max-new-tokens", "24"];
+  const e = await thinkrl(["export", "--merge", "--adapter-path", adapter, "--out", merged]);
+  expect(e.code, e.stderr).toBe(0);
+  const [withAdapter, fromMerged] = await Promise.all([thinkrl([...gen, "--adapter-path", adapter]), thinkrl([...gen, "--model", merged])]);
+  expect(withAdapter.code, withAdapter.stderr).toBe(0);
+  expect(fromMerged.stdout).toBe(withAdapter.stdout);
+  expect(withAdapter.stderr).toMatch(/LoRA .* \(r 4, α 8, 8 matrices/);
+}, 120_000);
