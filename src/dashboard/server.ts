@@ -146,6 +146,7 @@ export async function startDashboard(o: DashboardOptions): Promise<DashboardServ
     const m = /^\/api\/runs\/(\d+)\/(rows|completions|completion-index)$/.exec(path);
     const run = m ? o.runs[Number(m[1])] : undefined;
     if (!m || !run) return fail(res, 404, "not found");
+    await run.refresh();
     const q = url.searchParams;
     const int = (k: string) => (q.get(k) !== null && /^\d+$/.test(q.get(k)!) ? Number(q.get(k)) : undefined);
     if (m[2] === "rows") {
