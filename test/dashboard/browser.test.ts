@@ -56,7 +56,7 @@ async function open(url: string): Promise<{ page: Page; errors: string[]; reques
 }
 
 /** `panel id → drawn points` as the page shows them. */
-const panelPoints = (page: Page) => page.evaluate(() => Object.fromEntries([...document.querySelectorAll<HTMLElement>("[data-panel]")].map((e) => [e.dataset.panel!, Number(e.dataset.points)])));
+const panelPoints = (page: Page) => page.evaluate(() => Object.fromEntries(Array.from(document.querySelectorAll<HTMLElement>("[data-panel]")).map((e) => [e.dataset.panel!, Number(e.dataset.points)])));
 
 describeNeeding(CHROMIUM, "dashboard page", () => {
   test("each chart draws one point per step of the fixture run; alerts and skipped lines are shown", async () => {
@@ -86,7 +86,7 @@ describeNeeding(CHROMIUM, "dashboard page", () => {
   test("two runs overlay: each panel draws both runs' series", async () => {
     const s = await serve("a", "b");
     const { page } = await open(s.url);
-    const series = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll<HTMLElement>("[data-panel]")].map((e) => [e.dataset.panel!, Number(e.dataset.series)])));
+    const series = await page.evaluate(() => Object.fromEntries(Array.from(document.querySelectorAll<HTMLElement>("[data-panel]")).map((e) => [e.dataset.panel!, Number(e.dataset.series)])));
     expect(series.entropy).toBe(2);
     expect(series.reward).toBe(6); // reward + 2 reward functions, per run
     expect(await page.locator(".run-chip").allTextContents()).toEqual([expect.stringContaining("a"), expect.stringContaining("b")]);
