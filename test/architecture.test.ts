@@ -87,6 +87,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   eval: ["core", "data", "model", "reward", "rollout"],
   train: ["core", "data", "model", "reward", "rl", "rollout"],
   pipeline: ["core", "data", "eval", "model", "reward", "rollout", "train"],
+  dashboard: ["core"],
 };
 
 /** `file → target folder` for each relative import from one `src/` folder into a folder `LAYERS` does not allow. */

@@ -193,7 +193,7 @@ export function buildCli(): Command {
     // The engine must start before any module that imports jax-js is loaded.
     await initEngine(deviceChoice(), { threads: (partial.threads as number | undefined) ?? undefined });
     const { runTrain } = await import("../pipeline/r1-zero.js");
-    let board: { close(): Promise<void> } | null = null;
+    let board: import("../dashboard/server.js").DashboardServer | null = null;
     if (dashboard === true) {
       // The run directory is fixed here so the dashboard can follow it before the run writes anything.
       partial.outputDir = (resume as string | undefined) ?? resolveTrainConfig(partial).outputDir;
@@ -202,10 +202,7 @@ export function buildCli(): Command {
     try {
       await runTrain(partial, { resume: resume as string | undefined, overwrite: overwrite === true, log });
     } finally {
-      if (board) {
-        await board.close();
-        log.info(`dashboard closed with the run; thinkrl dashboard ${partial.outputDir as string} shows it again`);
-      }
+      if (board) await (await import("./commands/dashboard.js")).endRunDashboard(board, partial.outputDir as string, log.info);
     }
   });
 

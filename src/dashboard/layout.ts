@@ -38,6 +38,8 @@ interface CuratedPanel {
 export const CURATED_PANELS: readonly CuratedPanel[] = [
   { id: "reward", title: "Reward (total and per function)", keys: ["reward", "rewards/*/mean"] },
   { id: "heldout", title: "Held-out accuracy (evaluations)", source: "evals", keys: ["eval/pass@1", "eval/cons@*"], percent: true },
+  { id: "heldout_more", title: "Held-out: other rates", source: "evals", keys: ["eval/pass@*", "eval/*_rate"], percent: true },
+  { id: "heldout_length", title: "Held-out: mean response length", source: "evals", keys: ["eval/mean_length"] },
   { id: "accuracy", title: "Training accuracy and reflection (\"aha\")", keys: ["accuracy", "aha/reflection_ratio", "aha/accuracy_with_reflection", "aha/accuracy_without_reflection"], percent: true },
   {
     id: "length",
@@ -84,22 +86,23 @@ export function keyGroup(key: string): string {
  */
 export function layoutPanels(metricKeys: readonly string[], evalKeys: readonly string[] = []): Panel[] {
   const shown = new Set<string>();
+  const shownEval = new Set<string>();
   const panels: Panel[] = [];
   for (const c of CURATED_PANELS) {
     const source = c.source ?? "metrics";
     const avail = source === "metrics" ? metricKeys : evalKeys;
-    const keys = c.keys.flatMap((p) => matchKeys(p, avail));
+    const done = source === "metrics" ? shown : shownEval;
+    const keys = [...new Set(c.keys.flatMap((p) => matchKeys(p, avail)))].filter((k) => !done.has(k));
     const band = c.band && avail.includes(c.band.low) && avail.includes(c.band.high) ? c.band : undefined;
     if (keys.length === 0) continue;
-    if (source === "metrics") {
-      for (const k of keys) shown.add(k);
-      if (band) shown.add(band.low).add(band.high);
-    }
+    for (const k of keys) done.add(k);
+    if (band) done.add(band.low).add(band.high);
     panels.push({ id: c.id, title: c.title, source, keys, ...(band ? { band } : {}), ...(c.percent ? { percent: true } : {}) });
   }
   const groups = new Map<string, string[]>();
   for (const k of metricKeys) {
-    if (shown.has(k) || NOT_CHARTED.has(k)) continue;
+    // In-loop evaluations are merged into step rows as eval/…; evals.jsonl has them all (with before/after RL).
+    if (shown.has(k) || NOT_CHARTED.has(k) || (k.startsWith("eval/") && evalKeys.includes(k))) continue;
     const g = keyGroup(k);
     groups.set(g, [...(groups.get(g) ?? []), k]);
   }

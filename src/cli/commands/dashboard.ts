@@ -63,3 +63,17 @@ export async function startRunDashboard(dir: string, o: Record<string, unknown>,
   print(`dashboard: ${s.url}`);
   return s;
 }
+
+/**
+ * When the run ends: on a terminal the dashboard stays up until Ctrl-C (the user is looking at it); otherwise (a
+ * script, CI) it closes so the command exits.
+ */
+export async function endRunDashboard(s: DashboardServer, dir: string, print: (m: string) => void): Promise<void> {
+  if (process.stdout.isTTY && process.stdin.isTTY) {
+    print(`run finished; dashboard still at ${s.url} (Ctrl-C to stop)`);
+    await new Promise<void>((done) => process.once("SIGINT", () => done()));
+  } else {
+    print(`dashboard closed with the run; thinkrl dashboard ${dir} shows it again`);
+  }
+  await s.close();
+}

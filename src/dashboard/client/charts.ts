@@ -13,6 +13,9 @@ export const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "
 /** Dash patterns telling a panel's keys apart when colours tell runs apart (solid, dashed, dotted, dash-dot). */
 const DASHES: (number[] | undefined)[] = [undefined, [6, 4], [2, 3], [8, 3, 2, 3]];
 
+/** Tick spacings of the step axis: whole steps only. */
+const STEP_INCREMENTS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000];
+
 export interface ChartRun {
   name: string;
   rows: readonly Row[];
@@ -55,6 +58,20 @@ function fmtValue(v: number | null, percent: boolean | undefined): string {
   if (percent) return `${(100 * v).toFixed(1)}%`;
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(1).replace("e-", "e−") : Number(v.toPrecision(4)).toString();
+}
+
+/**
+ * The y range: uPlot's default, except for a flat series (all zeros would span 0–100, shown as 10000% on a share
+ * axis): shares get 0–5%, other values ±10% around the value (0–1 for zeros).
+ */
+function yRange(min: number | null, max: number | null, percent: boolean): uPlot.Range.MinMax {
+  if (min === null || max === null) return percent ? [0, 0.05] : [0, 1];
+  if (max - min > 1e-12 * Math.max(1, Math.abs(max))) {
+    const pad = (max - min) * 0.05;
+    return [percent && min >= 0 && min - pad < 0 ? 0 : min - pad, max + pad];
+  }
+  if (percent) return [Math.min(0, min), Math.max(0.05, max * 1.1)];
+  return min === 0 ? [0, 1] : [Math.min(min * 0.9, min * 1.1), Math.max(max * 0.9, max * 1.1)];
 }
 
 /** A drawn panel: its element and its chart (updated in place as rows arrive). */
@@ -118,9 +135,9 @@ export class ChartPanel {
       height: 220,
       series,
       bands,
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, y: { range: (_u, min, max) => yRange(min, max, p.percent === true) } },
       axes: [
-        { label: "step", size: 36, labelSize: 16, grid: { stroke: "#eee" } },
+        { label: "step", size: 36, labelSize: 16, grid: { stroke: "#eee" }, incrs: STEP_INCREMENTS },
         { size: 64, grid: { stroke: "#eee" }, values: (_u, vals) => vals.map((v) => fmtValue(v, p.percent)) },
       ],
       legend: { live: true },
