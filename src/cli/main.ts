@@ -345,6 +345,15 @@ export function buildCli(): Command {
     });
 
   program
+    .command("web")
+    .description("train in a browser tab: serves a page that runs the embedded model's R1-Zero GRPO in the browser (WebGPU, else threaded Wasm), with live charts")
+    .option("--port <n>", "[number] port on 127.0.0.1, 0 = any free port (default: 6008)")
+    .action(async (o: Record<string, unknown>) => {
+      const { runWebCommand } = await import("./commands/web.js");
+      await runWebCommand(o);
+    });
+
+  program
     .command("verify <gold> <text>")
     .description("extract the final answer from <text> and check it against <gold> (maths verifier); exit status as diff/cmp: 0 equivalent, 1 not equivalent (or no answer found), 2 bad input")
     // Usage errors exit 2 here (diff/cmp's "trouble"), not 1, which means "not equivalent".

@@ -26,7 +26,7 @@ export interface DashboardAssets {
 }
 
 /** The directory above `from` that holds thinkrl's package.json (the repository or the installed package). */
-function packageRoot(from: string): string {
+export function packageRoot(from: string): string {
   let d = from;
   while (!existsSync(join(d, "package.json"))) {
     const up = dirname(d);
@@ -93,7 +93,7 @@ function sameToken(a: string, b: string): boolean {
 }
 
 /** The host name of a `Host` header value (`[::1]:6007` → `[::1]`, `localhost:6007` → `localhost`). */
-function hostName(header: string): { name: string; port: string | null } {
+export function hostName(header: string): { name: string; port: string | null } {
   const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(header.trim().toLowerCase());
   return m ? { name: m[1]!, port: m[2] ?? null } : { name: "", port: null };
 }

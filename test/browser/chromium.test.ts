@@ -1,8 +1,10 @@
 /**
- * The dashboard in a real browser (Debian's Chromium through playwright-core, one browser for the file): the tests
+ * thinkrl's pages in a real browser — Debian's Chromium through playwright-core, one browser for every browser test
+ * (they all live in this file). The dashboard: the tests
  * read the rendered page — each chart's drawn points, a row appended to metrics.jsonl appearing live, alerts, the
  * completions browser — and check that hostile completions render as text, on the served page and in an exported
- * report opened from file:// with no network.
+ * report opened from file:// with no network. `thinkrl web`: the in-tab trainer runs 3 GRPO steps on threaded Wasm
+ * and its step-1 metrics equal a Node Wasm run of the same session code with the same seed.
  */
 import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,6 +16,7 @@ import { buildDashboardAssets } from "../../scripts/build-dashboard.js";
 import { exportReport } from "../../src/dashboard/export.js";
 import { openRuns } from "../../src/dashboard/run-reader.js";
 import { loadAssets, startDashboard, type DashboardAssets, type DashboardServer } from "../../src/dashboard/server.js";
+import { startWebServer } from "../../src/web/server.js";
 import { CHROMIUM, CHROMIUM_PATH, describeNeeding } from "../helpers/requirements.js";
 import { fixtureMetrics, HOSTILE_COMPLETIONS, writeFixtureRun } from "../helpers/run-fixture.js";
 
@@ -125,5 +128,47 @@ describeNeeding(CHROMIUM, "dashboard page", () => {
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describeNeeding(CHROMIUM, "thinkrl web: GRPO in the tab", () => {
+  test("8 prompts × 4 samples, 3 steps on threaded Wasm; step 1 equals Node's with the same seed", async () => {
+    const { ROOT } = await import("../helpers/cli.js");
+    const modelDir = join(ROOT, "assets", "default-model");
+    const s = await startWebServer({ modelDir, assetsDir: join(dir, "assets"), port: 0 });
+    servers.push(s);
+    const { page, errors } = await open(`${s.url}?device=wasm`);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true); // COOP/COEP: SharedArrayBuffer, Wasm threads
+    expect(await page.textContent("#status")).toMatch(/^ready: wasm with \d+ thread/);
+    const settings = { seed: 0, maxSteps: 3, promptsPerStep: 8, numGenerations: 4, evalProblems: 16 };
+    const tab = (await page.evaluate((o) => (window as unknown as { thinkrlWeb: { start(o: object): Promise<Record<string, number>[]> } }).thinkrlWeb.start(o), settings)) as Record<string, number>[];
+    expect(tab.map((r) => r.step)).toEqual([1, 2, 3]);
+    expect(await page.locator("[data-panel=reward]").getAttribute("data-points")).toBe("3");
+    expect(await page.textContent("#accuracy")).toMatch(/before \d+\.\d% → after \d+\.\d%/);
+    expect(errors).toEqual([]);
+    await page.close();
+
+    // The same session code in Node (jax-js Wasm, worker-thread pool), the same seed: the same step 1.
+    const { initEngine } = await import("../../src/engine/init.js");
+    await initEngine("wasm");
+    const { loadModelFiles } = await import("../../src/model/load.js");
+    const { WebSession } = await import("../../src/web/session.js");
+    const session = new WebSession((await loadModelFiles(modelDir)).model, { ...settings, learningRate: 1e-4 });
+    const stop = new AbortController();
+    const node: Record<string, number>[] = [];
+    await session.train((m) => {
+      node.push(m);
+      stop.abort();
+    }, stop.signal);
+    session.dispose();
+    const timing = (k: string) => k.startsWith("time/") || k === "step_seconds" || k === "tokens_per_second";
+    // What sampling decided — completions, rewards, lengths, groups — is identical; float32 reductions over the
+    // thread pool (entropy, gradient norm) may land in another order: measured differences ≤ 4e-7 relative.
+    const keys = Object.keys(tab[0]!).filter((k) => !timing(k));
+    expect(keys.sort()).toEqual(Object.keys(node[0]!).filter((k) => !timing(k)).sort());
+    const exact = keys.filter((k) => /^(step|reward|accuracy|frac_reward_zero_std|num_|completions\/|rewards\/|aha\/|learning_rate)/.test(k));
+    expect(exact.length).toBeGreaterThan(12);
+    for (const k of exact) expect([k, tab[0]![k]]).toEqual([k, node[0]![k]]);
+    for (const k of keys) expect(Math.abs(tab[0]![k]! - node[0]![k]!), k).toBeLessThanOrEqual(1e-5 * Math.abs(node[0]![k]!) + 1e-12);
   });
 });
