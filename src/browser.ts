@@ -28,6 +28,7 @@ export { getTask, heldOutSet, trainStream, TASK_NAMES, type Problem, type Task, 
 export { renderPrompt, r1ZeroPrompt, compactPrompt, chatUserContent, CHAT_INSTRUCTION, PROMPT_FORMATS, type PromptFormat } from "./data/template.js";
 export { evaluateExpression, type ExprResult, type Rational } from "./data/expr.js";
 export type { PromptItem, PromptSource } from "./data/source.js";
+export { taskSource, HELD_OUT_SEED } from "./data/task-source.js";
 export type { ChatMessage } from "./data/dataset.js";
 
 // model

@@ -88,6 +88,9 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   train: ["core", "data", "model", "reward", "rl", "rollout"],
   adapt: ["core", "engine", "model"],
   pipeline: ["adapt", "core", "data", "eval", "model", "reward", "rollout", "train"],
+  dashboard: ["core"],
+  // The in-tab trainer: its session is library code; its page imports the browser entry itself (`browser.js`).
+  web: ["core", "dashboard", "data", "model", "reward", "rollout", "train", "browser.js"],
 };
 
 /** `file → target folder` for each relative import from one `src/` folder into a folder `LAYERS` does not allow. */

@@ -8,7 +8,7 @@ import { ThinkrlError } from "../core/errors.js";
 import { BENCHMARK_DEFAULTS, R1_EVAL_SAMPLING } from "../eval/defaults.js";
 import { SAMPLE_DEFAULTS } from "../pipeline/sample-defaults.js";
 import { ENDPOINT_DEFAULTS } from "../rollout/endpoint.js";
-import { kebabCase, TRAIN_DEFAULTS } from "../train/config.js";
+import { kebabCase, resolveTrainConfig, TRAIN_DEFAULTS } from "../train/config.js";
 import { SFT_DEFAULTS } from "../train/sft-config.js";
 import { deviceChoice, setDeviceChoice } from "./device.js";
 
@@ -197,10 +197,11 @@ export function buildCli(): Command {
     .option("--out <dir>", "[path] run directory (default: runs/<timestamp>)")
     .option("--resume <dir>", "[path] continue the run in <dir> from its latest checkpoint")
     .option("--overwrite", "replace the run already in --out (its run files are deleted first)")
-    .option("--format <fmt>", "[string] the same as --prompt-format (the name sft, eval and sample use)");
+    .option("--format <fmt>", "[string] the same as --prompt-format (the name sft, eval and sample use)")
+    .option("--dashboard", "serve the run's live dashboard while it trains (prints its URL; see thinkrl dashboard)");
   addTrainFlags(train).action(async (flags: Record<string, unknown>) => {
     const { initEngine } = await import("../engine/init.js");
-    const { config, model, out, resume, overwrite, format, ...rest } = flags;
+    const { config, model, out, resume, overwrite, format, dashboard, ...rest } = flags;
     if (format !== undefined) {
       if (rest.promptFormat !== undefined && rest.promptFormat !== format) throw new ThinkrlError("--format and --prompt-format disagree: pass one");
       rest.promptFormat = format;
@@ -212,7 +213,17 @@ export function buildCli(): Command {
     // The engine must start before any module that imports jax-js is loaded.
     await initEngine(deviceChoice(), { threads: (partial.threads as number | undefined) ?? undefined });
     const { runTrain } = await import("../pipeline/r1-zero.js");
-    await runTrain(partial, { resume: resume as string | undefined, overwrite: overwrite === true, log });
+    let board: import("../dashboard/server.js").DashboardServer | null = null;
+    if (dashboard === true) {
+      // The run directory is fixed here so the dashboard can follow it before the run writes anything.
+      partial.outputDir = (resume as string | undefined) ?? resolveTrainConfig(partial).outputDir;
+      board = await (await import("./commands/dashboard.js")).startRunDashboard(partial.outputDir as string, {}, log.info);
+    }
+    try {
+      await runTrain(partial, { resume: resume as string | undefined, overwrite: overwrite === true, log });
+    } finally {
+      if (board) await (await import("./commands/dashboard.js")).endRunDashboard(board, partial.outputDir as string, log.info);
+    }
   });
 
   const gen = program
@@ -392,6 +403,28 @@ export function buildCli(): Command {
     .action(async (recipe: string, o: Record<string, unknown>) => {
       const { runPipelineCommand } = await import("./commands/pipeline.js");
       await runPipelineCommand(recipe, o, log);
+    });
+
+  program
+    .command("dashboard <runs...>")
+    .description("live dashboard of run directories (charts follow the runs as they write; several runs overlay), or --export one self-contained HTML report")
+    .option("--host <addr>", "[string] address to bind; anything but loopback requires a token (default: 127.0.0.1)")
+    .option("--port <n>", "[number] port, 0 = any free port (default: 6007, or any free port when it is taken)")
+    .option("--token <s>", "[string] access token (default: none on loopback, generated otherwise)")
+    .option("--export <file>", "[path] write one self-contained HTML report (charts, data, completions inlined; opens offline) and exit")
+    .option("--max-completions-mb <n>", "[number] --export: size cap on inlined completions, newest steps kept (default: 5)")
+    .action(async (runs: string[], o: Record<string, unknown>) => {
+      const { runDashboardCommand } = await import("./commands/dashboard.js");
+      await runDashboardCommand(runs, o);
+    });
+
+  program
+    .command("web")
+    .description("train in a browser tab: serves a page that runs the embedded model's R1-Zero GRPO in the browser (WebGPU, else threaded Wasm), with live charts")
+    .option("--port <n>", "[number] port on 127.0.0.1, 0 = any free port (default: 6008)")
+    .action(async (o: Record<string, unknown>) => {
+      const { runWebCommand } = await import("./commands/web.js");
+      await runWebCommand(o);
     });
 
   program

@@ -5,7 +5,8 @@
 import { ConfigError } from "../core/errors.js";
 import { loadJsonlDataset } from "./dataset.js";
 import { Rng } from "../core/rng.js";
-import { getTask, heldOutSet, trainStream, TASK_NAMES } from "./tasks/index.js";
+import { TASK_NAMES } from "./tasks/index.js";
+import { HELD_OUT_SEED, taskSource } from "./task-source.js";
 
 export interface PromptItem {
   /** Identifies the problem (held-out keys never appear in training). */
@@ -39,9 +40,6 @@ export interface PromptSource {
   metrics?(): Record<string, number>;
 }
 
-/** Seed offset of the held-out pool, so the evaluation set does not depend on the training seed's stream. */
-const HELD_OUT_SEED = 10_000;
-
 /**
  * @param dataset built-in task name, a mix of built-in tasks (`arithmetic,countdown`, optionally weighted:
  *   `arithmetic:3,countdown:1`; see `mixSource`), or path to a `.jsonl` file
@@ -55,27 +53,6 @@ export async function openPromptSource(dataset: string, numEval: number, seed: n
     throw new ConfigError(`unknown dataset "${dataset}"`, { hint: `use a built-in task (${TASK_NAMES.join(", ")}) or a .jsonl file` });
   }
   return jsonlSource(dataset, numEval, seed);
-}
-
-function taskSource(name: string, numEval: number, seed: number): PromptSource {
-  const task = getTask(name);
-  const { problems, keys } = heldOutSet(task, numEval, HELD_OUT_SEED);
-  const rng = new Rng(seed);
-  const draw = trainStream(task, rng, keys);
-  const toItem = (p: { key: string; prompt: string; solution: string; columns: Record<string, unknown>; difficulty: number }): PromptItem => ({
-    key: p.key,
-    question: p.prompt,
-    columns: p.columns,
-    solution: p.solution,
-    difficulty: p.difficulty,
-  });
-  return {
-    name,
-    heldOut: problems.map(toItem),
-    next: () => toItem(draw()),
-    getState: () => rng.getState(),
-    setState: (s) => rng.setState(s as number[]),
-  };
 }
 
 /** One task of a mix and its integer share of the draws. */

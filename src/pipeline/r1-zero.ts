@@ -31,6 +31,7 @@ import { learningSignalWatch, LOOP_SECONDS_KEY, recordEvaluation, trainLoop, typ
 import { ignoredOnResume, nodeRunFiles, openResume, prepareRunDir, truncateRunLogs, type ResumePoint } from "../train/run-dir.js";
 import { loadOptimizerState, saveRunCheckpoint } from "../train/state.js";
 import { carveValidation, openAdapter, type AdapterRun } from "./adapter-run.js";
+import { PROBE_PROMPTS, probeCallback } from "../train/probes.js";
 
 export type { RunLog } from "../core/log.js";
 
@@ -299,6 +300,13 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
     trainer.learner.state = await loadOptimizerState(resume.checkpoint.dir, trainer.learner.state);
     if (cfg.beta > 0) log.info("note: β > 0 on resume uses the resumed weights as the reference model");
   }
+  // The probe set: the same held-out prompts sampled at every completions log, for the dashboard's side-by-side view.
+  callbacks.push(
+    probeCallback({
+      model, problems: source.heldOut.slice(0, PROBE_PROMPTS), rewards, format, samples: cfg.numGenerations, seed: cfg.seed, every: cfg.logCompletionsSteps, files,
+      sampling: { maxNewTokens: cfg.maxCompletionLength, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK },
+    }),
+  );
   const loop = await trainLoop({
     trainer: { step: (s) => trainer.step(s), state: () => ({ rng_state: rng.getState(), data_state: source.getState(), eval_before: evalBefore }) },
     files,

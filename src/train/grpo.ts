@@ -29,6 +29,8 @@ export interface CompletionSample {
   /** Each reward function's score (weighted sum = `reward`). */
   rewards: Record<string, number | null>;
   advantage: number;
+  /** Why sampling stopped (`length`: truncated at maxCompletionLength). */
+  finishReason?: string;
 }
 
 export interface GrpoStepResult {
@@ -166,6 +168,7 @@ export class GrpoTrainer {
     const samples = scored.slice(0, 2 * G).map((x, i): CompletionSample => ({
       prompt: items[i]!.question, completion: x.text, gold: goldOf(items[i]!), reward: rewardOut.total[i] ?? null,
       rewards: Object.fromEntries(Object.entries(rewardOut.perFn).map(([k, v]) => [k, v[i] ?? null])), advantage: adv.advantages[i]!,
+      finishReason: x.finishReason,
     }));
     return { metrics, samples };
   }

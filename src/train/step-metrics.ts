@@ -28,6 +28,39 @@ export interface StepRecord {
   /** Phase timings (s). */
   times: Readonly<Record<string, number>>;
   seconds: number;
+  /** Phrases counted by the `aha/*` metrics (default `REFLECTION_PHRASES`). */
+  reflectionPhrases?: readonly string[];
+}
+
+/**
+ * Phrases of reflection — the "aha moment" of R1-Zero (DeepSeek-R1 §2.2.4: the model learns to "re-evaluate its
+ * initial approach", "Wait, wait. Wait. That's an aha moment"). Matched case-insensitively as whole words.
+ */
+export const REFLECTION_PHRASES: readonly string[] = Object.freeze(["wait", "let me check", "let me verify", "let me re-check", "re-check", "recheck", "double-check", "verify", "re-evaluate", "reconsider", "hmm"]);
+
+/** Reward functions whose score ≥ 1 means a correct answer (for the accuracy split of `aha/*`), in order of preference. */
+const CORRECTNESS_REWARDS = ["accuracy", "math_accuracy"];
+
+/**
+ * The "aha" statistics over all rollouts of a step: `aha/reflection_ratio` (share of completions with a reflection
+ * phrase) and, when a correctness reward scored them, `aha/accuracy_with_reflection` / `aha/accuracy_without_reflection`
+ * (each only when that subset is not empty).
+ * @param correct per completion: correct, wrong, or null (unscored)
+ */
+export function reflectionMetrics(texts: readonly string[], correct: readonly (boolean | null)[], phrases: readonly string[] = REFLECTION_PHRASES): StepMetrics {
+  const esc = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\s+/g, "\\s+");
+  const re = phrases.length > 0 ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${phrases.map(esc).join("|")})(?![\\p{L}\\p{N}])`, "iu") : null;
+  const has = texts.map((t) => re !== null && re.test(t));
+  const m: StepMetrics = { "aha/reflection_ratio": mean(has.map(Number)) };
+  const acc = (want: boolean) => {
+    const c = correct.filter((x, i): x is boolean => x !== null && has[i] === want);
+    return c.length > 0 ? mean(c.map(Number)) : undefined;
+  };
+  const w = acc(true);
+  const wo = acc(false);
+  if (w !== undefined) m["aha/accuracy_with_reflection"] = w;
+  if (wo !== undefined) m["aha/accuracy_without_reflection"] = wo;
+  return m;
 }
 
 /**
@@ -50,6 +83,8 @@ export function rlStepMetrics(r: StepRecord): StepMetrics {
     "clip_ratio/high_mean": perTok("clipHighSum"),
     "clip_ratio/region_mean": perTok("clipRegionSum"),
     "completions/mean_length": mean(r.completions.map((x) => x.ids.length)),
+    "completions/min_length": r.completions.length ? Math.min(...r.completions.map((x) => x.ids.length)) : 0,
+    "completions/max_length": r.completions.length ? Math.max(...r.completions.map((x) => x.ids.length)) : 0,
     "completions/clipped_ratio": mean(r.completions.map((x) => Number(x.finishReason === "length"))),
     grad_norm: r.gradNorm,
     learning_rate: r.learningRate,
@@ -67,6 +102,9 @@ export function rlStepMetrics(r: StepRecord): StepMetrics {
   for (const [name, vals] of Object.entries(r.perFn)) m[`rewards/${name}/mean`] = mean(vals.filter((v): v is number => v !== null));
   if (r.perFn.accuracy) m.accuracy = m["rewards/accuracy/mean"]!;
   for (const [k, v] of Object.entries(r.times)) m[`time/${k}`] = v;
+  const judged = CORRECTNESS_REWARDS.map((n) => r.perFn[n]).find((v) => v !== undefined);
+  const correct = r.completions.map((_, i) => (judged?.[i] === null || judged?.[i] === undefined ? null : judged[i]! >= 1));
+  Object.assign(m, reflectionMetrics(r.completions.map((x) => x.text), correct, r.reflectionPhrases));
   for (const [k, v] of Object.entries(m)) if (!Number.isFinite(v)) throw new EngineError(`step ${r.step}: metric ${k} is ${v}`);
   return m;
 }

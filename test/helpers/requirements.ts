@@ -66,3 +66,13 @@ export const SYMPY: Requirement = {
   install: `install SymPy for ${SYMPY_PYTHON} (apt install python3-sympy)`,
   requireEnv: "THINKRL_REQUIRE_SYMPY",
 };
+
+/** Debian's Chromium, driven by playwright-core in the dashboard's browser tests. */
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+export const CHROMIUM: Requirement = {
+  what: "browser",
+  available: existsSync(CHROMIUM_PATH),
+  install: "install Chromium (apt install chromium)",
+  requireEnv: "THINKRL_REQUIRE_BROWSER",
+};

@@ -1,0 +1,35 @@
+/**
+ * A built-in task as a prompt source (browser-safe; `source.ts` adds files and mixes, which need Node): an endless
+ * seeded training stream and a disjoint held-out set.
+ */
+import { Rng } from "../core/rng.js";
+import type { PromptItem, PromptSource } from "./source.js";
+import { getTask, heldOutSet, trainStream } from "./tasks/index.js";
+
+/** Seed offset of the held-out pool, so the evaluation set does not depend on the training seed's stream. */
+export const HELD_OUT_SEED = 10_000;
+
+/**
+ * The built-in task `name` as a source: `numEval` held-out problems, training problems drawn with `seed`.
+ * @throws ConfigError for an unknown task name
+ */
+export function taskSource(name: string, numEval: number, seed: number): PromptSource {
+  const task = getTask(name);
+  const { problems, keys } = heldOutSet(task, numEval, HELD_OUT_SEED);
+  const rng = new Rng(seed);
+  const draw = trainStream(task, rng, keys);
+  const toItem = (p: { key: string; prompt: string; solution: string; columns: Record<string, unknown>; difficulty: number }): PromptItem => ({
+    key: p.key,
+    question: p.prompt,
+    columns: p.columns,
+    solution: p.solution,
+    difficulty: p.difficulty,
+  });
+  return {
+    name,
+    heldOut: problems.map(toItem),
+    next: () => toItem(draw()),
+    getState: () => rng.getState(),
+    setState: (s) => rng.setState(s as number[]),
+  };
+}
