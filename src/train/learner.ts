@@ -211,7 +211,7 @@ export class Learner {
           const e = Math.min(m1, s + o.microBatchSize);
           const mb = sliceBatch({ ...batch, weights }, s - m0, e - m0, m0);
           if (rowWeights) mb.rowWeights = rowWeights.slice(s - m0, e - m0);
-          const m = await this.accumulate(padRows(mb, TRAIN_ROW_BUCKET));
+          const m = await this.accumulate(padRows(mb, TRAIN_ROW_BUCKET, o.microBatchSize));
           if (epoch === 0) for (const k of Object.keys(sums)) sums[k]! += m[k]!;
         }
         gradNorm = (await this.apply(typeof o.lr === "number" ? o.lr : o.lr(steps))).gradNorm;
@@ -244,13 +244,14 @@ export class Learner {
 const PAD_VALUE: Partial<Record<(typeof ROW_KEYS)[number], number>> = { groupIds: -1, pairIds: -1 };
 
 /**
- * Pads a micro-batch to a multiple of `bucket` rows with rows of mask and weight 0 (token 0), which add nothing to
+ * Pads a micro-batch to a multiple of `bucket` rows, but never past `cap` (the micro-batch size the user chose for
+ * memory), with rows of mask and weight 0 (token 0), which add nothing to
  * any loss or metric. Mini-batches cut at arbitrary row counts would otherwise give the jit a new shape almost every
  * step, and each compiled shape keeps its own memory (a run with 4 mini-batches a step grew past the 4 GiB Wasm limit
  * in ~20 steps).
  */
-export function padRows(mb: MicroBatch, bucket: number): MicroBatch {
-  const B = Math.ceil(mb.B / bucket) * bucket;
+export function padRows(mb: MicroBatch, bucket: number, cap = Number.POSITIVE_INFINITY): MicroBatch {
+  const B = Math.max(mb.B, Math.min(cap, Math.ceil(mb.B / bucket) * bucket));
   if (B === mb.B) return mb;
   const { T } = mb;
   const grow = <A extends Float32Array | Int32Array>(a: A, perRow: number, fill = 0): A => {
