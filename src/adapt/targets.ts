@@ -4,17 +4,10 @@
  */
 import { ConfigError } from "../core/errors.js";
 import type { LayerParams } from "../model/llama.js";
+import { LINEAR_HF } from "../model/params.js";
 
 /** The linear layers of a decoder layer: our param key → the Hugging Face module path (`model/params.ts`). */
-export const LINEAR_MODULES = {
-  q: "self_attn.q_proj",
-  k: "self_attn.k_proj",
-  v: "self_attn.v_proj",
-  o: "self_attn.o_proj",
-  gate: "mlp.gate_proj",
-  up: "mlp.up_proj",
-  down: "mlp.down_proj",
-} as const satisfies Record<string, string>;
+export const LINEAR_MODULES = LINEAR_HF;
 export type LinearKey = keyof typeof LINEAR_MODULES & keyof LayerParams;
 
 /** One adapted matrix: layer, our param key, and its Hugging Face weight name. */

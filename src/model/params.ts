@@ -12,7 +12,8 @@ import type { LayerParams, LlamaParams } from "./llama.js";
 import type { Tensor } from "./safetensors.js";
 
 type LinearName = "q" | "k" | "v" | "o" | "gate" | "up" | "down";
-const LINEAR_HF: Record<LinearName, string> = {
+/** The linear layers of a decoder layer: our param key → the Hugging Face module path. */
+export const LINEAR_HF = {
   q: "self_attn.q_proj",
   k: "self_attn.k_proj",
   v: "self_attn.v_proj",
@@ -20,7 +21,7 @@ const LINEAR_HF: Record<LinearName, string> = {
   gate: "mlp.gate_proj",
   up: "mlp.up_proj",
   down: "mlp.down_proj",
-};
+} as const satisfies Record<LinearName, string>;
 /** HF Llama's `attention_bias` also gives o_proj a bias (Qwen2's does not). */
 const O_BIAS_HF = "self_attn.o_proj.bias";
 const BIAS_HF = { qBias: "self_attn.q_proj.bias", kBias: "self_attn.k_proj.bias", vBias: "self_attn.v_proj.bias" } as const;
