@@ -438,7 +438,6 @@ export function buildCli(): Command {
       throw e.exitCode === 0 ? e : new CommanderError(2, e.code, e.message);
     })
     .action(async (gold: string, text: string, o: Record<string, unknown>) => {
-      exitStatus.error = 2;
       const { runVerify } = await import("./commands/verify.js");
       exitStatus.ok = await runVerify(gold, text, { floatRounding: o.floatRounding as number | undefined, strict: o.strict !== false, extract: o.extract !== false });
     });
@@ -494,6 +493,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(unknown);
     return 1;
   }
+  // verify's bad input (a flag value that does not parse, too) exits 2: 1 means "not equivalent" there.
+  if (commandArg(argv) === "verify") exitStatus.error = 2;
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitStatus.ok;

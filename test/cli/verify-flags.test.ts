@@ -17,6 +17,7 @@ describe("thinkrl verify flags", () => {
     [["3", "the answer is 3", "--no-extract"], 1, /rule: given/],
     [["1/2", "0.5", "--no-extract"], 0, /verdict: +correct/],
     [["1", "1", "--float-rounding", "-1"], 2, /error: --float-rounding must be/],
+    [["1", "1", "--float-rounding", "x"], 2, /error: --float-rounding expects a number/],
   ])("verify %j exits %i", async (args, code, out) => {
     const r = await thinkrl(["verify", ...args]);
     expect(r.code, r.stderr).toBe(code);
