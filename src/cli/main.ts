@@ -67,7 +67,7 @@ const TRAIN_HELP: Record<string, string> = {
   trainPool: "train on N problems drawn once (built-in tasks) / the first N training rows (datasets); 0 = endless stream / all rows, 1024 for prioritized|curriculum on a built-in task",
   priorityFloor: "prioritized: smallest weight a problem keeps, so solved ones are still drawn",
   successReward: "reward whose score (clipped to [0, 1]) is a problem's success (default: accuracy, math_accuracy, code or judge, whichever the run has)",
-  curriculumSwitchStep: "curriculum: first step drawing only hard problems (0 = half of --max-steps)",
+  curriculumSwitchStep: "curriculum: first step drawing only hard problems (0 = half of --max-steps, at least step 2)",
   curriculumHardFraction: "curriculum: hardest share of the pool drawn after the switch",
   difficulty: "curriculum difficulty: auto | column (dataset difficulty column) | task (built-in task's measure) | measured (1 − pass rate of the starting model)",
   difficultySamples: "measured difficulty: samples per problem (Kimi: 10)",

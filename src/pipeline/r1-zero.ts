@@ -24,7 +24,7 @@ import { initTensors, paramsFromTensors } from "../model/params.js";
 import { loadTokenizer } from "../model/tokenizer.js";
 import { resolveRewards } from "../reward/registry.js";
 import { defaultPromptFormat } from "../rollout/prompt.js";
-import { camelCase, kebabCase, resolveTrainConfig, type TrainConfig } from "../train/config.js";
+import { camelCase, curriculumSwitchStepOf, inapplicableOptions, kebabCase, resolveTrainConfig, type TrainConfig } from "../train/config.js";
 import { CORRECTNESS_REWARDS, GrpoTrainer, successRewardOf } from "../train/grpo.js";
 import { sftColdStart } from "../train/cold-start.js";
 import { learningSignalWatch, LOOP_SECONDS_KEY, recordEvaluation, trainLoop, type TrainerCallback } from "../train/loop.js";
@@ -156,7 +156,7 @@ function openTrainingSource(cfg: Readonly<TrainConfig>, base: PromptSource, rewa
   if (cfg.successReward && !rewards.some((r) => r.name === cfg.successReward)) {
     throw new ConfigError(`--success-reward ${cfg.successReward} is not among the run's rewards (${rewards.map((r) => r.name).join(", ")})`);
   }
-  const switchStep = cfg.curriculumSwitchStep > 0 ? cfg.curriculumSwitchStep : Math.max(1, Math.ceil(cfg.maxSteps / 2));
+  const switchStep = curriculumSwitchStepOf(cfg);
   const source = trainingSource(base, {
     strategy: cfg.sampling, trainPool: cfg.trainPool, seed: cfg.seed + 3, priorityFloor: cfg.priorityFloor,
     curriculumSwitchStep: switchStep, curriculumHardFraction: cfg.curriculumHardFraction,
@@ -228,6 +228,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   // The validation split comes from the training stream (never the held-out evaluation set).
   const { source: base, validation } = cfg.validationProblems > 0 ? carveValidation(opened, cfg.validationProblems) : { source: opened, validation: [] };
   const source = openTrainingSource(cfg, base, rewards, log);
+  for (const w of inapplicableOptions(cfg)) log.info(`warning: ${w}`);
   if (!resume) await prepareRunDir(runDir, { overwrite: opts.overwrite });
   const t0 = performance.now();
   const { model, generationConfig, coldStartSeconds } = await openPolicy(cfg, base, resume, log);

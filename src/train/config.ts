@@ -370,8 +370,39 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
     throw new ConfigError(`${named("rewardKwargs")} must be an object of options by reward name, e.g. {"kimi_length": {"warmupSteps": 10}} (got ${JSON.stringify(cfg.rewardKwargs)})`);
   }
   if (typeof cfg.dataset !== "string" || cfg.dataset === "") throw new ConfigError(`${named("dataset")} must be a task name or a file path`);
+  if (cfg.sampling === "curriculum" && cfg.maxSteps > 0 && cfg.curriculumSwitchStep > cfg.maxSteps) {
+    throw new ConfigError(`${named("curriculumSwitchStep")} must be ≤ maxSteps (${cfg.maxSteps}) for the hard phase to happen (got ${cfg.curriculumSwitchStep})`, { hint: "0 switches at half of --max-steps" });
+  }
   checkAdapterConfig(cfg);
   return Object.freeze(cfg);
+}
+
+/**
+ * First step of the curriculum's hard phase: `curriculumSwitchStep`, or by default half of `maxSteps` rounded up
+ * but never step 1, so at least one step draws from the whole pool.
+ */
+export function curriculumSwitchStepOf(c: Pick<TrainConfig, "curriculumSwitchStep" | "maxSteps">): number {
+  return c.curriculumSwitchStep > 0 ? c.curriculumSwitchStep : Math.max(2, Math.ceil(c.maxSteps / 2));
+}
+
+/**
+ * Options set away from their defaults that the run will not use (e.g. `omdTau` under GRPO), in words, one per
+ * line, for the trainer to print as warnings; a setting that cannot work is a ConfigError in
+ * `resolveTrainConfig` instead.
+ */
+export function inapplicableOptions(c: Readonly<TrainConfig>): string[] {
+  const out: string[] = [];
+  const changed = (keys: readonly (keyof typeof TRAIN_DEFAULTS)[]) => keys.filter((k) => c[k] !== TRAIN_DEFAULTS[k]).map((k) => `--${kebabCase(k)}`);
+  const omdOnly = changed(["omdTau", "omdLevel"]);
+  if (c.objective !== "omd" && omdOnly.length > 0) out.push(`${omdOnly.join(", ")} only apply to --objective omd (this run: ${c.objective}); ignored`);
+  if (c.objective === "omd" && c.stepsPerGeneration === 1 && c.numIterations === 1) {
+    out.push("--objective omd with one optimizer step per iteration: π_old = π_θ at that step, so the τ term has zero gradient (OMD's default is --steps-per-generation 4)");
+  }
+  if (c.sampling !== "prioritized" && c.priorityFloor !== TRAIN_DEFAULTS.priorityFloor) out.push(`--priority-floor only applies to --sampling prioritized (this run: ${c.sampling}); ignored`);
+  const curriculumOnly = changed(["curriculumSwitchStep", "curriculumHardFraction"]);
+  if (c.sampling !== "curriculum" && curriculumOnly.length > 0) out.push(`${curriculumOnly.join(", ")} only apply to --sampling curriculum (this run: ${c.sampling}); ignored`);
+  if (c.sampling === "curriculum" && c.maxSteps === 1) out.push("--sampling curriculum with --max-steps 1: the run ends before the hard phase");
+  return out;
 }
 
 /** The adapter keys' rules (`adapter`, `svf*`, `lora*`, `validationProblems`). @throws ConfigError */

@@ -1,7 +1,7 @@
 /** `resolveTrainConfig`: defaults, key spellings, rejection of unknown keys and cross-field rules; `learningRateAt`. */
 import { describe, expect, test } from "vitest";
 import { ConfigError } from "../../src/core/errors.js";
-import { learningRateAt, resolveTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from "../../src/train/config.js";
+import { curriculumSwitchStepOf, inapplicableOptions, learningRateAt, resolveTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from "../../src/train/config.js";
 import { resolveRewards } from "../../src/reward/registry.js";
 
 /** The ConfigError thrown by `resolveTrainConfig(partial)` (fails the test when none is thrown). */
@@ -164,5 +164,24 @@ describe("objective and rewardKwargs", () => {
     expect(() => rewards({ rewardFuncs: ["accuracy", "kimi_length"], rewardWeights: [1, 0.2], rewardKwargs: { kimi_length: { warmup: 1 } } })).toThrow(/unknown option 'warmup' \(valid: warmupSteps\)/);
     expect(() => rewards({ rewardKwargs: { kimi_length: { warmupSteps: 1 } } })).toThrow(ConfigError);
     expect(() => resolveTrainConfig({ rewardKwargs: [1] })).toThrow(/rewardKwargs \(--reward-kwargs\) must be an object/);
+  });
+});
+
+describe("options that do not apply", () => {
+  test("the curriculum's default switch step is half of maxSteps, never step 1; past maxSteps is an error", () => {
+    expect(curriculumSwitchStepOf({ curriculumSwitchStep: 0, maxSteps: 100 })).toBe(50);
+    expect(curriculumSwitchStepOf({ curriculumSwitchStep: 0, maxSteps: 2 })).toBe(2);
+    expect(curriculumSwitchStepOf({ curriculumSwitchStep: 7, maxSteps: 100 })).toBe(7);
+    expect(() => resolveTrainConfig({ sampling: "curriculum", maxSteps: 10, curriculumSwitchStep: 11 })).toThrow(/curriculumSwitchStep \(--curriculum-switch-step\) must be ≤ maxSteps \(10\)/);
+  });
+
+  test("OMD-only and sampling-only options under another objective or sampling are reported", () => {
+    expect(inapplicableOptions(resolveTrainConfig({}))).toEqual([]);
+    expect(inapplicableOptions(resolveTrainConfig({ objective: "omd" }))).toEqual([]);
+    const w = inapplicableOptions(resolveTrainConfig({ omdLevel: "token", omdTau: 1, curriculumHardFraction: 0.3 }));
+    expect(w).toHaveLength(2);
+    expect(w[0]).toMatch(/^--omd-tau, --omd-level only apply to --objective omd/);
+    expect(w[1]).toMatch(/^--curriculum-hard-fraction only apply to --sampling curriculum/);
+    expect(inapplicableOptions(resolveTrainConfig({ objective: "omd", stepsPerGeneration: 1 }))[0]).toMatch(/zero gradient/);
   });
 });
