@@ -384,13 +384,14 @@ export function buildCli(): Command {
     .addOption(numberOption("--max-new-tokens <n>", "[number] answer budget in tokens (default: 32)"))
     .addOption(numberOption("--num-prompts <n>", "[number] built-in tasks: problems drawn (default: 256)"))
     .addOption(numberOption("--seed <n>", "[number] (default: 0)"))
+    .option("--overwrite", "replace the filter result already in --out")
     .action(async (o: Record<string, unknown>) => {
       const { openModel } = await import("./commands/shared.js");
       const { model } = await openModel(o.model);
       const { runHackFilter } = await import("../pipeline/hack-filter.js");
       const s = await runHackFilter(model, {
         dataset: String(o.dataset), out: String(o.out), tries: o.tries as number | undefined, temperature: o.temperature as number | undefined,
-        maxNewTokens: o.maxNewTokens as number | undefined, numPrompts: o.numPrompts as number | undefined, format: o.format, seed: o.seed as number | undefined, log,
+        maxNewTokens: o.maxNewTokens as number | undefined, numPrompts: o.numPrompts as number | undefined, format: o.format, seed: o.seed as number | undefined, overwrite: o.overwrite === true, log,
       });
       log.info(`kept ${s.kept}, dropped ${s.dropped} (answered right without a chain of thought; by count of right answers 0..${s.tries}: ${s.histogram.join(" ")}) → ${s.keptFile}`);
     });

@@ -4,6 +4,7 @@
  * Writes `kept.jsonl` (usable as `--dataset`) and `dropped.jsonl`, each row with its `no_cot_correct` / `no_cot_tries`
  * counts, and `filter_summary.json`.
  */
+import { existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "../core/errors.js";
@@ -33,6 +34,8 @@ export interface HackFilterOptions {
   /** `--format` (null = the model's default). */
   format?: unknown;
   seed?: number;
+  /** Replace the result files already in `out` (default false: refuse, so a finished filter is never lost). */
+  overwrite?: boolean;
   log?: RunLog;
 }
 
@@ -78,6 +81,8 @@ export async function runHackFilter(model: CausalLM, o: HackFilterOptions): Prom
   const temperature = o.temperature ?? 1;
   if (!Number.isSafeInteger(tries) || tries < 1) throw new ConfigError(`--tries must be an integer ≥ 1 (got ${tries})`);
   if (!(temperature > 0)) throw new ConfigError(`--temperature must be > 0 (got ${temperature})`);
+  const held = ["kept.jsonl", "dropped.jsonl", "filter_summary.json"].filter((f) => existsSync(join(o.out, f)));
+  if (held.length > 0 && o.overwrite !== true) throw new ConfigError(`${o.out} already holds a filter result (${held.join(", ")})`, { hint: "--overwrite to replace it, or another --out" });
   const format = await resolvePromptFormat(o.format, model);
   const { items, rows } = await openRows(o);
   o.log?.info(`easy-to-hack filter: ${items.length} problems × ${tries} answers without a chain of thought (${format} format, T=${temperature})`);

@@ -31,6 +31,8 @@ test("drops the rows answered right without a chain of thought, keeps the rest, 
   expect(kept.map((r) => [r.prompt, r.columns.id, r.columns.no_cot_correct, r.columns.no_cot_tries])).toEqual([["12+34", 2, 0, 8], ["99-9", 3, 0, 8]]);
   expect(JSON.parse(await readFile(join(dir, "out", "filter_summary.json"), "utf8")).dropped).toBe(1);
   await expect(runHackFilter(model, { dataset: data, out: join(dir, "x"), tries: 0 })).rejects.toThrow(/--tries must be an integer ≥ 1/);
+  await expect(runHackFilter(model, { dataset: data, out: join(dir, "out"), tries: 1 })).rejects.toThrow(/already holds a filter result \(kept.jsonl, dropped.jsonl, filter_summary.json\)/);
+  expect((await runHackFilter(model, { dataset: data, out: join(dir, "out"), tries: 1, overwrite: true })).tries).toBe(1);
   expect([noCotPrefill("compact"), noCotPrefill("r1-zero"), noCotPrefill("chat"), noCotPrefill("chat", "<think>\n")]).toEqual([
     "<think></think><answer>", " <think> </think> <answer>", "<answer>", "\n</think>\n\n<answer>",
   ]);
