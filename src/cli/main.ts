@@ -397,6 +397,20 @@ export function buildCli(): Command {
     });
 
   program
+    .command("merge")
+    .description("linear model merge Σ wᵢθᵢ / Σ wᵢ per tensor (Kimi k1.5 long2short; mergekit's linear): streams tensor by tensor, keeps each tensor's dtype, copies config and tokenizer from the first model")
+    .addOption(listOption("--models <dirs>", "[list] Hugging Face model directories, comma-separated (at least two)", "string").makeOptionMandatory())
+    .addOption(listOption("--weights <ws>", "[list] one positive weight per model, e.g. 3,2 (default: equal)", "number"))
+    .requiredOption("--out <dir>", "[path] output model directory")
+    .addOption(numberOption("--max-shard-size <bytes>", "[number] largest output shard in bytes (default: 5e9, as transformers)"))
+    .option("--overwrite", "replace an existing --out")
+    .action(async (o: Record<string, unknown>) => {
+      const { mergeModels } = await import("../pipeline/merge.js");
+      const s = await mergeModels({ models: o.models as string[], weights: o.weights as number[] | undefined, out: String(o.out), overwrite: o.overwrite === true, maxShardBytes: o.maxShardSize as number | undefined, log });
+      log.info(`merged ${s.tensors} tensors (${s.parameters.toLocaleString("en-US")} parameters; weights ${s.weights.map((w) => w.toFixed(4)).join(", ")}) into ${s.shards} shard${s.shards === 1 ? "" : "s"} in ${s.seconds.toFixed(1)} s → ${s.out}`);
+    });
+
+  program
     .command("pipeline <recipe>")
     .description("run a multi-stage recipe (YAML: sft, grpo, sample, eval stages wired by outputs; prompt_format / format: compact | r1-zero | chat); a rerun skips finished stages and resumes an interrupted one")
     .option("--out <dir>", "[path] run root (default: the recipe's out)")
