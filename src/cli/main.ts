@@ -258,7 +258,7 @@ export function buildCli(): Command {
     .option("--format <fmt>", "[string] compact | r1-zero | chat: local prompt format (chat: the model's chat template) / completions API template (compact | r1-zero) (default: chat if the model has a chat template, compact for the embedded model, else r1-zero)")
     .addOption(numberOption("--num-prompts <n>", `[number] built-in tasks: prompts drawn from the training stream; files: first N rows (default: ${S.numPromptsTask} / all rows)`))
     .addOption(numberOption("--num-samples <n>", `[number] samples per prompt (default: ${S.numSamples})`))
-    .option("--keep <policy>", `[string] all-correct | best-of-n | shortest-correct (default: ${S.keep})`)
+    .option("--keep <policy>", `[string] all-correct | best-of-n | shortest-correct | all (every sample with its rewards and length, for thinkrl pairs) (default: ${S.keep})`)
     .addOption(listOption("--reward-funcs <list>", `[list] reward functions (default: ${S.rewardFuncs.join(",")})`, "string"))
     .addOption(listOption("--reward-weights <list>", "[list] one weight per reward (default: 1 each)", "number"))
     .option("--correct-reward <name>", `[string] reward whose score ≥ 1 means correct (default: ${S.correctReward})`)
@@ -408,6 +408,23 @@ export function buildCli(): Command {
       const { mergeModels } = await import("../pipeline/merge.js");
       const s = await mergeModels({ models: o.models as string[], weights: o.weights as number[] | undefined, out: String(o.out), overwrite: o.overwrite === true, maxShardBytes: o.maxShardSize as number | undefined, log });
       log.info(`merged ${s.tensors} tensors (${s.parameters.toLocaleString("en-US")} parameters; weights ${s.weights.map((w) => w.toFixed(4)).join(", ")}) into ${s.shards} shard${s.shards === 1 ? "" : "s"} in ${s.seconds.toFixed(1)} s → ${s.out}`);
+    });
+
+  program
+    .command("pairs")
+    .description("DPO preference pairs from `sample --keep all` (Kimi k1.5 long2short): chosen = the shortest correct answer; rejected = longer wrong answers and correct answers ≥ 1.5× its length")
+    .requiredOption("--samples <file>", "[path] a thinkrl sample --keep all output (.jsonl)")
+    .requiredOption("--out <file>", "[path] pairs JSONL (prompt, chosen, rejected: TRL's preference layout)")
+    .addOption(numberOption("--long-ratio <r>", "[number] correct answers at least r × the chosen length are rejected too (default: 1.5, as Kimi)"))
+    .addOption(numberOption("--max-pairs-per-prompt <k>", "[number] at most k pairs per prompt, longest rejected first (default: no cap)"))
+    .option("--correct-reward <name>", "[string] reward whose score ≥ 1 means correct (default: the one sample used)")
+    .option("--overwrite", "replace an existing --out")
+    .action(async (o: Record<string, unknown>) => {
+      const { existsSync } = await import("node:fs");
+      if (existsSync(String(o.out)) && o.overwrite !== true) throw new ThinkrlError(`${String(o.out)} already exists`, { hint: "--overwrite to replace it" });
+      const { runPairs } = await import("../pipeline/pairs.js");
+      const s = await runPairs(String(o.samples), String(o.out), { longRatio: o.longRatio as number | undefined, maxPairsPerPrompt: o.maxPairsPerPrompt as number | undefined, correctReward: o.correctReward as string | undefined });
+      log.info(`${s.pairs} pairs (${s.wrong} longer wrong, ${s.longCorrect} long correct) from ${s.prompts} prompts; ${s.noCorrect} had no correct answer, ${s.noRejected} nothing longer to reject → ${String(o.out)}`);
     });
 
   program

@@ -7,11 +7,13 @@
  * - `best-of-n`: the one sample with the highest total (weighted) reward; ties → shorter, then lower index.
  * - `shortest-correct`: the shortest correct sample (Kimi k1.5 §2.4, "shortest rejection sampling"); ties → lower
  *   index.
+ * - `all`: every sample, scored or not, readable or not (each row says which): the input of preference-pair
+ *   building (`pairs.ts`, Kimi k1.5 §2.4's DPO data) and of any analysis that needs the failures too.
  *
  * Length is in tokens when every sample of the prompt reports them, else in characters (code points).
  */
 
-export type KeepPolicy = "all-correct" | "best-of-n" | "shortest-correct";
+export type KeepPolicy = "all-correct" | "best-of-n" | "shortest-correct" | "all";
 
 export interface Candidate {
   /** Sample index within the prompt (0 … n−1). */
@@ -52,6 +54,7 @@ export const KEEP_POLICIES = {
   "all-correct": allCorrect,
   "best-of-n": bestOfN,
   "shortest-correct": shortestCorrect,
+  all: (cs) => [...cs],
 } satisfies Record<KeepPolicy, KeepFn>;
 
 export const KEEP_POLICY_NAMES = Object.keys(KEEP_POLICIES) as KeepPolicy[];

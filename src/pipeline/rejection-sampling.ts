@@ -45,7 +45,7 @@ export interface SampleConfig {
   numPrompts: number | null;
   /** n, samples per prompt. Default 4. */
   numSamples: number;
-  /** `all-correct` (default), `best-of-n`, `shortest-correct` (see `keep.ts`). */
+  /** `all-correct` (default), `best-of-n`, `shortest-correct`, `all` (see `keep.ts`). */
   keep: KeepPolicy;
   /** Reward functions (registry names). Default `accuracy, format`. */
   rewardFuncs: string[];
@@ -304,7 +304,10 @@ export async function runSample(cfg: Readonly<SampleConfig>, deps: SampleDeps): 
           messages: [...chatHistory(item), { role: "assistant", content: o.text }],
           reward: c.total,
           rewards: Object.fromEntries(cfg.rewardFuncs.map((f) => [f, scored.perFn[f]![c.index] ?? null])),
-          provenance: { ...provenanceBase, prompt_key: item.key, sample_index: c.index, finish_reason: o.finishReason, tokens: o.tokens ?? null },
+          provenance: {
+            ...provenanceBase, prompt_key: item.key, sample_index: c.index, finish_reason: o.finishReason, tokens: o.tokens ?? null,
+            ...(cfg.keep === "all" ? { correct_reward: cfg.correctReward, readability: readabilityReject(o.text, cfg.filters, scripts ?? []) } : {}),
+          },
         };
         return JSON.stringify(row) + "\n";
       })

@@ -69,7 +69,7 @@ describe("resolveSampleConfig", () => {
   test("defaults depend on the sampler kind; bad values quote themselves", () => {
     expect(resolveSampleConfig({ dataset: "arithmetic", out: "x.jsonl" }, "local").maxCompletionLength).toBe(48);
     expect(resolveSampleConfig({ dataset: "arithmetic", out: "x.jsonl" }, "endpoint").maxCompletionLength).toBe(4096);
-    expect(() => resolveSampleConfig({ dataset: "a.jsonl", out: "o", keep: "best" as never }, "local")).toThrow(/keep must be one of all-correct, best-of-n, shortest-correct \(got "best"\)/);
+    expect(() => resolveSampleConfig({ dataset: "a.jsonl", out: "o", keep: "best" as never }, "local")).toThrow(/keep must be one of all-correct, best-of-n, shortest-correct, all \(got "best"\)/);
     expect(() => resolveSampleConfig({ dataset: "a.jsonl", out: "o", rewardFuncs: ["format"] }, "local")).toThrow(/needs the correctness reward 'accuracy'/);
     expect(() => resolveSampleConfig({ dataset: "a.jsonl", out: "o", numSamples: 0 }, "local")).toThrow(/numSamples must be an integer ≥ 1 \(got 0\)/);
   });
@@ -165,6 +165,18 @@ describe("runSample against a local OpenAI-compatible server", () => {
     const summary = await runSample(cfg, { sampler: clientFor(server) });
     expect(summary.filtered).toEqual({ mixed_language: 0, long_paragraph: 0, code_block: 10 });
     expect(summary.rows).toBe(20);
+  });
+
+  test("all keeps every sample with its rewards, length, correctness reward and readability verdict", async () => {
+    server = await startOpenAIServer({ respond: arithmetic });
+    const cfg = cfgFor({ keep: "all", filters: { mixedLanguage: false, mixedLanguageMinShare: 0.95, longParagraphs: null, codeBlocks: true } });
+    const summary = await runSample(cfg, { sampler: clientFor(server) });
+    expect(summary).toMatchObject({ samples: 40, rows: 40, correctRate: 0.75 });
+    const rows = (await lines(cfg.out)).map((l) => JSON.parse(l) as { rewards: Record<string, number>; provenance: Record<string, unknown> });
+    expect(rows.map((r) => r.provenance.sample_index)).toEqual(new Array(10).fill([0, 1, 2, 3]).flat());
+    expect(rows.filter((r) => r.rewards.accuracy === 0).map((r) => r.provenance.sample_index)).toEqual(new Array(10).fill(1));
+    expect(rows.filter((r) => r.provenance.readability === "code_block").map((r) => r.provenance.sample_index)).toEqual(new Array(10).fill(3));
+    expect(rows.every((r) => r.provenance.correct_reward === "accuracy" && typeof r.provenance.tokens === "number")).toBe(true);
   });
 
   test("survives the server failing 30% of requests: retries, nothing lost, same rows", async () => {
