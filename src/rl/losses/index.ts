@@ -3,6 +3,7 @@
  * aggregation (`lossType`, `rl/aggregate.ts`), which only shapes the per-token weights `w`.
  */
 import { ConfigError } from "../../core/errors.js";
+import { dpo } from "./dpo.js";
 import { grpo } from "./grpo.js";
 import { nll } from "./nll.js";
 import { omd } from "./omd.js";
@@ -14,6 +15,7 @@ export const OBJECTIVES: Readonly<Record<string, Objective>> = Object.freeze({
   reinforce,
   omd,
   nll,
+  dpo,
 });
 
 export { RL_OBJECTIVES, type RlObjectiveName } from "./names.js";
@@ -25,6 +27,7 @@ export function getObjective(name: string): Objective {
   return o;
 }
 
+export { dpo, dpoLoss, DPO_BETA, DPO_METRIC_KEYS } from "./dpo.js";
 export { grpo, grpoLoss, type GrpoLossConfig } from "./grpo.js";
 export { klK3 } from "./kl.js";
 export { nll, nllLoss } from "./nll.js";
