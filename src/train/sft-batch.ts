@@ -176,3 +176,53 @@ export function epochBatches(lengths: readonly number[], batchSize: number, rng:
   }
   return groupByLength ? rng.shuffle(batches) : batches;
 }
+
+/** Where a run is in its epochs (saved in `trainer_state.json`). */
+export interface EpochCursorState {
+  epoch: number;
+  /** Batches of the current epoch already trained on. */
+  cursor: number;
+  /** RNG state at the start of the current epoch (its batch plan is redrawn from it on resume). */
+  epoch_rng_state: number[];
+}
+
+/**
+ * Epochs of batches (`epochBatches`) with a resumable cursor: `current()` is the next batch to train on, `advance()`
+ * moves past it; an epoch's plan is drawn from its saved RNG state, so a resumed run sees the same batches.
+ */
+export class EpochBatcher {
+  #plan: number[][] | null = null;
+
+  constructor(
+    readonly lengths: readonly number[],
+    readonly batchSize: number,
+    readonly groupByLength: boolean,
+    readonly rng: Rng,
+    public st: EpochCursorState,
+    readonly windowBatches: number,
+  ) {}
+
+  /** Batches per epoch. */
+  get perEpoch(): number {
+    return Math.ceil(this.lengths.length / this.batchSize);
+  }
+
+  /** The next batch's example indices, starting the next epoch (a new plan from its RNG state) when one ends. */
+  current(): number[] {
+    for (;;) {
+      if (this.#plan === null) {
+        this.rng.setState(this.st.epoch_rng_state);
+        this.#plan = epochBatches(this.lengths, this.batchSize, this.rng, this.groupByLength, this.windowBatches);
+      }
+      if (this.st.cursor < this.#plan.length) return this.#plan[this.st.cursor]!;
+      this.st = { ...this.st, epoch: this.st.epoch + 1, cursor: 0, epoch_rng_state: this.rng.getState() };
+      this.#plan = null;
+    }
+  }
+
+  /** Moves past the current batch. @returns the fractional epoch reached (HF's `epoch` metric) */
+  advance(): number {
+    this.st = { ...this.st, cursor: this.st.cursor + 1 };
+    return this.st.epoch + this.st.cursor / this.#plan!.length;
+  }
+}

@@ -19,7 +19,7 @@ import type { CausalLM } from "../model/causal-lm.js";
 import { learningRateAt } from "./config.js";
 import { Learner } from "./learner.js";
 import { nll } from "../rl/losses/nll.js";
-import { encodeSftExample, epochBatches, sftEndTokenId, sftEvalLoss, sftStep, type SftTokens } from "./sft-batch.js";
+import { encodeSftExample, EpochBatcher, sftEndTokenId, sftEvalLoss, sftStep, type EpochCursorState, type SftTokens } from "./sft-batch.js";
 import { LENGTH_WINDOW_BATCHES, type SftConfig } from "./sft-config.js";
 import { LOOP_SECONDS_KEY, trainLoop, type LoopTrainer, type TrainerCallback } from "./loop.js";
 import { nodeRunFiles, truncateRunLogs } from "./run-dir.js";
@@ -82,59 +82,44 @@ export function splitEval<T>(rows: T[], frac: number, seed: number): { train: T[
 }
 
 /** What `trainer_state.json` holds besides `global_step` (and the loop's `train_seconds`). */
-interface SftTrainerState {
-  epoch: number;
-  /** Batches of the current epoch already trained on. */
-  cursor: number;
-  /** RNG state at the start of the current epoch (its batch plan is redrawn from it on resume). */
-  epoch_rng_state: number[];
+interface SftTrainerState extends EpochCursorState {
   /** Loss of the last step trained (the summary's `loss` when a finished run is resumed). */
   last_loss?: number;
 }
 
 /** SFT as a `LoopTrainer`: epochs of length-grouped batches, one optimizer step each. */
 class SftTrainer implements LoopTrainer {
-  #plan: number[][] | null = null;
-  readonly #lengths: number[];
+  readonly #batches: EpochBatcher;
+  #lastLoss: number | undefined;
 
   constructor(
     readonly learner: Learner,
     readonly train: SftTokens[],
     readonly c: Readonly<SftConfig>,
-    readonly rng: Rng,
+    rng: Rng,
     readonly lrAt: (step: number) => number,
-    public st: SftTrainerState,
+    st: SftTrainerState,
   ) {
-    this.#lengths = train.map((r) => r.prompt.length + r.completion.length);
+    const { last_loss, ...cursor } = st;
+    this.#lastLoss = last_loss;
+    this.#batches = new EpochBatcher(train.map((r) => r.prompt.length + r.completion.length), c.batchSize, c.groupByLength, rng, cursor, LENGTH_WINDOW_BATCHES);
   }
 
-  get perEpoch(): number {
-    return Math.ceil(this.train.length / this.c.batchSize);
-  }
-
-  /** The next batch's example indices, starting the next epoch (a new plan from its RNG state) when one ends. */
-  #nextBatch(): number[] {
-    for (;;) {
-      if (this.#plan === null) {
-        this.rng.setState(this.st.epoch_rng_state);
-        this.#plan = epochBatches(this.#lengths, this.c.batchSize, this.rng, this.c.groupByLength, LENGTH_WINDOW_BATCHES);
-      }
-      if (this.st.cursor < this.#plan.length) return this.#plan[this.st.cursor]!;
-      this.st = { ...this.st, epoch: this.st.epoch + 1, cursor: 0, epoch_rng_state: this.rng.getState() };
-      this.#plan = null;
-    }
+  get st(): SftTrainerState {
+    return { ...this.#batches.st, last_loss: this.#lastLoss };
   }
 
   async step(step: number): Promise<{ metrics: Record<string, number> }> {
     const ts = performance.now();
-    const batch = this.#nextBatch();
+    const batch = this.#batches.current();
     const lr = this.lrAt(step);
     const r = await sftStep(this.learner, batch.map((i) => this.train[i]!), this.c.microBatchSize, lr);
-    this.st = { ...this.st, cursor: this.st.cursor + 1, last_loss: r.loss };
+    this.#lastLoss = r.loss;
+    const epoch = this.#batches.advance();
     const dt = (performance.now() - ts) / 1000;
     const metrics = {
       step,
-      epoch: this.st.epoch + this.st.cursor / this.#plan!.length,
+      epoch,
       loss: r.loss,
       learning_rate: lr,
       grad_norm: r.gradNorm,
