@@ -10,6 +10,7 @@ import { SAMPLE_DEFAULTS } from "../pipeline/sample-defaults.js";
 import { ENDPOINT_DEFAULTS } from "../rollout/endpoint.js";
 import { kebabCase, resolveTrainConfig, TRAIN_DEFAULTS } from "../train/config.js";
 import { SFT_DEFAULTS } from "../train/sft-config.js";
+import { DPO_DEFAULTS } from "../train/dpo-config.js";
 import { deviceChoice, setDeviceChoice } from "./device.js";
 
 
@@ -284,6 +285,7 @@ export function buildCli(): Command {
     });
 
   const SD = SFT_DEFAULTS;
+  const DD = DPO_DEFAULTS;
   program
     .command("sft")
     .description("supervised fine-tuning, loss on completion tokens only (cold start, rejection-sampling SFT, distillation)")
@@ -425,6 +427,39 @@ export function buildCli(): Command {
       const { runPairs } = await import("../pipeline/pairs.js");
       const s = await runPairs(String(o.samples), String(o.out), { longRatio: o.longRatio as number | undefined, maxPairsPerPrompt: o.maxPairsPerPrompt as number | undefined, correctReward: o.correctReward as string | undefined });
       log.info(`${s.pairs} pairs (${s.wrong} longer wrong, ${s.longCorrect} long correct) from ${s.prompts} prompts; ${s.noCorrect} had no correct answer, ${s.noRejected} nothing longer to reject → ${String(o.out)}`);
+    });
+
+  program
+    .command("dpo")
+    .description("Direct Preference Optimization, sigmoid loss (TRL DPOTrainer; Kimi k1.5 long2short on thinkrl pairs output): prompt/chosen/rejected rows")
+    .option("--dataset <file>", "[path] .jsonl or .parquet of prompt/chosen/rejected rows (TRL's preference layout; required unless --resume)")
+    .option("--model <dir>", "[path] Hugging Face model directory to start from (default: the embedded model)")
+    .option("--ref-model <dir>", "[path] reference model π_ref (default: the starting model; its log-probs are computed once)")
+    .option("--out <dir>", "[path] run directory (default: runs/dpo-<timestamp>)")
+    .option("--resume [dir]", "[path] continue the run in <dir> (default: --out) from its latest checkpoint")
+    .option("--overwrite", "replace the run already in --out (its run files are deleted first)")
+    .addOption(numberOption("--beta <x>", `[number] β of the sigmoid loss (default: ${DD.beta})`))
+    .option("--prompt-field <name>", `[string] (default: ${DD.promptField})`)
+    .option("--chosen-field <name>", `[string] (default: ${DD.chosenField})`)
+    .option("--rejected-field <name>", `[string] (default: ${DD.rejectedField})`)
+    .option("--format <fmt>", "[string] compact | r1-zero | chat (default: chat if the model has a chat template, compact for the embedded model, else r1-zero)")
+    .addOption(numberOption("--epochs <n>", `[number] (default: ${DD.epochs})`))
+    .addOption(numberOption("--batch-size <n>", `[number] pairs per optimizer step (default: ${DD.batchSize})`))
+    .addOption(numberOption("--micro-batch-size <n>", `[number] pairs per forward/backward pass, 2 sequences each (default: ${DD.microBatchSize})`))
+    .addOption(numberOption("--learning-rate <x>", `[number] AdamW learning rate (default: ${DD.learningRate}, TRL's; ~1e-4 for the embedded model)`))
+    .option("--lr-scheduler-type <s>", `[string] constant | constant_with_warmup | linear | cosine (default: ${DD.lrSchedulerType})`)
+    .addOption(numberOption("--warmup-steps <n>", `[number] (default: ${DD.warmupSteps})`))
+    .addOption(numberOption("--weight-decay <x>", `[number] (default: ${DD.weightDecay})`))
+    .addOption(numberOption("--max-grad-norm <x>", `[number] 0 = off (default: ${DD.maxGradNorm})`))
+    .addOption(numberOption("--max-length <n>", `[number] tokens of prompt + answer, answers cut on the right (default: ${DD.maxLength})`))
+    .addOption(numberOption("--eval-split <x>", `[number] fraction of pairs held out for eval_loss and eval_rewards/*, 0 = none (default: ${DD.evalSplit})`))
+    .addOption(numberOption("--eval-steps <n>", `[number] 0 = at the end only (default: ${DD.evalSteps})`))
+    .addOption(numberOption("--save-steps <n>", `[number] 0 = at the end only (default: ${DD.saveSteps})`))
+    .addOption(numberOption("--save-total-limit <n>", `[number] 0 = all (default: ${DD.saveTotalLimit})`))
+    .addOption(numberOption("--seed <n>", `[number] (default: ${DD.seed})`))
+    .action(async (o: Record<string, unknown>) => {
+      const { runDpoCommand } = await import("./commands/dpo.js");
+      await runDpoCommand(o, log);
     });
 
   program

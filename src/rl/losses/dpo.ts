@@ -16,9 +16,6 @@
 import { lax, nn, numpy as np } from "@jax-js/jax";
 import { disposeUnused, type LossInputs, type LossOutput, type Objective, type ObjectiveConfig } from "./types.js";
 
-/** TRL's `DPOConfig.beta` default. */
-export const DPO_BETA = 0.1;
-
 /**
  * The sigmoid DPO loss of one micro-batch (see the module comment).
  *

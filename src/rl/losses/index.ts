@@ -27,7 +27,7 @@ export function getObjective(name: string): Objective {
   return o;
 }
 
-export { dpo, dpoLoss, DPO_BETA, DPO_METRIC_KEYS } from "./dpo.js";
+export { dpo, dpoLoss, DPO_METRIC_KEYS } from "./dpo.js";
 export { grpo, grpoLoss, type GrpoLossConfig } from "./grpo.js";
 export { klK3 } from "./kl.js";
 export { nll, nllLoss } from "./nll.js";
