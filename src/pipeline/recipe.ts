@@ -7,7 +7,7 @@
  * out: runs/r1                       # run root; ${env.NAME} references allowed
  * stages:
  *   - name: cold_start
- *     type: sft                      # sft | grpo | sample | eval
+ *     type: sft                      # sft | grpo | sample | eval | merge | pairs | dpo
  *     with: { dataset: arithmetic, num_examples: 4096, from_scratch: true }
  *   - name: reasoning_rl
  *     type: grpo
@@ -24,10 +24,11 @@ import { parseDocument } from "yaml";
 import { ConfigError } from "../core/errors.js";
 import { camelCase, resolveTrainConfig, TRAIN_DEFAULTS } from "../train/config.js";
 import { resolveSftConfig, SFT_DEFAULTS } from "../train/sft-config.js";
+import { DPO_DEFAULTS, resolveDpoConfig } from "../train/dpo-config.js";
 import { benchmarkConfigFromOptions } from "./benchmark.js";
 import { resolveSampleConfig, sampleJobFromOptions } from "./rejection-sampling.js";
 
-export type StageType = "sft" | "grpo" | "sample" | "eval";
+export type StageType = "sft" | "grpo" | "sample" | "eval" | "merge" | "pairs" | "dpo";
 
 /**
  * What each stage type exports to later stages (paths):
@@ -35,6 +36,9 @@ export type StageType = "sft" | "grpo" | "sample" | "eval";
  * - grpo: `model` (its last checkpoint directory), `summary` (its `summary.json`: held-out eval before/after);
  * - sample: `output` (the kept samples, SFT-ready JSONL);
  * - eval: `summary` (its `summary.json`: pass@1, cons@n, pass@k, answer_rate, format_rate, mean_length);
+ * - merge: `model` (the merged model directory, `thinkrl merge`);
+ * - pairs: `output` (the preference pairs JSONL, `thinkrl pairs`);
+ * - dpo: `model` (its `final/` model directory, `thinkrl dpo`);
  * and every stage `dir` (its directory).
  */
 export const STAGE_EXPORTS = {
@@ -42,6 +46,9 @@ export const STAGE_EXPORTS = {
   grpo: ["model", "summary", "dir"],
   sample: ["output", "dir"],
   eval: ["summary", "dir"],
+  merge: ["model", "dir"],
+  pairs: ["output", "dir"],
+  dpo: ["model", "dir"],
 } as const satisfies Record<StageType, readonly string[]>;
 
 export const STAGE_TYPES = Object.keys(STAGE_EXPORTS) as StageType[];
@@ -83,13 +90,16 @@ export const STAGE_KEYS: Readonly<Record<StageType, ReadonlySet<string>>> = {
   grpo: new Set(Object.keys(TRAIN_DEFAULTS)),
   sample: new Set(SAMPLE_KEYS),
   eval: new Set(EVAL_KEYS),
+  merge: new Set(["models", "weights", "maxShardSize"]),
+  pairs: new Set(["samples", "longRatio", "maxPairsPerPrompt", "correctReward"]),
+  dpo: new Set([...Object.keys(DPO_DEFAULTS), "dataset", "format"]),
 };
 
 /** Keys the pipeline sets itself (each stage writes to its own directory and resumes on its own). */
 const PIPELINE_OWNED = new Set(["out", "outputDir", "resume", "json"]);
 
 /** Keys whose value is a list; a comma-separated string is accepted too. */
-const LIST_KEYS: Record<string, "string" | "number"> = { rewardFuncs: "string", rewardWeights: "number", adapterTargets: "string", expert: "string", expertWeights: "number" };
+const LIST_KEYS: Record<string, "string" | "number"> = { models: "string", weights: "number", rewardFuncs: "string", rewardWeights: "number", adapterTargets: "string", expert: "string", expertWeights: "number" };
 
 export interface StageSpec {
   name: string;
@@ -154,8 +164,8 @@ export function parseRecipe(text: string, o: { source?: string; env?: Record<str
     for (const [k0, v0] of Object.entries(given)) {
       const here = `${src}: stage "${name}" (${t}), key "${k0}"`;
       let k = camelCase(k0);
-      if (k === "promptFormat" && t !== "grpo" && t !== "sft") k = "format";
-      if (k === "format" && t === "sft") k = "promptFormat";
+      if (k === "promptFormat" && t !== "grpo" && t !== "sft" && t !== "dpo") k = "format";
+      if (k === "format" && (t === "sft" || t === "dpo")) k = "promptFormat";
       if (PIPELINE_OWNED.has(k)) throw new ConfigError(`${here}: set by the pipeline (each stage writes to ${out}/${name}/ and resumes there)`);
       if (!STAGE_KEYS[t].has(k)) throw new ConfigError(`${here}: unknown option for a ${t} stage`, { hint: `valid: ${[...STAGE_KEYS[t]].join(", ")}` });
       if (k in opts) throw new ConfigError(`${here}: given twice (camelCase and snake_case spellings are the same key)`);
@@ -204,6 +214,10 @@ function validateStage(spec: StageSpec, src: string): void {
       }
       resolveSftConfig({ ...sft, outputDir: "x" });
     }
+    if (spec.type === "dpo") resolveDpoConfig({ ...w, outputDir: "x" });
+    if (spec.type === "merge" && (!Array.isArray(w.models) || w.models.length < 2)) throw new ConfigError("models must list at least two model directories");
+    if (spec.type === "merge" && w.weights !== undefined && (!Array.isArray(w.weights) || w.weights.length !== (w.models as unknown[]).length)) throw new ConfigError("weights must give one number per model");
+    if (spec.type === "pairs" && typeof w.samples !== "string") throw new ConfigError("samples is required (a sample --keep all output, e.g. ${stages.<sample stage>.output})");
     if (spec.type === "sample" || spec.type === "eval") {
       if (typeof w.dataset !== "string" && !(spec.type === "eval" && w.dataset === undefined)) throw new ConfigError(`dataset is required (a built-in task or a file)`);
       if (w.model !== undefined && w.endpoint !== undefined) throw new ConfigError("give model or endpoint, not both");

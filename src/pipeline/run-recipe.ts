@@ -11,7 +11,8 @@
  *   (`eval/metrics.ts` names: `pass@1`, `format_rate`, …).
  *
  * Each stage calls the library function behind its command: `sft` `runSftJob`, `grpo` the
- * `thinkrl train` run (`runTrain`), `sample` `runSampleJob`, `eval` `runBenchmark` — the stage options read as the
+ * `thinkrl train` run (`runTrain`), `sample` `runSampleJob`, `eval` `runBenchmark`, `merge` `mergeModels`, `pairs`
+ * `runPairs`, `dpo` `runDpoJob` — the stage options read as the
  * commands' flags are (`sampleJobFromOptions`, `benchmarkConfigFromOptions`), with the same defaults.
  * The jax-js engine must be started (`initEngine`) before this module is imported.
  */
@@ -136,7 +137,7 @@ interface StageRun {
 
 type StageFn = (dir: string, opts: Record<string, unknown>, o: RunRecipeOptions) => Promise<StageRun>;
 
-const STAGES = { sft: sftStage, grpo: grpoStage, sample: sampleStage, eval: evalStage } satisfies Record<StageType, StageFn>;
+const STAGES = { sft: sftStage, grpo: grpoStage, sample: sampleStage, eval: evalStage, merge: mergeStage, pairs: pairsStage, dpo: dpoStage } satisfies Record<StageType, StageFn>;
 
 /**
  * SFT (`thinkrl sft`) in the stage directory. A built-in task (or mix) as `dataset` is first exported as
@@ -215,6 +216,36 @@ async function evalStage(dir: string, opts: Record<string, unknown>, o: RunRecip
   const { formatSummaryTable } = await import("../eval/evaluate.js");
   o.log.info(formatSummaryTable(`eval ${r.summary.dataset} (${r.layout})`, r.run.metrics, { problems: r.run.numProblems, samples: r.run.samples }));
   return { outputs: { summary: r.summaryPath }, metrics: { ...r.run.metrics }, resumed: false };
+}
+
+/** Linear model merge (`thinkrl merge`) into `<dir>/model`; restarts when interrupted (it writes atomically). */
+async function mergeStage(dir: string, opts: Record<string, unknown>, o: RunRecipeOptions): Promise<StageRun> {
+  const { mergeModels } = await import("./merge.js");
+  const s = await mergeModels({ models: opts.models as string[], weights: opts.weights as number[] | undefined, maxShardBytes: opts.maxShardSize as number | undefined, out: join(dir, "model"), overwrite: true, log: o.log });
+  return { outputs: { model: s.out }, metrics: { tensors: s.tensors, parameters: s.parameters }, resumed: false };
+}
+
+/** Preference pairs (`thinkrl pairs`) into `<dir>/pairs.jsonl`; refuses an empty result. */
+async function pairsStage(dir: string, opts: Record<string, unknown>, _o: RunRecipeOptions): Promise<StageRun> {
+  const { runPairs } = await import("./pairs.js");
+  const out = join(dir, "pairs.jsonl");
+  const s = await runPairs(String(opts.samples), out, { longRatio: opts.longRatio as number | undefined, maxPairsPerPrompt: opts.maxPairsPerPrompt as number | undefined, correctReward: opts.correctReward as string | undefined });
+  if (s.pairs === 0) throw new ConfigError(`stage ${dir}: no preference pair (${s.prompts} prompts: ${s.noCorrect} without a correct answer, ${s.noRejected} with nothing longer to reject)`);
+  return { outputs: { output: out }, metrics: { pairs: s.pairs, wrong: s.wrong, longCorrect: s.longCorrect, prompts: s.prompts }, resumed: false };
+}
+
+/** DPO (`thinkrl dpo`) in the stage directory; continues from its latest checkpoint when there is one. */
+async function dpoStage(dir: string, opts: Record<string, unknown>, o: RunRecipeOptions): Promise<StageRun> {
+  const { resolveDpoConfig } = await import("../train/dpo-config.js");
+  const { listCheckpoints } = await import("../train/state.js");
+  const { runDpoJob } = await import("./dpo-job.js");
+  const cfg = resolveDpoConfig({ ...opts, outputDir: dir });
+  const resumeFrom = (await listCheckpoints(dir)).at(-1) ?? null;
+  const s = await runDpoJob(cfg, { log: o.log, resumeFrom, overwrite: true, signal: o.signal });
+  if (s.interrupted) throw new PipelineInterrupted(`interrupted in stage ${dir} after DPO step ${s.steps}; rerun the recipe to continue`);
+  const metrics: StageMetrics = { loss: s.loss, steps: s.steps, pairs: s.trainPairs };
+  if (!Number.isNaN(s.evalLoss)) Object.assign(metrics, { evalLoss: s.evalLoss, evalAccuracy: s.evalAccuracy, evalMargin: s.evalMargin });
+  return { outputs: { model: s.finalModel }, metrics, resumed: resumeFrom !== null };
 }
 
 // ── helpers ─────────────────────────────────────────────────────────────────────────────────────────────

@@ -34,7 +34,9 @@ describe("recipe parsing and validation", () => {
   });
 
   const bad: [string, string, RegExp][] = [
-    ["unknown stage type", recipe(stage("a", "dpo", "{}")), /stage "a": unknown type "dpo"/],
+    ["unknown stage type", recipe(stage("a", "ppo", "{}")), /stage "a": unknown type "ppo"/],
+    ["merge of one model", recipe(stage("a", "merge", "{ models: a }")), /stage "a" \(merge\): models must list at least two/],
+    ["dpo with a bad beta", recipe(stage("a", "dpo", "{ dataset: p.jsonl, beta: -1 }")), /stage "a" \(dpo\): beta \(--beta\) must be a number > 0/],
     ["unknown key", recipe(stage("a", "sft", "{ dataset: d.jsonl, epoch: 2 }")), /stage "a" \(sft\), key "epoch": unknown option/],
     ["pipeline-owned key", recipe(stage("a", "grpo", "{ output_dir: x }")), /key "output_dir": set by the pipeline/],
     ["reference to a later stage", recipe(stage("a", "eval", "{ model: '${stages.b.model}' }") + stage("b", "sft", "{ dataset: d.jsonl }")), /stage "a" \(eval\), key "model": cannot resolve \$\{stages.b.model\}: no earlier stage "b"/],
@@ -123,6 +125,26 @@ describe("running recipes (embedded model, tiny sizes)", () => {
     // Changing a finished stage's options is refused rather than silently skipped.
     const changed = parseRecipe(recipe(stage("cold", "sft", "{ dataset: arithmetic, num_examples: 32, batch_size: 8 }"), out));
     await expect(runRecipe(changed, { log: quiet })).rejects.toThrow(/stage cold: its options changed/);
+  }, 120_000);
+
+  test("long2short stages: sample --keep all → pairs → dpo, and merge, wire their outputs", async () => {
+    const out = join(dir, "l2s");
+    const model = join(ROOT, "assets/default-model");
+    const r = parseRecipe(
+      recipe(
+        stage("all", "sample", "{ format: compact, dataset: arithmetic, num_prompts: 16, num_samples: 8, keep: all, temperature: 1, max_tokens: 48 }") +
+          stage("pairs", "pairs", "{ samples: '${stages.all.output}' }") +
+          stage("dpo", "dpo", "{ dataset: '${stages.pairs.output}', format: compact, batch_size: 4, micro_batch_size: 4, epochs: 1, eval_split: 0, learning_rate: 1.0e-4 }") +
+          stage("merged", "merge", `{ models: '${model},\${stages.dpo.model}', weights: '1,1' }`),
+        out,
+      ),
+    );
+    const s = await runRecipe(r, { log: quiet });
+    expect(s.stages.map((x) => x.status)).toEqual(["ran", "ran", "ran", "ran"]);
+    expect(s.stages[1]!.metrics.pairs).toBeGreaterThan(0);
+    expect(s.stages[2]!.outputs.model).toBe(join(out, "dpo", "final"));
+    expect(s.stages[3]!.outputs.model).toBe(join(out, "merged", "model"));
+    expect(existsSync(join(out, "merged", "model", "tokenizer.json"))).toBe(true);
   }, 120_000);
 
   test("an interrupted SFT stage resumes from its checkpoint", async () => {
