@@ -26,6 +26,7 @@ const NODE_ONLY = [
   "reward/judge.ts",
   "reward/math/worker.ts",
   "reward/math/worker-checker.ts",
+  "train/dpo.ts",
   "train/run-dir.ts",
   "train/sft.ts",
   "train/state.ts",
