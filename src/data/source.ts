@@ -17,6 +17,8 @@ export interface PromptItem {
   columns: Record<string, unknown>;
   /** A worked solution in the completion format, when the source can make one (built-in tasks). */
   solution?: string;
+  /** The worked solution plus a check that does real work (`Problem.checkedSolution`), for long-CoT data. */
+  checkedSolution?: string;
   /** The built-in task's own difficulty measure (higher = harder), for curriculum sampling. */
   difficulty?: number;
 }

@@ -4,7 +4,7 @@
  */
 import { Rng } from "../core/rng.js";
 import type { PromptItem, PromptSource } from "./source.js";
-import { getTask, heldOutSet, trainStream } from "./tasks/index.js";
+import { getTask, heldOutSet, trainStream, type Problem } from "./tasks/index.js";
 
 /** Seed offset of the held-out pool, so the evaluation set does not depend on the training seed's stream. */
 export const HELD_OUT_SEED = 10_000;
@@ -18,11 +18,12 @@ export function taskSource(name: string, numEval: number, seed: number): PromptS
   const { problems, keys } = heldOutSet(task, numEval, HELD_OUT_SEED);
   const rng = new Rng(seed);
   const draw = trainStream(task, rng, keys);
-  const toItem = (p: { key: string; prompt: string; solution: string; columns: Record<string, unknown>; difficulty: number }): PromptItem => ({
+  const toItem = (p: Problem): PromptItem => ({
     key: p.key,
     question: p.prompt,
     columns: p.columns,
     solution: p.solution,
+    ...(p.checkedSolution === undefined ? {} : { checkedSolution: p.checkedSolution }),
     difficulty: p.difficulty,
   });
   return {

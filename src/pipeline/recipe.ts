@@ -80,9 +80,12 @@ const EVAL_KEYS = [
  *   `model` — the "base model" of the tiny setting, for a real cold start;
  * - `numExamples` (default 4096): when `dataset` is a built-in task (or a mix), the stage first writes this many
  *   worked solutions drawn from the task's training stream (never its held-out pool) to `solutions.jsonl` and
- *   trains on them.
+ *   trains on them;
+ * - `solutionStyle` (default `worked`): which solutions that export writes — `worked` (the task's worked solution)
+ *   or `checked` (the worked solution followed by a check doing real work, `Problem.checkedSolution`: long-CoT data
+ *   for the Kimi long2short recipe; arithmetic only).
  */
-export const SFT_PIPELINE_DEFAULTS = { fromScratch: false, numExamples: 4096 } as const;
+export const SFT_PIPELINE_DEFAULTS = { fromScratch: false, numExamples: 4096, solutionStyle: "worked" } as const;
 
 /** Every key each stage type accepts in `with` (camelCase). */
 export const STAGE_KEYS: Readonly<Record<StageType, ReadonlySet<string>>> = {
@@ -206,7 +209,8 @@ function validateStage(spec: StageSpec, src: string): void {
   try {
     if (spec.type === "grpo") resolveTrainConfig({ ...w, outputDir: "x" });
     if (spec.type === "sft") {
-      const { fromScratch, numExamples, ...sft } = w;
+      const { fromScratch, numExamples, solutionStyle, ...sft } = w;
+      if (solutionStyle !== undefined && solutionStyle !== "worked" && solutionStyle !== "checked") throw new ConfigError(`solutionStyle must be worked or checked (got ${JSON.stringify(solutionStyle)})`);
       if (fromScratch !== undefined && typeof fromScratch !== "boolean") throw new ConfigError(`fromScratch must be true or false (got ${JSON.stringify(fromScratch)})`);
       if (fromScratch === true && sft.model !== undefined) throw new ConfigError("give model or fromScratch, not both");
       if (numExamples !== undefined && (!Number.isInteger(numExamples) || (numExamples as number) < 1)) {

@@ -111,12 +111,20 @@ export async function runRecipe(recipe: Recipe, o: RunRecipeOptions): Promise<Pi
   return summary;
 }
 
-/** The final table: stage, type, status, seconds, held-out pass@1 and format rate (eval and grpo stages). */
+/**
+ * The final table: stage, type, status, seconds, and for eval and grpo stages held-out pass@1, format rate, mean
+ * completion length (tokens) and tokens per correct answer (mean length / pass@1: Kimi k1.5's token efficiency).
+ */
 export function formatPipelineTable(s: PipelineSummary): string {
   const pct = (x: number | undefined) => (x === undefined ? "" : `${(100 * x).toFixed(1)}%`);
+  const num = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "" : x.toFixed(1));
   const rows = [
-    ["stage", "type", "status", "seconds", "pass@1", "format"],
-    ...s.stages.map((r) => [r.stage, r.type, r.status, r.seconds.toFixed(0), pct(r.metrics[METRICS.pass1]), pct(r.metrics[METRICS.formatRate])]),
+    ["stage", "type", "status", "seconds", "pass@1", "format", "mean len", "tok/correct"],
+    ...s.stages.map((r) => {
+      const p = r.metrics[METRICS.pass1];
+      const len = r.metrics[METRICS.meanLength];
+      return [r.stage, r.type, r.status, r.seconds.toFixed(0), pct(p), pct(r.metrics[METRICS.formatRate]), num(len), len !== undefined && p ? num(len / p) : ""];
+    }),
   ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((x, c) => (c >= 3 ? x.padStart(w[c]!) : x.padEnd(w[c]!))).join("  ");
@@ -148,11 +156,11 @@ async function sftStage(dir: string, opts: Record<string, unknown>, o: RunRecipe
   const { resolveSftConfig } = await import("../train/sft-config.js");
   const { listCheckpoints } = await import("../train/state.js");
   const { runSftJob } = await import("./sft-job.js");
-  const { fromScratch = SFT_PIPELINE_DEFAULTS.fromScratch, numExamples = SFT_PIPELINE_DEFAULTS.numExamples, ...rest } = opts;
+  const { fromScratch = SFT_PIPELINE_DEFAULTS.fromScratch, numExamples = SFT_PIPELINE_DEFAULTS.numExamples, solutionStyle = SFT_PIPELINE_DEFAULTS.solutionStyle, ...rest } = opts;
   const partial: Record<string, unknown> = { ...rest, outputDir: dir };
   if (isBuiltinTasks(String(rest.dataset))) {
     partial.dataset = join(dir, "solutions.jsonl");
-    await exportSolutions(String(rest.dataset), numExamples as number, (rest.seed as number | undefined) ?? 0, partial.dataset as string);
+    await exportSolutions(String(rest.dataset), numExamples as number, (rest.seed as number | undefined) ?? 0, partial.dataset as string, solutionStyle === "checked");
   }
   const cfg = resolveSftConfig(partial);
   const cks = await listCheckpoints(dir);
@@ -259,13 +267,14 @@ function isBuiltinTasks(dataset: string): boolean {
  * its training stream (`numEval` 0: the held-out pool is still excluded, so evaluation problems never become SFT
  * data). Deterministic for a seed, so rewriting it on resume gives the same file.
  */
-async function exportSolutions(dataset: string, n: number, seed: number, path: string): Promise<void> {
+async function exportSolutions(dataset: string, n: number, seed: number, path: string, checked = false): Promise<void> {
   const source = await openPromptSource(dataset, 0, seed);
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     const p = source.next();
-    if (p.solution === undefined) throw new ConfigError(`${dataset} has no worked solutions to export`);
-    lines.push(JSON.stringify({ ...p.columns, prompt: p.question, completion: p.solution }));
+    const solution = checked ? p.checkedSolution : p.solution;
+    if (solution === undefined) throw new ConfigError(`${dataset} has no ${checked ? "checked" : "worked"} solutions to export`);
+    lines.push(JSON.stringify({ ...p.columns, prompt: p.question, completion: solution }));
   }
   await writeFile(path, lines.join("\n") + "\n");
 }

@@ -11,6 +11,11 @@ export interface Problem {
   prompt: string;
   /** Worked solution `<think>…</think><answer>…</answer>` (no EOS), used for SFT cold start. */
   solution: string;
+  /**
+   * The worked solution followed by a check that does real work — the inverse operation worked digit by digit, or
+   * the steps redone — for long-CoT data (the Kimi long2short recipe). Absent when the task has none.
+   */
+  checkedSolution?: string;
   /** Dataset-style columns passed to rewards, e.g. `{ task: "countdown", nums: [3, 7, 12], target: 33 }`. */
   columns: Record<string, unknown>;
   /** The task's own difficulty measure (higher = harder; `workDifficulty`), read by curriculum sampling. */
