@@ -28,12 +28,12 @@ import { packSequences } from "./batch.js";
 import { learningRateAt } from "./config.js";
 import type { DpoConfig } from "./dpo-config.js";
 import { DEFAULT_OBJECTIVE_CONFIG, Learner, type MicroBatch } from "./learner.js";
-import { LOOP_SECONDS_KEY, trainLoop, type LoopTrainer, type TrainerCallback } from "./loop.js";
-import { nodeRunFiles, truncateRunLogs } from "./run-dir.js";
+import { trainLoop, type LoopTrainer, type TrainerCallback } from "./loop.js";
+import { nodeRunFiles } from "./run-dir.js";
 import { encodeSftExample, EpochBatcher, sftEndTokenId, type EpochCursorState } from "./sft-batch.js";
 import { LENGTH_WINDOW_BATCHES } from "./sft-config.js";
 import { splitEval } from "./sft.js";
-import { loadOptimizerState, readTrainerState, saveModel, saveRunCheckpoint } from "./state.js";
+import { saveModel, saveRunCheckpoint, startEpochRun } from "./state.js";
 
 /** A tokenised pair with the reference log-probs of each answer's tokens (nats, one per completion token). */
 export interface PairTokens {
@@ -274,16 +274,8 @@ export async function runDpo(o: DpoRunOptions): Promise<DpoSummary> {
 
   const learner = new Learner(model, dpo, { beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEpsilon, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm }, { objectiveConfig: { ...DEFAULT_OBJECTIVE_CONFIG, beta: c.beta } });
   const rng = new Rng(c.seed);
-  let st: DpoTrainerState = { epoch: 0, cursor: 0, epoch_rng_state: rng.getState() };
-  let step = 0;
-  let resumedSeconds = 0;
+  const { step, st, resumedSeconds } = await startEpochRun(o.resumeFrom, learner, runDir, rng);
   if (o.resumeFrom) {
-    const saved = await readTrainerState(o.resumeFrom.dir);
-    step = saved.global_step;
-    st = { epoch: saved.epoch as number, cursor: saved.cursor as number, epoch_rng_state: saved.epoch_rng_state as number[], last_loss: saved.last_loss as number | undefined };
-    resumedSeconds = (saved[LOOP_SECONDS_KEY] as number | undefined) ?? 0;
-    learner.state = await loadOptimizerState(o.resumeFrom.dir, learner.state);
-    await truncateRunLogs(runDir, step);
     log.info(`resuming from ${o.resumeFrom.dir} (step ${step}, epoch ${st.epoch + 1}, batch ${st.cursor}/${perEpoch})`);
   }
   log.info(`DPO: ${train.length} train / ${evalPairs.length} eval pairs, ${c.epochs} epochs × ${perEpoch} steps of ${c.batchSize} pairs, β ${c.beta}`);

@@ -21,9 +21,9 @@ import { Learner } from "./learner.js";
 import { nll } from "../rl/losses/nll.js";
 import { encodeSftExample, EpochBatcher, sftEndTokenId, sftEvalLoss, sftStep, type EpochCursorState, type SftTokens } from "./sft-batch.js";
 import { LENGTH_WINDOW_BATCHES, type SftConfig } from "./sft-config.js";
-import { LOOP_SECONDS_KEY, trainLoop, type LoopTrainer, type TrainerCallback } from "./loop.js";
-import { nodeRunFiles, truncateRunLogs } from "./run-dir.js";
-import { loadOptimizerState, readTrainerState, saveModel, saveRunCheckpoint } from "./state.js";
+import { trainLoop, type LoopTrainer, type TrainerCallback } from "./loop.js";
+import { nodeRunFiles } from "./run-dir.js";
+import { saveModel, saveRunCheckpoint, startEpochRun } from "./state.js";
 
 /** @deprecated the shared `RunLog` (`core/log.ts`). */
 export type SftLog = RunLog;
@@ -171,16 +171,8 @@ export async function runSft(o: SftRunOptions): Promise<SftSummary> {
 
   const learner = new Learner(model, nll, { beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEpsilon, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm });
   const rng = new Rng(c.seed);
-  let st: SftTrainerState = { epoch: 0, cursor: 0, epoch_rng_state: rng.getState() };
-  let step = 0;
-  let resumedSeconds = 0;
+  const { step, st, resumedSeconds } = await startEpochRun(o.resumeFrom, learner, runDir, rng);
   if (o.resumeFrom) {
-    const saved = await readTrainerState(o.resumeFrom.dir);
-    step = saved.global_step;
-    st = { epoch: saved.epoch as number, cursor: saved.cursor as number, epoch_rng_state: saved.epoch_rng_state as number[], last_loss: saved.last_loss as number | undefined };
-    resumedSeconds = (saved[LOOP_SECONDS_KEY] as number | undefined) ?? 0;
-    learner.state = await loadOptimizerState(o.resumeFrom.dir, learner.state);
-    await truncateRunLogs(runDir, step);
     log.info(`resuming from ${o.resumeFrom.dir} (step ${step}, epoch ${st.epoch + 1}, batch ${st.cursor}/${perEpoch})`);
   }
   log.info(`SFT: ${train.length} train / ${evalRows.length} eval examples, ${c.epochs} epochs × ${perEpoch} steps of ${c.batchSize}`);

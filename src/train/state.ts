@@ -15,7 +15,8 @@ import { CHAT_TEMPLATE_FILE } from "../model/load.js";
 import { paramsToTensors } from "../model/params.js";
 import { encodeSafetensors, parseSafetensors, type Tensor } from "../model/safetensors.js";
 import type { AdamWState } from "./optim.js";
-import { listCheckpoints, TRAINER_STATE_FILE } from "./run-dir.js";
+import { LOOP_SECONDS_KEY } from "./loop.js";
+import { listCheckpoints, readTrainerState, TRAINER_STATE_FILE, truncateRunLogs } from "./run-dir.js";
 
 export { listCheckpoints, readTrainerState, TRAINER_STATE_FILE } from "./run-dir.js";
 
@@ -136,3 +137,33 @@ export async function loadOptimizerState(dir: string, like: AdamWState): Promise
 }
 
 export { loadCheckpointFiles };
+
+/** Where an epoch-based run (SFT, DPO) stands: its step, epoch cursor, last loss and the seconds already trained. */
+export interface EpochRunStart {
+  step: number;
+  st: { epoch: number; cursor: number; epoch_rng_state: number[]; last_loss?: number };
+  resumedSeconds: number;
+}
+
+/**
+ * The start of an epoch-based run: step 0 at the first epoch (the plan drawn from `rng`'s current state), or — with
+ * `resumeFrom` — the checkpoint's step, epoch cursor and train seconds, with the optimizer state loaded into
+ * `learner` and the run logs cut back to that step.
+ * @throws CheckpointError when the checkpoint's files are missing or malformed
+ */
+export async function startEpochRun(
+  resumeFrom: { step: number; dir: string } | null | undefined,
+  learner: { state: AdamWState },
+  runDir: string,
+  rng: { getState(): number[] },
+): Promise<EpochRunStart> {
+  if (!resumeFrom) return { step: 0, st: { epoch: 0, cursor: 0, epoch_rng_state: rng.getState() }, resumedSeconds: 0 };
+  const saved = await readTrainerState(resumeFrom.dir);
+  learner.state = await loadOptimizerState(resumeFrom.dir, learner.state);
+  await truncateRunLogs(runDir, saved.global_step);
+  return {
+    step: saved.global_step,
+    st: { epoch: saved.epoch as number, cursor: saved.cursor as number, epoch_rng_state: saved.epoch_rng_state as number[], last_loss: saved.last_loss as number | undefined },
+    resumedSeconds: (saved[LOOP_SECONDS_KEY] as number | undefined) ?? 0,
+  };
+}
