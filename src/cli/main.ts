@@ -311,6 +311,12 @@ export function buildCli(): Command {
     .addOption(numberOption("--save-total-limit <n>", `[number] keep at most N checkpoints, 0 = all (default: ${SD.saveTotalLimit})`))
     .option("--group-by-length <bool>", "[boolean] length-grouped batches: less padding, but each batch is one length range (default: false, as TRL)", (v) => parseValue("--group-by-length", v, true))
     .addOption(numberOption("--seed <n>", `[number] (default: ${SD.seed})`))
+    .option("--adapter <kind>", "[string] none (all weights) | lora (a PEFT-layout LoRA adapter on the frozen model: checkpoints and final/ hold the merged model and adapter/) (default: none)")
+    .addOption(listOption("--adapter-targets <list>", "[list] lora: module-name patterns adapted, e.g. q_proj,v_proj | mlp | self_attn (default: q_proj,v_proj, as PEFT)", "string"))
+    .option("--adapter-layers <list>", "[string] lora: layers adapted, e.g. 0-3,7 (default: all)")
+    .addOption(numberOption("--lora-rank <n>", `[number] lora: rank r (default: ${SD.loraRank})`))
+    .addOption(numberOption("--lora-alpha <x>", `[number] lora: α, the update is scaled by α/r (default: ${SD.loraAlpha})`))
+    .addOption(numberOption("--lora-dropout <p>", `[number] lora: dropout on the adapter branch's input while training (PEFT lora_dropout) (default: ${SD.loraDropout})`))
     .action(async (o: Record<string, unknown>) => {
       const { runSftCommand } = await import("./commands/sft.js");
       await runSftCommand(o, log);

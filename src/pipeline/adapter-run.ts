@@ -58,7 +58,7 @@ export interface AdapterRun {
 }
 
 /** The adapted matrices of a config: `adapterTargets` (or the adapter's default) in `adapterLayers`. */
-export function configTargets(cfg: Readonly<TrainConfig>, numLayers: number): AdaptedMatrix[] {
+export function configTargets(cfg: Readonly<Pick<TrainConfig, "adapter" | "adapterTargets" | "adapterLayers">>, numLayers: number): AdaptedMatrix[] {
   const patterns = cfg.adapterTargets.length > 0 ? cfg.adapterTargets : cfg.adapter === "lora" ? LORA_DEFAULT_TARGETS : SVF_DEFAULT_TARGETS;
   return selectTargets(numLayers, patterns, cfg.adapterLayers === "" ? null : parseLayerList(cfg.adapterLayers));
 }

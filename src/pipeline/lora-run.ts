@@ -35,7 +35,16 @@ async function readLoraMeta(dir: string): Promise<LoraMeta | null> {
   return text === null ? null : (JSON.parse(text) as LoraMeta);
 }
 
-export async function openLora(cfg: Readonly<TrainConfig>, base: CausalLM, log: RunLog, resumeDir: string | null = null): Promise<AdapterRun> {
+/** The config keys a LoRA run reads (`thinkrl train` and `thinkrl sft` both have them). */
+export type LoraRunConfig = Pick<TrainConfig, "adapterTargets" | "adapterLayers" | "loraRank" | "loraAlpha" | "loraDropout" | "seed" | "model" | "objective" | "dataset">;
+
+/**
+ * A LoRA run's adapter on the frozen `base`: fresh (PEFT's init, seeded) or, resuming, the checkpoint's `adapter/`
+ * (and its `best/adapter/`).
+ * @throws ConfigError for a rank above a target's smaller side, or a checkpoint adapter of another base;
+ *   CheckpointError for an unreadable adapter directory
+ */
+export async function openLora(cfg: Readonly<LoraRunConfig>, base: CausalLM, log: RunLog, resumeDir: string | null = null): Promise<AdapterRun> {
   const L = base.config.numHiddenLayers;
   const hash = await baseHash(base);
   let start: LoraAdapter;
@@ -51,7 +60,7 @@ export async function openLora(cfg: Readonly<TrainConfig>, base: CausalLM, log: 
     const bestMeta = await readLoraMeta(bestDir);
     if (bestMeta !== null && bestMeta.validation_score !== null) best = { adapter: await readPeftAdapter(bestDir, base), score: bestMeta.validation_score, step: bestMeta.step };
   } else {
-    const targets = configTargets(cfg, L);
+    const targets = configTargets({ ...cfg, adapter: "lora" }, L);
     checkLoraRank(base, targets, cfg.loraRank);
     start = initLora(base, targets, { r: cfg.loraRank, alpha: cfg.loraAlpha, rng: new Rng(cfg.seed + 2) });
   }

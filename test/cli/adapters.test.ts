@@ -58,3 +58,30 @@ test("export --merge of a LoRA adapter loads back with the same greedy output", 
   expect(fromMerged.stdout).toBe(withAdapter.stdout);
   expect(withAdapter.stderr).toMatch(/LoRA .* \(r 4, α 8, 8 matrices/);
 }, 120_000);
+
+test("sft --adapter lora: trains a PEFT adapter on the frozen embedded model; final/ and final/adapter give the same greedy output", async () => {
+  const { writeFile, readFile } = await import("node:fs/promises");
+  const { existsSync } = await import("node:fs");
+  const rows = Array.from({ length: 24 }, (_, i) => {
+    const a = 10 + ((i * 7) % 80);
+    const b = i % 9;
+    return { prompt: `${a}+${b}`, completion: `<think>${a % 10}+${b}=${(a % 10) + b}</think><answer>${a + b}</answer>` };
+  });
+  const data = join(tmp, "sft.jsonl");
+  await writeFile(data, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  const out = join(tmp, "sft-lora");
+  const r = await thinkrl(["sft", "--adapter", "lora", "--adapter-targets", "q_proj,v_proj", "--lora-rank", "4", "--lora-alpha", "8", "--dataset", data, "--out", out,
+    "--batch-size", "8", "--micro-batch-size", "8", "--epochs", "2", "--learning-rate", "1e-2", "--eval-split", "0", "--save-steps", "3", "--max-length", "32"]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/LoRA r=4 α=8: 7,168 trainable values over 8 matrices/);
+  expect(r.stdout).toMatch(/LoRA adapter in .*final\/adapter/);
+  for (const f of ["checkpoint-3/adapter/adapter_config.json", "checkpoint-3/optimizer.safetensors", "final/adapter/adapter_model.safetensors", "final/model.safetensors"]) expect(existsSync(join(out, f)), f).toBe(true);
+  const peft = JSON.parse(await readFile(join(out, "final/adapter/adapter_config.json"), "utf8"));
+  expect(peft).toMatchObject({ peft_type: "LORA", r: 4, lora_alpha: 8, target_modules: ["q_proj", "v_proj"] });
+  const loss = (await readFile(join(out, "metrics.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l).loss as number);
+  expect(loss.at(-1)!).toBeLessThan(loss[0]!);
+  const gen = ["generate", "--prompt", "31+5", "--temperature", "0", "--max-new-tokens", "24"];
+  const [withAdapter, merged] = await Promise.all([thinkrl([...gen, "--adapter-path", join(out, "final/adapter")]), thinkrl([...gen, "--model", join(out, "final")])]);
+  expect(withAdapter.code, withAdapter.stderr).toBe(0);
+  expect(merged.stdout).toBe(withAdapter.stdout);
+}, 120_000);
