@@ -62,6 +62,7 @@ const TRAIN_HELP: Record<string, string> = {
   objective: "grpo (clipped surrogate, group-relative advantages) | reinforce (−r·log π + β·KL, no baseline) | omd (Kimi k1.5 mirror descent; its own defaults: --steps-per-generation 4, --reset-optimizer true)",
   omdTau: "omd: τ, weight of (τ/2)·(log π_θ(y) − log π_θi(y))² (Kimi §2.3.2; no published value)",
   omdLevel: "omd: sequence (the paper) | token (ROLL's per-token variant)",
+  klDirection: "reinforce: the β-weighted KL to the reference — policy_ref = KL(π_θ‖π_ref) (Transformer² paper) | ref_policy = KL(π_ref‖π_θ) (its reference code)",
   resetOptimizer: "reset AdamW's moments and step count every iteration (default: false; true for omd)",
   sampling: "uniform | prioritized (∝ 1 − success rate, Kimi §2.3.4) | curriculum (all problems, then the hard ones)",
   trainPool: "train on N problems drawn once (built-in tasks) / the first N training rows (datasets); 0 = endless stream / all rows, 1024 for prioritized|curriculum on a built-in task",

@@ -53,6 +53,11 @@ export interface TrainConfig {
   stepsPerGeneration: number;
   /** β of the k3 KL to the reference model. Default 0 as in TRL (R1: 0.001; DeepSeekMath: 0.04). */
   beta: number;
+  /**
+   * `reinforce` only: the KL's direction (`rl/losses/reinforce.ts` `klPenalty`) — `policy_ref` = KL(π_θ‖π_ref), the
+   * Transformer² paper's (default); `ref_policy` = KL(π_ref‖π_θ), its reference code's.
+   */
+  klDirection: "policy_ref" | "ref_policy";
   /** ε_low of the clipped ratio. Default 0.2. */
   epsilon: number;
   /** ε_high; defaults to `epsilon` (DAPO clip-higher: 0.28). */
@@ -191,6 +196,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   numIterations: 1,
   stepsPerGeneration: 1,
   beta: 0,
+  klDirection: "policy_ref",
   epsilon: 0.2,
   epsilonHigh: Number.NaN, // = epsilon unless set
   lossType: "grpo",
@@ -340,6 +346,8 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
     if (!values.includes(cfg[k] as string)) throw new ConfigError(`${named(k)} must be one of ${values.join(", ")} (got ${JSON.stringify(cfg[k])})`);
   };
   oneOf("omdLevel", ["sequence", "token"]);
+  oneOf("klDirection", ["policy_ref", "ref_policy"]);
+  if (cfg.klDirection !== "policy_ref" && cfg.objective !== "reinforce") throw new ConfigError(`${named("klDirection")} applies to --objective reinforce (got objective ${cfg.objective})`);
   oneOf("sampling", ["uniform", "prioritized", "curriculum"]);
   oneOf("difficulty", ["auto", "column", "task", "measured"]);
   if (typeof cfg.successReward !== "string") throw new ConfigError(`${named("successReward")} must be a reward name`);

@@ -23,4 +23,7 @@ test("adapter config keys are checked in one line", () => {
   expect(() => resolveTrainConfig({ adapter: "lora", loraDropout: 0.1 })).toThrow(/loraDropout \(--lora-dropout\) must be 0/);
   expect(() => resolveTrainConfig({ expert: "e.safetensors" })).toThrow(/starts an SVF run: pass --adapter svf/);
   expect(() => resolveTrainConfig({ validationProblems: -1 })).toThrow(/validationProblems/);
+  expect(resolveTrainConfig({ objective: "reinforce", klDirection: "ref_policy", outputDir: "x" }).klDirection).toBe("ref_policy");
+  expect(() => resolveTrainConfig({ klDirection: "ref_policy" })).toThrow(/klDirection \(--kl-direction\) applies to --objective reinforce \(got objective grpo\)/);
+  expect(() => resolveTrainConfig({ objective: "reinforce", klDirection: "reverse" })).toThrow(/klDirection \(--kl-direction\) must be one of policy_ref, ref_policy/);
 });
