@@ -18,7 +18,10 @@ import { readFile } from "node:fs/promises";
 
 /** The PEFT adapter directory inside a checkpoint. */
 export const LORA_ADAPTER_DIR = "adapter";
-/** thinkrl's notes beside a PEFT adapter: `{step, validation_score, base_hash, objective, task}`. */
+/**
+ * thinkrl's notes beside a PEFT adapter: `{step, validation_score, base_hash, objective, task}`, and the dropout
+ * masks' RNG state (`dropout_rng_state`) a resumed run continues from.
+ */
 export const LORA_META_FILE = "thinkrl_meta.json";
 
 interface LoraMeta {
@@ -27,6 +30,7 @@ interface LoraMeta {
   base_hash: string;
   objective: string;
   task: string;
+  dropout_rng_state?: number[];
 }
 
 /** Reads `thinkrl_meta.json` of an adapter directory, or null when absent. */
@@ -48,6 +52,7 @@ export async function openLora(cfg: Readonly<LoraRunConfig>, base: CausalLM, log
   const L = base.config.numHiddenLayers;
   const hash = await baseHash(base);
   let start: LoraAdapter;
+  let dropoutState: number[] | null = null;
   let best: { adapter: LoraAdapter; score: number; step: number } | null = null;
   if (resumeDir !== null) {
     const dir = join(resumeDir, LORA_ADAPTER_DIR);
@@ -56,6 +61,7 @@ export async function openLora(cfg: Readonly<LoraRunConfig>, base: CausalLM, log
       throw new ConfigError(`${dir} was trained on another base model (base hash ${meta.base_hash.slice(0, 12)}…, this model ${hash.slice(0, 12)}…)`, { hint: "the run's base model (--model) changed since the checkpoint" });
     }
     start = await readPeftAdapter(dir, base);
+    dropoutState = meta?.dropout_rng_state ?? null;
     const bestDir = join(resumeDir, BEST_ADAPTER_DIR, LORA_ADAPTER_DIR);
     const bestMeta = await readLoraMeta(bestDir);
     if (bestMeta !== null && bestMeta.validation_score !== null) best = { adapter: await readPeftAdapter(bestDir, base), score: bestMeta.validation_score, step: bestMeta.step };
@@ -64,12 +70,13 @@ export async function openLora(cfg: Readonly<LoraRunConfig>, base: CausalLM, log
     checkLoraRank(base, targets, cfg.loraRank);
     start = initLora(base, targets, { r: cfg.loraRank, alpha: cfg.loraAlpha, rng: new Rng(cfg.seed + 2) });
   }
-  const tr = new LoraTrainer(base, start);
+  const tr = new LoraTrainer(base, start, { dropout: cfg.loraDropout, seed: cfg.seed + 4 });
+  if (dropoutState !== null) tr.dropoutState = dropoutState;
   const paramCount = loraParamCount(tr.adapter);
-  log.info(`LoRA r=${start.r} α=${start.alpha}: ${paramCount.toLocaleString("en-US")} trainable values over ${start.targets.length} matrices`);
+  log.info(`LoRA r=${start.r} α=${start.alpha}${cfg.loraDropout > 0 ? ` dropout ${cfg.loraDropout}` : ""}: ${paramCount.toLocaleString("en-US")} trainable values over ${start.targets.length} matrices`);
   const files = (a: LoraAdapter, step: number, score: number | null): AdapterFiles => {
     const { config, weights } = encodePeft(a, L, cfg.model);
-    const meta: LoraMeta = { step, validation_score: score, base_hash: hash, objective: cfg.objective, task: cfg.dataset };
+    const meta: LoraMeta = { step, validation_score: score, base_hash: hash, objective: cfg.objective, task: cfg.dataset, ...(cfg.loraDropout > 0 ? { dropout_rng_state: tr.dropoutState } : {}) };
     return {
       [join(LORA_ADAPTER_DIR, PEFT_CONFIG_FILE)]: config,
       [join(LORA_ADAPTER_DIR, PEFT_WEIGHTS_FILE)]: Buffer.concat(weights),

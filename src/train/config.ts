@@ -171,7 +171,7 @@ export interface TrainConfig {
   loraRank: number;
   /** LoRA α (scale α/r). Default 16. */
   loraAlpha: number;
-  /** LoRA dropout; only 0 (the weights are built in the forward hook, so input dropout is not expressible). */
+  /** LoRA dropout (PEFT `lora_dropout`): on the adapter branch's input in the training forward only, seeded. Default 0. */
   loraDropout: number;
   /**
    * Problems carved from the *training* stream as a validation split (never drawn for training); with `evalSteps`
@@ -397,7 +397,7 @@ function checkAdapterConfig(cfg: TrainConfig): void {
   if (!(cfg.svfMaxMult > 0)) throw new ConfigError(`${named("svfMaxMult")} must be > 0 (got ${cfg.svfMaxMult})`);
   if (!Number.isInteger(cfg.loraRank) || cfg.loraRank < 1) throw new ConfigError(`${named("loraRank")} must be an integer ≥ 1 (got ${cfg.loraRank})`);
   if (!(cfg.loraAlpha > 0)) throw new ConfigError(`${named("loraAlpha")} must be > 0 (got ${cfg.loraAlpha})`);
-  if (cfg.loraDropout !== 0) throw new ConfigError(`${named("loraDropout")} must be 0 (got ${cfg.loraDropout})`, { hint: "thinkrl builds LoRA weights in the forward hook, where input dropout cannot be applied" });
+  if (!(cfg.loraDropout >= 0 && cfg.loraDropout < 1)) throw new ConfigError(`${named("loraDropout")} must be in [0, 1) (got ${cfg.loraDropout})`);
   if (!Number.isInteger(cfg.validationProblems) || cfg.validationProblems < 0) throw new ConfigError(`${named("validationProblems")} must be an integer ≥ 0 (got ${cfg.validationProblems})`);
 }
 

@@ -2,7 +2,7 @@
  * Adapter runs (`train --adapter svf|lora`) continue with `--resume`: a run stopped after a checkpoint and resumed
  * logs the same metrics, picks the same best-validation adapter and writes the same adapter files as a run that was
  * never stopped (adapter tree, AdamW moments, sampling RNG, data cursor and best-validation state restored from the
- * checkpoint). Checkpoint metadata names the step and the validation score of the weights it holds. (The SIGKILL
+ * checkpoint; LoRA with dropout, so its masks' RNG too). Checkpoint metadata names the step and the validation score of the weights it holds. (The SIGKILL
  * path of the shared checkpoint writer is covered by test/train/resume.test.ts; this one stops in-process so it
  * stays a few seconds.)
  */
@@ -29,7 +29,7 @@ afterAll(async () => {
 const flags = (adapter: "svf" | "lora") => ({
   adapter, promptFormat: "compact", maxCompletionLength: 16, maxSteps: 3, promptsPerStep: 2, numGenerations: 4,
   learningRate: adapter === "svf" ? 5e-2 : 1e-2, warmupSteps: 0, numEvalProblems: 2, evalSamples: 1, saveSteps: 1, saveTotalLimit: 0,
-  validationProblems: 4, evalSteps: 2, objective: "reinforce", rewardFuncs: ["accuracy_signed"], rewardWeights: [1], lossType: "sequence_sum",
+  validationProblems: 4, evalSteps: 2, objective: "reinforce", ...(adapter === "lora" ? { loraDropout: 0.1 } : {}), rewardFuncs: ["accuracy_signed"], rewardWeights: [1], lossType: "sequence_sum",
 });
 
 const isTiming = (k: string) => k === "step_seconds" || k === "tokens_per_second" || k.startsWith("time/");

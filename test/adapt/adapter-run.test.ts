@@ -20,7 +20,8 @@ test("the validation split comes from the training stream, disjoint from what tr
 test("adapter config keys are checked in one line", () => {
   expect(resolveTrainConfig({ adapter: "svf", outputDir: "x" }).svfParameterization).toBe("sigmoid");
   expect(() => resolveTrainConfig({ adapter: "dora" })).toThrow(/adapter \(--adapter\) must be one of none, svf, lora \(got "dora"\)/);
-  expect(() => resolveTrainConfig({ adapter: "lora", loraDropout: 0.1 })).toThrow(/loraDropout \(--lora-dropout\) must be 0/);
+  expect(resolveTrainConfig({ adapter: "lora", loraDropout: 0.1, outputDir: "x" }).loraDropout).toBe(0.1);
+  expect(() => resolveTrainConfig({ adapter: "lora", loraDropout: 1 })).toThrow(/loraDropout \(--lora-dropout\) must be in \[0, 1\) \(got 1\)/);
   expect(() => resolveTrainConfig({ expert: "e.safetensors" })).toThrow(/starts an SVF run: pass --adapter svf/);
   expect(() => resolveTrainConfig({ validationProblems: -1 })).toThrow(/validationProblems/);
   expect(resolveTrainConfig({ objective: "reinforce", klDirection: "ref_policy", outputDir: "x" }).klDirection).toBe("ref_policy");
