@@ -79,7 +79,14 @@ test("bad PEFT adapters fail in one line", async () => {
 
 test("LoRA dropout (PEFT semantics): on the branch's input only, p of its elements dropped, scaled by 1/(1 − p), seeded; the policy has none", async () => {
   const { numpy: np, tree } = await import("@jax-js/jax");
-  const { BRANCHES } = await import("../../src/model/llama.js");
+  const llama = await import("../../src/model/llama.js");
+  /** One training forward's branch on layer 0's q_proj, applied to x = ones [1, 64, 32]. */
+  const branchOnOnes = async (t: InstanceType<typeof lora.LoraTrainer>) => {
+    const params = t.binding.effective(tree.ref(t.binding.get() as never) as never, tree.ref(t.binding.frozen() as never) as never);
+    const y = (await params[llama.BRANCHES]![0]!.q!(np.ones([1, 64, 32])).data()) as Float32Array; // [1, 64, 32]
+    tree.dispose(params as never);
+    return y;
+  };
   const model = await loadModel(join(HF, "tiny-qwen2"));
   const targets = selectTargets(model.config.numHiddenLayers, ["q_proj"]);
   const a = lora.initLora(model, targets, { r: 4, alpha: 8, rng: new Rng(0) });
@@ -91,16 +98,10 @@ test("LoRA dropout (PEFT semantics): on the branch's input only, p of its elemen
   const merged = lora.loraModel(model, a);
   expect(maxAbsDiff(await logp(tr.policy), await logp(merged))).toBe(0);
   lora.disposeLoraModel(merged);
-  // One training forward's branch on q_proj of layer 0, applied to x = ones [1, 64, 32]: y = (α/r)·(drop(x)·A)·B.
+  // The branch is y = (α/r)·(drop(x)·A)·B.
   const A = Float32Array.from(a.A.get(targets[0]!.module)!.data); // [r, in] (PEFT)
   const B = Float32Array.from(a.B.get(targets[0]!.module)!.data); // [out, r]
-  const branchOnOnes = async () => {
-    const params = tr.binding.effective(tree.ref(tr.binding.get() as never) as never, tree.ref(tr.binding.frozen() as never) as never);
-    const y = (await params[BRANCHES]![0]!.q!(np.ones([1, 64, 32])).data()) as Float32Array; // [1, 64, 32]
-    tree.dispose(params as never);
-    return y;
-  };
-  const [y1, y2] = [await branchOnOnes(), await branchOnOnes()];
+  const [y1, y2] = [await branchOnOnes(tr), await branchOnOnes(tr)];
   expect(maxAbsDiff(y1, y2)).toBeGreaterThan(1e-3); // a fresh mask per forward
   // Recover each token's kept inputs: y_t = 2·((k_t/(1 − p))·A)·B is linear in the mask k_t; with x = 1 the token
   // mean of y equals 2·(m̄/(1 − p))ᵀA·B for the mean mask m̄, whose mean over inputs ≈ 1 − p. Check against the
@@ -115,10 +116,10 @@ test("LoRA dropout (PEFT semantics): on the branch's input only, p of its elemen
   // Seeded: a trainer with the same seed (or the saved RNG state) draws the same masks.
   const tr2 = new lora.LoraTrainer(model, a, { dropout: p, seed: 3 });
   const state = tr2.dropoutState;
-  const z1 = await (async () => { const params = tr2.binding.effective(tree.ref(tr2.binding.get() as never) as never, tree.ref(tr2.binding.frozen() as never) as never); const y = (await params[BRANCHES]![0]!.q!(np.ones([1, 64, 32])).data()) as Float32Array; tree.dispose(params as never); return y; })();
+  const z1 = await branchOnOnes(tr2);
   expect(maxAbsDiff(z1, y1)).toBe(0);
   tr2.dropoutState = state;
-  const z2 = await (async () => { const params = tr2.binding.effective(tree.ref(tr2.binding.get() as never) as never, tree.ref(tr2.binding.frozen() as never) as never); const y = (await params[BRANCHES]![0]!.q!(np.ones([1, 64, 32])).data()) as Float32Array; tree.dispose(params as never); return y; })();
+  const z2 = await branchOnOnes(tr2);
   expect(maxAbsDiff(z2, y1)).toBe(0);
   // It trains through the learner, and the PEFT config records the dropout.
   const learner = new Learner(tr.policy, nll, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 }, { binding: tr.binding as never });
