@@ -88,3 +88,25 @@ test("lora: a stopped run resumed from its checkpoint equals the uninterrupted r
   const meta = JSON.parse(await readFile(join(a, "checkpoint-3/adapter/thinkrl_meta.json"), "utf8"));
   expect(meta).toMatchObject({ step: 3, validation_score: null });
 }, 60_000);
+
+test("--expert starts an SVF run from an existing expert (its vectors, its parameterisation); another base's expert is refused in one line", async () => {
+  const { openAdapter } = await import("../../src/pipeline/adapter-run.js");
+  const { resolveTrainConfig } = await import("../../src/train/config.js");
+  const { loadModel, defaultModelDir } = await import("../../src/model/load.js");
+  const { decodeSvfExpert } = await import("../../src/adapt/expert-file.js");
+  const file = join(tmp, "svf-A", "best", "svf_expert.safetensors"); // from the svf test above
+  const start = await readSvfExpert(file);
+  const model = await loadModel(defaultModelDir());
+  const lines: string[] = [];
+  const run = await openAdapter(resolveTrainConfig({ adapter: "svf", expert: file, svfParameterization: "direct", outputDir: join(tmp, "x") }), model, { info: (m) => lines.push(m), progress: () => {} });
+  const now = decodeSvfExpert((await run.files(0, null))["svf_expert.safetensors"] as Uint8Array, "now");
+  expect(now.parameterization).toBe("sigmoid");
+  for (const [name, v] of start.vectors) expect(Array.from(now.vectors.get(name)!)).toEqual(Array.from(v));
+  expect(lines.join("\n")).toMatch(/is a sigmoid expert; it keeps that parameterisation/);
+  run.dispose();
+  const other = join(import.meta.dirname, "..", "fixtures", "adapt", "tiny-llama-svf.safetensors");
+  await expect(openAdapter(resolveTrainConfig({ adapter: "svf", expert: other, outputDir: join(tmp, "y") }), model, SILENT_LOG)).rejects.toThrow(
+    /^.*tiny-llama-svf.safetensors was trained on another base model \(base hash [0-9a-f]{12}…, this model [0-9a-f]{12}…\)$/,
+  );
+  model.dispose();
+}, 30_000);
