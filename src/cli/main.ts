@@ -357,7 +357,8 @@ export function buildCli(): Command {
       .description("write a model with an adapter merged in (SVF W′ or LoRA W + (α/r)·BA) as a plain Hugging Face checkpoint")
       .option("--model <dir>", "[path] base model directory (default: the embedded model)")
       .requiredOption("--out <dir>", "[path] output model directory")
-      .option("--merge", "merge the adapter into the weights (the only export mode)"),
+      .option("--merge", "merge the adapter into the weights (the only export mode)")
+      .option("--force", "replace --out when it exists and is not empty (default: refuse)"),
   ).action(async (o: Record<string, unknown>) => {
     const { runExport } = await import("./commands/adapters.js");
     await runExport(o, log);
@@ -368,6 +369,7 @@ export function buildCli(): Command {
     .command("list [dir]")
     .description("expert files under a directory (default: runs), with task, values, validation score and base hash")
     .action(async (dir: string | undefined) => {
+      exitStatus.error = 2; // the only failure is bad input (a missing directory)
       const { runSvfList } = await import("./commands/adapters.js");
       await runSvfList(dir ?? "runs");
     });

@@ -21,16 +21,22 @@ const oneError = (r: { code: number | null; stderr: string }, re: RegExp) => {
   expect(lines[0]).toMatch(re);
 };
 
-test("an expert of another base, a missing adapter directory, export without --merge: one line each", async () => {
+test("an expert of another base, a missing adapter directory, export without --merge, svf list of a missing directory: one line each", async () => {
   const fx = join(ROOT, "test/fixtures/adapt");
-  const [a, b, c] = await Promise.all([
-    thinkrl(["generate", "--prompt", "1+1=", "--expert", join(fx, "tiny-llama-svf.safetensors")]),
-    thinkrl(["generate", "--prompt", "1+1=", "--adapter-path", join(tmp, "nope")]),
+  const [a, b, c, d, e] = await Promise.all([
+    thinkrl(["svf", "list", join(tmp, "nowhere")]),
+    thinkrl(["svf", "list", fx]),
+    thinkrl(["generate", "--prompt", "1+1", "--expert", join(fx, "tiny-llama-svf.safetensors")]),
+    thinkrl(["generate", "--prompt", "1+1", "--adapter-path", join(tmp, "nope")]),
     thinkrl(["export", "--expert", join(fx, "tiny-llama-svf.safetensors"), "--out", join(tmp, "m")]),
   ]);
-  oneError(a, /^error: expert 1 was trained on another base model \(base hash [0-9a-f]{12}…, this model [0-9a-f]{12}…\)$/);
-  oneError(b, /is not a PEFT adapter directory \(no adapter_config.json\)/);
-  oneError(c, /^error: export writes merged checkpoints only: pass --merge/);
+  expect(a.code, a.stderr).toBe(2);
+  expect(a.stderr.trim().split("\n"), a.stderr).toEqual([expect.stringMatching(/^error: .*nowhere does not exist \(hint: /)]);
+  expect(b.code, b.stderr).toBe(0);
+  expect(b.stdout).toMatch(/tiny-llama-svf\.safetensors {2}task .* values {2}(sigmoid|direct) {2}validation/);
+  oneError(c, /^error: expert 1 was trained on another base model \(base hash [0-9a-f]{12}…, this model [0-9a-f]{12}…\)$/);
+  oneError(d, /is not a PEFT adapter directory \(no adapter_config.json\)/);
+  oneError(e, /^error: export writes merged checkpoints only: pass --merge/);
 }, 60_000);
 
 test("export --merge of a LoRA adapter loads back with the same greedy output", async () => {
@@ -50,13 +56,19 @@ test("export --merge of a LoRA adapter loads back with the same greedy output", 
   await writePeftAdapter(adapter, a, 4, null);
   base.dispose();
   const merged = join(tmp, "merged");
-  const gen = ["generate", "--prompt", "12+7=", "--temperature", "0", "--max-new-tokens", "24"];
+  const gen = ["generate", "--prompt", "25+13", "--temperature", "0", "--max-new-tokens", "24"];
   const e = await thinkrl(["export", "--merge", "--adapter-path", adapter, "--out", merged]);
   expect(e.code, e.stderr).toBe(0);
   const [withAdapter, fromMerged] = await Promise.all([thinkrl([...gen, "--adapter-path", adapter]), thinkrl([...gen, "--model", merged])]);
   expect(withAdapter.code, withAdapter.stderr).toBe(0);
   expect(fromMerged.stdout).toBe(withAdapter.stdout);
   expect(withAdapter.stderr).toMatch(/LoRA .* \(r 4, α 8, 8 matrices/);
+  // An occupied --out is refused (nothing overwritten) unless --force.
+  const again = await thinkrl(["export", "--merge", "--adapter-path", adapter, "--out", merged]);
+  oneError(again, /^error: .*merged already exists and is not empty \(hint: pass --force to replace it, or another --out\)$/);
+  const forced = await thinkrl(["export", "--merge", "--force", "--adapter-path", adapter, "--out", merged]);
+  expect(forced.code, forced.stderr).toBe(0);
+  expect((await thinkrl([...gen, "--model", merged])).stdout).toBe(withAdapter.stdout);
 }, 120_000);
 
 test("sft --adapter lora: trains a PEFT adapter on the frozen embedded model; final/ and final/adapter give the same greedy output", async () => {
