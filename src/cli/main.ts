@@ -62,6 +62,7 @@ const TRAIN_HELP: Record<string, string> = {
   objective: "grpo (clipped surrogate, group-relative advantages) | reinforce (−r·log π + β·KL, no baseline) | omd (Kimi k1.5 mirror descent; its own defaults: --steps-per-generation 4, --reset-optimizer true)",
   omdTau: "omd: τ, weight of (τ/2)·(log π_θ(y) − log π_θi(y))² (Kimi §2.3.2; no published value)",
   omdLevel: "omd: sequence (the paper) | token (ROLL's per-token variant)",
+  adapterPath: "lora: start from this PEFT adapter directory (its rank, α and targets) instead of a fresh adapter",
   klDirection: "reinforce: the β-weighted KL to the reference — policy_ref = KL(π_θ‖π_ref) (Transformer² paper) | ref_policy = KL(π_ref‖π_θ) (its reference code)",
   resetOptimizer: "reset AdamW's moments and step count every iteration (default: false; true for omd)",
   sampling: "uniform | prioritized (∝ 1 − success rate, Kimi §2.3.4) | curriculum (all problems, then the hard ones)",
@@ -318,6 +319,7 @@ export function buildCli(): Command {
     .addOption(numberOption("--lora-rank <n>", `[number] lora: rank r (default: ${SD.loraRank})`))
     .addOption(numberOption("--lora-alpha <x>", `[number] lora: α, the update is scaled by α/r (default: ${SD.loraAlpha})`))
     .addOption(numberOption("--lora-dropout <p>", `[number] lora: dropout on the adapter branch's input while training (PEFT lora_dropout) (default: ${SD.loraDropout})`))
+    .option("--adapter-path <dir>", "[path] lora: start from this PEFT adapter directory (its rank, α and targets) (default: a fresh adapter)")
     .action(async (o: Record<string, unknown>) => {
       const { runSftCommand } = await import("./commands/sft.js");
       await runSftCommand(o, log);

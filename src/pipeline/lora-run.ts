@@ -40,13 +40,13 @@ async function readLoraMeta(dir: string): Promise<LoraMeta | null> {
 }
 
 /** The config keys a LoRA run reads (`thinkrl train` and `thinkrl sft` both have them). */
-export type LoraRunConfig = Pick<TrainConfig, "adapterTargets" | "adapterLayers" | "loraRank" | "loraAlpha" | "loraDropout" | "seed" | "model" | "objective" | "dataset">;
+export type LoraRunConfig = Pick<TrainConfig, "adapterTargets" | "adapterLayers" | "loraRank" | "loraAlpha" | "loraDropout" | "adapterPath" | "seed" | "model" | "objective" | "dataset">;
 
 /**
- * A LoRA run's adapter on the frozen `base`: fresh (PEFT's init, seeded) or, resuming, the checkpoint's `adapter/`
- * (and its `best/adapter/`).
- * @throws ConfigError for a rank above a target's smaller side, or a checkpoint adapter of another base;
- *   CheckpointError for an unreadable adapter directory
+ * A LoRA run's adapter on the frozen `base`: fresh (PEFT's init, seeded), `cfg.adapterPath` (a PEFT adapter
+ * directory: its rank, α and targets), or, resuming, the checkpoint's `adapter/` (and its `best/adapter/`).
+ * @throws ConfigError for a rank above a target's smaller side, or an adapter thinkrl wrote for another base;
+ *   CheckpointError for an unreadable adapter directory or one that does not fit the model
  */
 export async function openLora(cfg: Readonly<LoraRunConfig>, base: CausalLM, log: RunLog, resumeDir: string | null = null): Promise<AdapterRun> {
   const L = base.config.numHiddenLayers;
@@ -54,21 +54,27 @@ export async function openLora(cfg: Readonly<LoraRunConfig>, base: CausalLM, log
   let start: LoraAdapter;
   let dropoutState: number[] | null = null;
   let best: { adapter: LoraAdapter; score: number; step: number } | null = null;
-  if (resumeDir !== null) {
-    const dir = join(resumeDir, LORA_ADAPTER_DIR);
-    const meta = await readLoraMeta(dir);
+  const from = resumeDir !== null ? join(resumeDir, LORA_ADAPTER_DIR) : cfg.adapterPath;
+  if (from !== null) {
+    // thinkrl-written adapters name their base (a PEFT-written one is checked by its shapes only).
+    const meta = await readLoraMeta(from);
     if (meta !== null && meta.base_hash !== hash) {
-      throw new ConfigError(`${dir} was trained on another base model (base hash ${meta.base_hash.slice(0, 12)}…, this model ${hash.slice(0, 12)}…)`, { hint: "the run's base model (--model) changed since the checkpoint" });
+      throw new ConfigError(`${from} was trained on another base model (base hash ${meta.base_hash.slice(0, 12)}…, this model ${hash.slice(0, 12)}…)`, {
+        hint: resumeDir !== null ? "the run's base model (--model) changed since the checkpoint" : "pass the --model the adapter was trained on",
+      });
     }
-    start = await readPeftAdapter(dir, base);
-    dropoutState = meta?.dropout_rng_state ?? null;
-    const bestDir = join(resumeDir, BEST_ADAPTER_DIR, LORA_ADAPTER_DIR);
-    const bestMeta = await readLoraMeta(bestDir);
-    if (bestMeta !== null && bestMeta.validation_score !== null) best = { adapter: await readPeftAdapter(bestDir, base), score: bestMeta.validation_score, step: bestMeta.step };
+    start = await readPeftAdapter(from, base);
+    if (resumeDir === null) log.info(`LoRA: starting from ${from}`);
+    else dropoutState = meta?.dropout_rng_state ?? null;
   } else {
     const targets = configTargets({ ...cfg, adapter: "lora" }, L);
     checkLoraRank(base, targets, cfg.loraRank);
     start = initLora(base, targets, { r: cfg.loraRank, alpha: cfg.loraAlpha, rng: new Rng(cfg.seed + 2) });
+  }
+  if (resumeDir !== null) {
+    const bestDir = join(resumeDir, BEST_ADAPTER_DIR, LORA_ADAPTER_DIR);
+    const bestMeta = await readLoraMeta(bestDir);
+    if (bestMeta !== null && bestMeta.validation_score !== null) best = { adapter: await readPeftAdapter(bestDir, base), score: bestMeta.validation_score, step: bestMeta.step };
   }
   const tr = new LoraTrainer(base, start, { dropout: cfg.loraDropout, seed: cfg.seed + 4 });
   if (dropoutState !== null) tr.dropoutState = dropoutState;

@@ -167,6 +167,8 @@ export interface TrainConfig {
   svdMethod: "gram" | "golub-kahan";
   /** Start from this SVF expert file instead of a fresh one. Default null. */
   expert: string | null;
+  /** LoRA: start from this PEFT adapter directory (its rank, α and targets) instead of a fresh adapter. Default null. */
+  adapterPath: string | null;
   /** LoRA rank r. Default 8. */
   loraRank: number;
   /** LoRA α (scale α/r). Default 16. */
@@ -247,6 +249,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   svfMaxMult: 1,
   svdMethod: "gram",
   expert: null,
+  adapterPath: null,
   loraRank: 8,
   loraAlpha: 16,
   loraDropout: 0,
@@ -394,6 +397,8 @@ function checkAdapterConfig(cfg: TrainConfig): void {
   if (typeof cfg.adapterLayers !== "string") throw new ConfigError(`${named("adapterLayers")} must be a layer list such as 0-3,7 (got ${JSON.stringify(cfg.adapterLayers)})`);
   if (cfg.expert !== null && typeof cfg.expert !== "string") throw new ConfigError(`${named("expert")} must be a file path`);
   if (cfg.expert !== null && cfg.adapter !== "svf") throw new ConfigError(`${named("expert")} starts an SVF run: pass --adapter svf`);
+  if (cfg.adapterPath !== null && (typeof cfg.adapterPath !== "string" || cfg.adapterPath === "")) throw new ConfigError(`${named("adapterPath")} must be a directory`);
+  if (cfg.adapterPath !== null && cfg.adapter !== "lora") throw new ConfigError(`${named("adapterPath")} starts a LoRA run: pass --adapter lora`);
   if (!(cfg.svfMaxMult > 0)) throw new ConfigError(`${named("svfMaxMult")} must be > 0 (got ${cfg.svfMaxMult})`);
   if (!Number.isInteger(cfg.loraRank) || cfg.loraRank < 1) throw new ConfigError(`${named("loraRank")} must be an integer ≥ 1 (got ${cfg.loraRank})`);
   if (!(cfg.loraAlpha > 0)) throw new ConfigError(`${named("loraAlpha")} must be > 0 (got ${cfg.loraAlpha})`);

@@ -75,6 +75,8 @@ export interface SftConfig {
   loraAlpha: number;
   /** LoRA dropout on the adapter branch's input while training (PEFT `lora_dropout`). Default 0. */
   loraDropout: number;
+  /** LoRA: start from this PEFT adapter directory (its rank, α and targets) instead of a fresh adapter. Default null. */
+  adapterPath: string | null;
 }
 
 /** Batches per length-bucketing window (HF's `LengthGroupedSampler` uses megabatches of 50 batches). */
@@ -110,6 +112,7 @@ export const SFT_DEFAULTS: Readonly<Omit<SftConfig, "dataset" | "outputDir">> = 
   loraRank: 8,
   loraAlpha: 16,
   loraDropout: 0,
+  adapterPath: null,
 });
 
 const KEYS = new Set([...Object.keys(SFT_DEFAULTS), "dataset", "outputDir"]);
@@ -161,6 +164,8 @@ export function resolveSftConfig(partial: Record<string, unknown>): Readonly<Sft
   if (!["none", "lora"].includes(cfg.adapter)) throw new ConfigError(`${named("adapter")} must be none or lora (got ${JSON.stringify(cfg.adapter)})`);
   if (!Array.isArray(cfg.adapterTargets) || cfg.adapterTargets.some((t) => typeof t !== "string" || t === "")) throw new ConfigError(`${named("adapterTargets")} must be a list of module-name patterns (got ${JSON.stringify(cfg.adapterTargets)})`);
   int("loraRank", 1);
+  if (cfg.adapterPath !== null && (typeof cfg.adapterPath !== "string" || cfg.adapterPath === "")) throw new ConfigError(`${named("adapterPath")} must be a directory`);
+  if (cfg.adapterPath !== null && cfg.adapter !== "lora") throw new ConfigError(`${named("adapterPath")} starts a LoRA run: pass --adapter lora`);
   if (!(cfg.loraAlpha > 0)) throw new ConfigError(`${named("loraAlpha")} must be > 0 (got ${cfg.loraAlpha})`);
   if (!(cfg.loraDropout >= 0 && cfg.loraDropout < 1)) throw new ConfigError(`${named("loraDropout")} must be in [0, 1) (got ${cfg.loraDropout})`);
   if (cfg.model !== null && (typeof cfg.model !== "string" || cfg.model === "")) throw new ConfigError(`${named("model")} must be a directory (got ${JSON.stringify(cfg.model)})`);

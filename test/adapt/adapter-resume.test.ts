@@ -89,7 +89,7 @@ test("lora: a stopped run resumed from its checkpoint equals the uninterrupted r
   expect(meta).toMatchObject({ step: 3, validation_score: null });
 }, 60_000);
 
-test("--expert starts an SVF run from an existing expert (its vectors, its parameterisation); another base's expert is refused in one line", async () => {
+test("--expert starts an SVF run from an existing expert (its vectors, its parameterisation; another base's expert is refused in one line); --adapter-path starts a LoRA run from a PEFT directory", async () => {
   const { openAdapter } = await import("../../src/pipeline/adapter-run.js");
   const { resolveTrainConfig } = await import("../../src/train/config.js");
   const { loadModel, defaultModelDir } = await import("../../src/model/load.js");
@@ -108,5 +108,17 @@ test("--expert starts an SVF run from an existing expert (its vectors, its param
   await expect(openAdapter(resolveTrainConfig({ adapter: "svf", expert: other, outputDir: join(tmp, "y") }), model, SILENT_LOG)).rejects.toThrow(
     /^.*tiny-llama-svf.safetensors was trained on another base model \(base hash [0-9a-f]{12}…, this model [0-9a-f]{12}…\)$/,
   );
+  // LoRA: --adapter-path starts from a PEFT directory (its rank, α and values).
+  const { openLora } = await import("../../src/pipeline/lora-run.js");
+  const { readPeftAdapter } = await import("../../src/adapt/node.js");
+  const dir = join(tmp, "lora-A", "best", "adapter");
+  const a = await readPeftAdapter(dir, model);
+  const lr = await openLora(resolveTrainConfig({ adapter: "lora", adapterPath: dir, loraRank: 2, outputDir: join(tmp, "z") }), model, SILENT_LOG);
+  expect(lr.paramCount).toBe(7_168 * 2); // r 8 on q/v (the run's), not --lora-rank 2
+  const files = await lr.files(0, null);
+  expect(Buffer.compare(files["adapter/adapter_model.safetensors"] as Uint8Array, await readFile(join(dir, "adapter_model.safetensors")))).toBe(0);
+  expect(a.r).toBe(8);
+  lr.dispose();
+  expect(() => resolveTrainConfig({ adapterPath: dir })).toThrow(/adapterPath \(--adapter-path\) starts a LoRA run: pass --adapter lora/);
   model.dispose();
 }, 30_000);
