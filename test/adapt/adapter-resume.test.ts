@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const flags = (adapter: "svf" | "lora") => ({
-  adapter, promptFormat: "compact", maxCompletionLength: 16, maxSteps: 3, promptsPerStep: 2, numGenerations: 4,
+  adapter, promptFormat: "compact", maxCompletionLength: 12, maxSteps: 3, promptsPerStep: 2, numGenerations: 2,
   learningRate: adapter === "svf" ? 5e-2 : 1e-2, warmupSteps: 0, numEvalProblems: 2, evalSamples: 1, saveSteps: 1, saveTotalLimit: 0,
   validationProblems: 4, evalSteps: 2, objective: "reinforce", ...(adapter === "lora" ? { loraDropout: 0.1 } : {}), rewardFuncs: ["accuracy_signed"], rewardWeights: [1], lossType: "sequence_sum",
 });
