@@ -150,7 +150,10 @@ export function decodePeft(configText: string, weights: Uint8Array, model: Causa
     if (a.shape[0] !== r || a.shape[1] !== inn) throw new CheckpointError(`${source}: ${t.module}.lora_A has shape [${a.shape}], expected [${r}, ${inn}]`);
     if (b.shape[0] !== out || b.shape[1] !== r) throw new CheckpointError(`${source}: ${t.module}.lora_B has shape [${b.shape}], expected [${out}, ${r}]`);
   }
-  targets.sort((x, y) => x.layer - y.layer || x.name.localeCompare(y.name));
+  // selectTargets' order (layer, then the decoder's module order), so a trainer's tree — and the optimizer state saved
+  // over it — has the same leaf order whether the adapter was initialised here or read back from a checkpoint.
+  const order = Object.keys(LINEAR_MODULES);
+  targets.sort((x, y) => x.layer - y.layer || order.indexOf(x.key) - order.indexOf(y.key));
   const dropout = Number(cfg.lora_dropout ?? 0);
   if (!(dropout >= 0 && dropout < 1)) throw new CheckpointError(`${source}: bad lora_dropout ${JSON.stringify(cfg.lora_dropout)}`);
   return { r, alpha, useRslora: cfg.use_rslora === true, dropout, targets, A, B, extraConfig: { base_model_name_or_path: cfg.base_model_name_or_path ?? null } };
