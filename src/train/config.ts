@@ -42,7 +42,7 @@ export interface TrainConfig {
   maxSteps: number;
   /** Distinct prompts per step (TRL derives this from the batch size; here it is explicit). Default 32. */
   promptsPerStep: number;
-  /** G, completions per prompt. Default 8 (R1 used 16; TRL 8). */
+  /** G, completions per prompt. Default 8 (R1 used 16; TRL 8). ≥ 2, or ≥ 1 for `reinforce` (no group baseline). */
   numGenerations: number;
   /** μ, optimisation passes over each generated batch. Default 1 (then π_old = π_θ and the ratio is 1). */
   numIterations: number;
@@ -117,6 +117,10 @@ export interface TrainConfig {
   difficultyTemperature: number;
 
   // ── sampling ────────────────────────────────────────────────────────────────────────────────────────
+  /**
+   * Rollout temperature. Default 1. 0 = greedy rollouts (the Transformer² reference code's; the log-probs are then
+   * taken at T = 1); with ±1 rewards and one greedy rollout per prompt REINFORCE sees no exploration — an option only.
+   */
   temperature: number;
   topP: number;
   topK: number;
@@ -305,7 +309,7 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   int("seed", 0);
   int("maxSteps", 0);
   int("promptsPerStep", 1);
-  int("numGenerations", 2);
+  int("numGenerations", cfg.objective === "reinforce" ? 1 : 2);
   int("numIterations", 1);
   int("stepsPerGeneration", 1);
   int("maxCompletionLength", 1);
@@ -334,7 +338,8 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   pos("beta", true);
   pos("epsilon");
   pos("epsilonHigh");
-  pos("temperature");
+  pos("temperature", true);
+  if (cfg.temperature === 0 && cfg.objective !== "reinforce") throw new ConfigError(`${named("temperature")} 0 (greedy rollouts) is for --objective reinforce: a group of greedy completions is identical, so group-relative advantages are 0`);
   pos("evalTemperature", true);
   pos("weightDecay", true);
   pos("maxGradNorm", true);

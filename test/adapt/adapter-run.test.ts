@@ -26,5 +26,9 @@ test("adapter config keys are checked in one line", () => {
   expect(() => resolveTrainConfig({ validationProblems: -1 })).toThrow(/validationProblems/);
   expect(resolveTrainConfig({ objective: "reinforce", klDirection: "ref_policy", outputDir: "x" }).klDirection).toBe("ref_policy");
   expect(() => resolveTrainConfig({ klDirection: "ref_policy" })).toThrow(/klDirection \(--kl-direction\) applies to --objective reinforce \(got objective grpo\)/);
+  // Greedy single rollouts, as the reference code (an option; sampled rollouts are the default).
+  expect(resolveTrainConfig({ objective: "reinforce", temperature: 0, numGenerations: 1, outputDir: "x" })).toMatchObject({ temperature: 0, numGenerations: 1 });
+  expect(() => resolveTrainConfig({ temperature: 0 })).toThrow(/temperature \(--temperature\) 0 \(greedy rollouts\) is for --objective reinforce/);
+  expect(() => resolveTrainConfig({ numGenerations: 1 })).toThrow(/numGenerations \(--num-generations\) must be an integer ≥ 2/);
   expect(() => resolveTrainConfig({ objective: "reinforce", klDirection: "reverse" })).toThrow(/klDirection \(--kl-direction\) must be one of policy_ref, ref_policy/);
 });
