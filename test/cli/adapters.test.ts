@@ -71,6 +71,43 @@ test("export --merge of a LoRA adapter loads back with the same greedy output", 
   expect((await thinkrl([...gen, "--model", merged])).stdout).toBe(withAdapter.stdout);
 }, 120_000);
 
+test("export --merge of an SVF expert loads back with the same greedy output as the base with the expert", async () => {
+  // A non-identity expert for the embedded model (the paper's z in 0.2–1.8), written by the library.
+  process.env.THINKRL_CACHE_DIR = join(tmp, "cache"); // the SVD cache of this test (inherited by the CLI processes)
+  const { initEngine } = await import("../../src/engine/init.js");
+  await initEngine("wasm");
+  const { loadModel, defaultModelDir } = await import("../../src/model/load.js");
+  const { svdFactors } = await import("../../src/adapt/svd-cache.js");
+  const { initSvfExpert } = await import("../../src/adapt/svf.js");
+  const { writeSvfExpert } = await import("../../src/adapt/node.js");
+  const { selectTargets } = await import("../../src/adapt/targets.js");
+  const { Rng } = await import("../../src/core/rng.js");
+  const base = await loadModel(defaultModelDir());
+  const { factors } = await svdFactors(base, selectTargets(4, ["mlp"]));
+  const e = initSvfExpert(factors, { parameterization: "direct", rng: new Rng(2), std: 0, meta: { targets: ["mlp"], task: "arithmetic", validationScore: null } });
+  const rng = new Rng(7);
+  for (const v of e.vectors.values()) for (let i = 0; i < v.length; i++) v[i] = 0.2 + 1.6 * rng.next();
+  const file = join(tmp, "svf_expert.safetensors");
+  await writeSvfExpert(file, e);
+  base.dispose();
+  const merged = join(tmp, "svf-merged");
+  const x = await thinkrl(["export", "--merge", "--expert", file, "--out", merged]);
+  expect(x.code, x.stderr).toBe(0);
+  const gen = ["generate", "--prompt", "25+13", "--temperature", "0", "--max-new-tokens", "24"];
+  const [withExpert, fromMerged] = await Promise.all([thinkrl([...gen, "--expert", file]), thinkrl([...gen, "--model", merged])]);
+  expect(withExpert.code, withExpert.stderr).toBe(0);
+  expect(fromMerged.stdout).toBe(withExpert.stdout);
+  // stderr: `[18 tokens, finish: eos, mean logprob -0.017]` — the same under the merged weights.
+  const stats = (r: { stderr: string }) => /\[\d+ tokens, finish: \w+, mean logprob -?[\d.]+\]/.exec(r.stderr)?.[0];
+  expect(stats(withExpert)).toBeDefined();
+  expect(stats(fromMerged)).toBe(stats(withExpert));
+  // The merged MLP matrices are W′ ≠ W (the others are the base's, bit for bit).
+  const { readSafetensors } = await import("../../src/model/checkpoint.js");
+  const [w, m] = [await readSafetensors(join(defaultModelDir(), "model.safetensors")), await readSafetensors(join(merged, "model.safetensors"))];
+  const differs = (k: string) => Buffer.compare(Buffer.from(w.get(k)!.data.buffer), Buffer.from(m.get(k)!.data.buffer)) !== 0;
+  expect(differs("model.layers.0.mlp.down_proj.weight") && !differs("model.layers.0.self_attn.q_proj.weight")).toBe(true);
+}, 120_000);
+
 test("sft --adapter lora: trains a PEFT adapter on the frozen embedded model; final/ and final/adapter give the same greedy output", async () => {
   const { writeFile, readFile } = await import("node:fs/promises");
   const { existsSync } = await import("node:fs");
