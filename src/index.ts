@@ -52,7 +52,7 @@ export { verifyAnswer, verifyAnswerSync, extractMathAnswer } from "./reward/math
 // ── RL maths and training ───────────────────────────────────────────────────────────────────────────────
 export { groupAdvantages, rawAdvantages, type ScaleRewards, type AdvantageResult } from "./rl/advantages.js";
 export { tokenWeights, LOSS_TYPES, type LossType } from "./rl/aggregate.js";
-export { OBJECTIVES, getObjective, type LossInputs, type LossOutput, type Objective, type ObjectiveConfig } from "./rl/losses/index.js";
+export { OBJECTIVES, getObjective, klPenalty, KL_DIRECTIONS, type KlDirection, type LossInputs, type LossOutput, type Objective, type ObjectiveConfig } from "./rl/losses/index.js";
 export { resolveTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from "./train/config.js";
 export { Learner, fullParams, type TrainableBinding, type MicroBatch } from "./train/learner.js";
 export { trainLoop, recordEvaluation, learningSignalWatch, type TrainerCallback, type LoopTrainer, type RunFiles, type TrainLoopOptions, type EvalEntry } from "./train/loop.js";
@@ -62,6 +62,24 @@ export { runSft, type SftSummary, type SftRunOptions } from "./train/sft.js";
 export { resolveSftConfig, SFT_DEFAULTS, type SftConfig } from "./train/sft-config.js";
 export { sftColdStart } from "./train/cold-start.js";
 export { saveModel } from "./train/state.js";
+
+// ── adapters: Transformer² SVF experts and LoRA in PEFT's layout (docs/transformer2.md) ──────────────────────
+export { svd, reconstructionError, SVD_METHODS, type Svd, type SvdMethod } from "./adapt/svd.js";
+export { svdFactors, baseHash, defaultSvdCacheDir, type SvdReport } from "./adapt/svd-cache.js";
+export {
+  SvfTrainer, initSvfExpert, mixedModel, mixMasks, appliedMask, scaledSigma, checkExpertFits, svfParamCount, adaptedModel, disposeAdapted,
+  SVF_PARAMETERIZATIONS, SVF_INIT, type SvfExpert, type SvfExpertMeta, type SvfFactors, type SvfParameterization, type MatrixFactors,
+} from "./adapt/svf.js";
+export { SVF_EXPERT_FILE, encodeSvfExpert, decodeSvfExpert } from "./adapt/expert-file.js";
+export {
+  LoraTrainer, initLora, loraModel, disposeLoraModel, loraParamCount, loraScale, encodePeft, decodePeft, peftConfig, checkLoraRank,
+  PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, type LoraAdapter, type LoraTrainOptions,
+} from "./adapt/lora.js";
+export { readSvfExpert, writeSvfExpert, readPeftAdapter, writePeftAdapter } from "./adapt/node.js";
+export { selectTargets, parseLayerList, SVF_DEFAULT_TARGETS, LORA_DEFAULT_TARGETS, type AdaptedMatrix } from "./adapt/targets.js";
+export { applyAdapter, hasAdapter, exportMerged, checkExportTarget, listSvfExperts, type AdapterSpec, type SvfExpertEntry } from "./pipeline/adapters.js";
+export { openAdapter, carveValidation, BEST_ADAPTER_DIR, type AdapterRun, type BestAdapter } from "./pipeline/adapter-run.js";
+export { LORA_ADAPTER_DIR, LORA_META_FILE } from "./pipeline/lora-run.js";
 
 // ── evaluation ──────────────────────────────────────────────────────────────────────────────────────────
 export { evaluate, type EvalReport, type EvalRun } from "./eval/evaluate.js";

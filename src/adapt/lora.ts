@@ -7,11 +7,11 @@
  * On the device, in our `[in, out]` layout: A_ours = A_peftᵀ `[in, r]`, B_ours = B_peftᵀ `[r, out]`, so
  * W′_ours = W + (α/r)·A_ours @ B_ours. Browser-safe (bytes in, bytes out); `node.ts` reads and writes directories.
  */
-import { jit, numpy as np, tree, type JsTree } from "@jax-js/jax";
+import { jit, numpy as np, random, tree, type JsTree } from "@jax-js/jax";
 import { CheckpointError, ConfigError } from "../core/errors.js";
-import type { Rng } from "../core/rng.js";
+import { Rng } from "../core/rng.js";
 import { CausalLM } from "../model/causal-lm.js";
-import type { LlamaParams } from "../model/llama.js";
+import { BRANCHES, type LayerBranches, type LlamaParams } from "../model/llama.js";
 import { encodeSafetensors, parseSafetensors, type Tensor } from "../model/safetensors.js";
 import { LINEAR_MODULES, selectTargets, type AdaptedMatrix } from "./targets.js";
 
@@ -32,6 +32,8 @@ export interface LoraAdapter {
   targets: AdaptedMatrix[];
   A: Map<string, Tensor>;
   B: Map<string, Tensor>;
+  /** PEFT `lora_dropout`: dropout on the adapter branch's input while training (0 at inference). Default 0. */
+  dropout?: number;
   /** adapter_config.json fields kept as read (base_model_name_or_path, …). */
   extraConfig?: Record<string, unknown>;
 }
@@ -81,7 +83,7 @@ export function peftConfig(a: LoraAdapter, numLayers: number, baseModel: string 
     base_model_name_or_path: baseModel,
     r: a.r,
     lora_alpha: a.alpha,
-    lora_dropout: 0.0,
+    lora_dropout: a.dropout ?? 0,
     target_modules: names,
     layers_to_transform: layers.length === numLayers ? null : layers,
     bias: "none",
@@ -148,8 +150,13 @@ export function decodePeft(configText: string, weights: Uint8Array, model: Causa
     if (a.shape[0] !== r || a.shape[1] !== inn) throw new CheckpointError(`${source}: ${t.module}.lora_A has shape [${a.shape}], expected [${r}, ${inn}]`);
     if (b.shape[0] !== out || b.shape[1] !== r) throw new CheckpointError(`${source}: ${t.module}.lora_B has shape [${b.shape}], expected [${out}, ${r}]`);
   }
-  targets.sort((x, y) => x.layer - y.layer || x.name.localeCompare(y.name));
-  return { r, alpha, useRslora: cfg.use_rslora === true, targets, A, B, extraConfig: { base_model_name_or_path: cfg.base_model_name_or_path ?? null } };
+  // selectTargets' order (layer, then the decoder's module order), so a trainer's tree — and the optimizer state saved
+  // over it — has the same leaf order whether the adapter was initialised here or read back from a checkpoint.
+  const order = Object.keys(LINEAR_MODULES);
+  targets.sort((x, y) => x.layer - y.layer || order.indexOf(x.key) - order.indexOf(y.key));
+  const dropout = Number(cfg.lora_dropout ?? 0);
+  if (!(dropout >= 0 && dropout < 1)) throw new CheckpointError(`${source}: bad lora_dropout ${JSON.stringify(cfg.lora_dropout)}`);
+  return { r, alpha, useRslora: cfg.use_rslora === true, dropout, targets, A, B, extraConfig: { base_model_name_or_path: cfg.base_model_name_or_path ?? null } };
 }
 
 /** Transposed copy of a row-major `[r, c]` tensor's data (`[c, r]`). */
@@ -205,20 +212,55 @@ export function loraModel(model: CausalLM, a: LoraAdapter): CausalLM {
 }
 
 /**
+ * The training forward's parameters with LoRA dropout (PEFT `lora_dropout`, Hu et al. 2021 as implemented by PEFT's
+ * `Linear.forward`): y = x·W + (α/r)·(dropout_p(x)·A)·B per adapted map — dropout on the branch's input only, each
+ * element kept with probability 1 − p and scaled by 1/(1 − p), a fresh mask per forward (`keys`: one PRNG key per
+ * matrix). The base weights stay unmerged; the branch is a `LlamaParams[BRANCHES]` hook of the forward.
+ */
+function withDropoutBranches(base: LlamaParams, targets: readonly AdaptedMatrix[], t: LoraTree, scale: number, p: number, keys: Record<string, Arr>): LlamaParams {
+  const branches: LayerBranches[] = base.layers.map(() => ({}));
+  for (const tg of targets) {
+    const { A, B } = t[tg.name]!;
+    const key = keys[tg.name]!;
+    branches[tg.layer]![tg.key] = (x: Arr) => {
+      const keep = random.bernoulli(key, 1 - p, [...x.shape]);
+      return np.matmul(np.matmul(np.where(keep, x.mul(1 / (1 - p)), 0), A), B).mul(scale);
+    };
+  }
+  return { ...base, [BRANCHES]: branches };
+}
+
+/** Training options of `LoraTrainer`. */
+export interface LoraTrainOptions {
+  /** PEFT `lora_dropout` in [0, 1): dropout on the branch's input in the training forward (never in `policy`). Default 0. */
+  dropout?: number;
+  /** Seed of the dropout masks. Default 0. */
+  seed?: number;
+}
+
+/**
  * Training a LoRA adapter on the generic learner: the trainable tree is `{name: {A, B}}`, the frozen tree the base
- * parameters, `effective` adds (α/r)·A@B inside the jitted loss; `policy` (rollouts) is rebuilt after each step.
+ * parameters, `effective` adds (α/r)·A@B inside the jitted loss (or, with dropout, a branch on each map's input);
+ * `policy` (rollouts, evaluation: no dropout) is rebuilt after each step.
  */
 export class LoraTrainer {
   #t: LoraTree;
   readonly #merge;
   readonly policy: CausalLM;
   readonly scale: number;
+  readonly dropout: number;
+  readonly #rng: Rng;
+  #keys: Record<string, Arr> | null = null;
 
   constructor(
     readonly base: CausalLM,
     readonly adapter: LoraAdapter,
+    o: LoraTrainOptions = {},
   ) {
     this.scale = loraScale(adapter);
+    this.dropout = o.dropout ?? 0;
+    if (!(this.dropout >= 0 && this.dropout < 1)) throw new ConfigError(`LoRA dropout must be in [0, 1) (got ${this.dropout})`);
+    this.#rng = new Rng(o.seed ?? 0);
     this.#t = deviceTree(adapter);
     const targets = adapter.targets;
     const scale = this.scale;
@@ -238,6 +280,21 @@ export class LoraTrainer {
     OWNED.set(this.policy, Object.values(mats));
   }
 
+  /** Fresh PRNG keys for one training forward's dropout masks (the previous ones are freed). */
+  #nextKeys(): Record<string, Arr> {
+    if (this.#keys) tree.dispose(this.#keys as never);
+    this.#keys = Object.fromEntries(this.adapter.targets.map((t) => [t.name, random.key(Math.floor(this.#rng.next() * 2 ** 31))]));
+    return this.#keys;
+  }
+
+  /** The dropout masks' RNG state (to save in a checkpoint), and its restore. */
+  get dropoutState(): number[] {
+    return this.#rng.getState();
+  }
+  set dropoutState(s: number[]) {
+    this.#rng.setState(s);
+  }
+
   /** The learner's hook (structurally a `TrainableBinding`). */
   readonly binding = {
     get: () => this.#t as unknown as Tree,
@@ -245,8 +302,12 @@ export class LoraTrainer {
       this.#t = t as unknown as LoraTree;
       this.#rebuild();
     },
-    frozen: () => this.base.params as unknown as Tree,
-    effective: (t: Tree, frozen: Tree | null): LlamaParams => withDeltas(frozen as unknown as LlamaParams, this.adapter.targets, t as unknown as LoraTree, this.scale),
+    frozen: () => (this.dropout === 0 ? (this.base.params as unknown as Tree) : ({ base: this.base.params, keys: this.#nextKeys() } as unknown as Tree)),
+    effective: (t: Tree, frozen: Tree | null): LlamaParams => {
+      if (this.dropout === 0) return withDeltas(frozen as unknown as LlamaParams, this.adapter.targets, t as unknown as LoraTree, this.scale);
+      const fz = frozen as unknown as { base: LlamaParams; keys: Record<string, Arr> };
+      return withDropoutBranches(fz.base, this.adapter.targets, t as unknown as LoraTree, this.scale, this.dropout, fz.keys);
+    },
   };
 
   /** The current adapter on the host (PEFT layout). */
@@ -259,12 +320,13 @@ export class LoraTrainer {
       A.set(t.module, { shape: [a.shape[1]!, a.shape[0]!], data: transposed({ shape: [...a.shape], data: (await a.ref.data()) as Float32Array }) });
       B.set(t.module, { shape: [b.shape[1]!, b.shape[0]!], data: transposed({ shape: [...b.shape], data: (await b.ref.data()) as Float32Array }) });
     }
-    return { ...this.adapter, A, B };
+    return { ...this.adapter, dropout: this.dropout, A, B };
   }
 
   dispose(): void {
     disposeLoraModel(this.policy);
     tree.dispose(this.#t as never);
+    if (this.#keys) tree.dispose(this.#keys as never);
   }
 }
 

@@ -63,6 +63,8 @@ const TRAIN_HELP: Record<string, string> = {
   objective: "grpo (clipped surrogate, group-relative advantages) | reinforce (−r·log π + β·KL, no baseline) | omd (Kimi k1.5 mirror descent; its own defaults: --steps-per-generation 4, --reset-optimizer true)",
   omdTau: "omd: τ, weight of (τ/2)·(log π_θ(y) − log π_θi(y))² (Kimi §2.3.2; no published value)",
   omdLevel: "omd: sequence (the paper) | token (ROLL's per-token variant)",
+  adapterPath: "lora: start from this PEFT adapter directory (its rank, α and targets) instead of a fresh adapter",
+  klDirection: "reinforce: the β-weighted KL to the reference — policy_ref = KL(π_θ‖π_ref) (Transformer² paper) | ref_policy = KL(π_ref‖π_θ) (its reference code)",
   resetOptimizer: "reset AdamW's moments and step count every iteration (default: false; true for omd)",
   sampling: "uniform | prioritized (∝ 1 − success rate, Kimi §2.3.4) | curriculum (all problems, then the hard ones)",
   trainPool: "train on N problems drawn once (built-in tasks) / the first N training rows (datasets); 0 = endless stream / all rows, 1024 for prioritized|curriculum on a built-in task",
@@ -313,6 +315,13 @@ export function buildCli(): Command {
     .addOption(numberOption("--save-total-limit <n>", `[number] keep at most N checkpoints, 0 = all (default: ${SD.saveTotalLimit})`))
     .option("--group-by-length <bool>", "[boolean] length-grouped batches: less padding, but each batch is one length range (default: false, as TRL)", (v) => parseValue("--group-by-length", v, true))
     .addOption(numberOption("--seed <n>", `[number] (default: ${SD.seed})`))
+    .option("--adapter <kind>", "[string] none (all weights) | lora (a PEFT-layout LoRA adapter on the frozen model: checkpoints and final/ hold the merged model and adapter/) (default: none)")
+    .addOption(listOption("--adapter-targets <list>", "[list] lora: module-name patterns adapted, e.g. q_proj,v_proj | mlp | self_attn (default: q_proj,v_proj, as PEFT)", "string"))
+    .option("--adapter-layers <list>", "[string] lora: layers adapted, e.g. 0-3,7 (default: all)")
+    .addOption(numberOption("--lora-rank <n>", `[number] lora: rank r (default: ${SD.loraRank})`))
+    .addOption(numberOption("--lora-alpha <x>", `[number] lora: α, the update is scaled by α/r (default: ${SD.loraAlpha})`))
+    .addOption(numberOption("--lora-dropout <p>", `[number] lora: dropout on the adapter branch's input while training (PEFT lora_dropout) (default: ${SD.loraDropout})`))
+    .option("--adapter-path <dir>", "[path] lora: start from this PEFT adapter directory (its rank, α and targets) (default: a fresh adapter)")
     .action(async (o: Record<string, unknown>) => {
       const { runSftCommand } = await import("./commands/sft.js");
       await runSftCommand(o, log);
@@ -352,7 +361,8 @@ export function buildCli(): Command {
       .description("write a model with an adapter merged in (SVF W′ or LoRA W + (α/r)·BA) as a plain Hugging Face checkpoint")
       .option("--model <dir>", "[path] base model directory (default: the embedded model)")
       .requiredOption("--out <dir>", "[path] output model directory")
-      .option("--merge", "merge the adapter into the weights (the only export mode)"),
+      .option("--merge", "merge the adapter into the weights (the only export mode)")
+      .option("--force", "replace --out when it exists and is not empty (default: refuse)"),
   ).action(async (o: Record<string, unknown>) => {
     const { runExport } = await import("./commands/adapters.js");
     await runExport(o, log);
@@ -363,6 +373,7 @@ export function buildCli(): Command {
     .command("list [dir]")
     .description("expert files under a directory (default: runs), with task, values, validation score and base hash")
     .action(async (dir: string | undefined) => {
+      exitStatus.error = 2; // the only failure is bad input (a missing directory)
       const { runSvfList } = await import("./commands/adapters.js");
       await runSvfList(dir ?? "runs");
     });

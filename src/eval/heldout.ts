@@ -57,12 +57,15 @@ export async function passRates(model: CausalLM, problems: readonly PromptItem[]
   return run.results.map((r) => r.num_correct / Math.max(1, r.samples.length));
 }
 
-/** `pass@1 23.5%  pass@4 39.8%  format 99.9%  (256 held-out problems × 4 samples, 13 s)`. */
-export function describeEval(r: EvalReport): string {
+/**
+ * `pass@1 23.5%  pass@4 39.8%  format 99.9%  (256 held-out problems × 4 samples, 13 s)`.
+ * @param set what the problems are (default `held-out problems`)
+ */
+export function describeEval(r: EvalReport, set = "held-out problems"): string {
   const pct = (name: string) => `${(100 * (r.metrics[name] ?? NaN)).toFixed(1)}%`;
   return (
     `pass@1 ${pct(METRICS.pass1)}  ${r.samples > 1 ? `pass@${r.samples} ${pct(passAtKName(r.samples))}  ` : ""}` +
-    `format ${pct(METRICS.formatRate)}  (${r.numProblems} held-out problems × ${r.samples} samples, ${r.seconds.toFixed(0)} s)`
+    `format ${pct(METRICS.formatRate)}  (${r.numProblems} ${set} × ${r.samples} samples, ${r.seconds.toFixed(0)} s)`
   );
 }
 

@@ -7,7 +7,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/prom
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join, resolve } from "node:path";
 import { CheckpointError } from "../core/errors.js";
-import { encodeCheckpoint, readCheckpoint, type CheckpointFiles, type ModelFiles, type SaveCheckpointOptions } from "./files.js";
+import { encodeCheckpoint, readCheckpoint, type CheckpointFiles, type EncodedFile, type ModelFiles, type SaveCheckpointOptions } from "./files.js";
 import { encodeSafetensors, parseSafetensors, type Tensor, type WriteDtype } from "./safetensors.js";
 
 export {
@@ -71,6 +71,15 @@ export async function loadCheckpointFiles(dir: string): Promise<CheckpointFiles>
  * temporary directory is removed and `dir` is untouched.
  */
 export async function saveCheckpointFiles(dir: string, opts: SaveCheckpointOptions): Promise<void> {
+  await writeDirAtomic(dir, encodeCheckpoint(opts));
+}
+
+/**
+ * Writes a directory of files atomically, as `saveCheckpointFiles` does (a sibling temporary directory renamed into
+ * place; an existing `dir` is replaced whole). `files` are paths relative to `dir` (sub-directories are created).
+ * @throws CheckpointError when a file cannot be written or the directory cannot be moved into place
+ */
+export async function writeDirAtomic(dir: string, files: Iterable<EncodedFile>): Promise<void> {
   const target = resolve(dir);
   const parent = dirname(target);
   await mkdir(parent, { recursive: true });
@@ -79,7 +88,7 @@ export async function saveCheckpointFiles(dir: string, opts: SaveCheckpointOptio
 
   try {
     await mkdir(tmp);
-    for (const { path: rel, data } of encodeCheckpoint(opts)) {
+    for (const { path: rel, data } of files) {
       const path = join(tmp, rel);
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, data);

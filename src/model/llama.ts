@@ -42,7 +42,22 @@ export type LlamaParams = {
   layers: LayerParams[];
   norm: Arr; // [D]
   lmHead?: Arr; // [D, V]; absent when tieWordEmbeddings (then embedᵀ is used)
+  /**
+   * Per layer, additive branches of its linear maps: y = x·W (+ b) + branch(x), each given the map's input
+   * `[B, T, in]` and consuming it — e.g. a LoRA adapter with dropout on its input while training (`adapt/lora.ts`).
+   * Absent normally (and never in a model's own parameters: only in a training forward's). A symbol key, so tree
+   * utilities (which walk string keys) never see the functions.
+   */
+  [BRANCHES]?: LayerBranches[];
 };
+
+/** Key of `LlamaParams`' per-layer branches. */
+export const BRANCHES: unique symbol = Symbol("thinkrl.branches");
+
+/** The linear maps of a layer. */
+export type LinearKey = "q" | "k" | "v" | "o" | "gate" | "up" | "down";
+/** Additive branches of one layer's linear maps (`LlamaParams[BRANCHES]`). */
+export type LayerBranches = Partial<Record<LinearKey, (x: Arr) => Arr>>;
 
 /** Keys/values of one layer from a full forward: `[B, T, K, H]` each. */
 export type KV = { k: Arr; v: Arr };
@@ -83,6 +98,12 @@ export function applyRope(x: Arr, cos: Arr, sin: Arr): Arr {
 function linear(x: Arr, w: Arr, b?: Arr): Arr {
   const y = np.matmul(x, w);
   return b === undefined ? y : y.add(b);
+}
+
+/** `linear` of the layer's map `key`, plus its branch when there is one (`LlamaParams[BRANCHES]`). */
+function project(p: LayerParams, br: LayerBranches | undefined, key: LinearKey, x: Arr, b?: Arr): Arr {
+  const branch = br?.[key];
+  return branch === undefined ? linear(x, p[key], b) : linear(x.ref, p[key], b).add(branch(x));
 }
 
 /**
@@ -142,13 +163,14 @@ function layerForward(
   pos: PositionInputs,
   cache: KVCache | null,
   slot: Arr | null,
+  br?: LayerBranches,
 ): { x: Arr; kv: KV } {
   const [B, T] = x.shape as [number, number, number];
   const { numAttentionHeads: N, numKeyValueHeads: K, headDim: H } = cfg;
   const h = rmsNorm(x.ref, p.inputNorm, cfg.rmsNormEps);
-  let q = linear(h.ref, p.q, p.qBias).reshape([B, T, N, H]);
-  let k = linear(h.ref, p.k, p.kBias).reshape([B, T, K, H]);
-  const v = linear(h, p.v, p.vBias).reshape([B, T, K, H]);
+  let q = project(p, br, "q", h.ref, p.qBias).reshape([B, T, N, H]);
+  let k = project(p, br, "k", h.ref, p.kBias).reshape([B, T, K, H]);
+  const v = project(p, br, "v", h, p.vBias).reshape([B, T, K, H]);
   q = applyRope(q, pos.cos.ref, pos.sin.ref);
   k = applyRope(k, pos.cos.ref, pos.sin.ref);
   let kv: KV;
@@ -166,9 +188,9 @@ function layerForward(
     };
     att = cachedAttention(q, kv.k.ref, kv.v.ref, pos.mask.ref);
   }
-  x = x.add(linear(att, p.o, p.oBias));
+  x = x.add(project(p, br, "o", att, p.oBias));
   const h2 = rmsNorm(x.ref, p.postNorm, cfg.rmsNormEps);
-  const mlp = linear(nn.silu(linear(h2.ref, p.gate)).mul(linear(h2, p.up)), p.down);
+  const mlp = project(p, br, "down", nn.silu(project(p, br, "gate", h2.ref)).mul(project(p, br, "up", h2)));
   return { x: x.add(mlp), kv };
 }
 
@@ -209,8 +231,8 @@ export function forward(params: LlamaParams, cfg: ModelConfig, tokens: Arr, pos:
 export function forwardHidden(params: LlamaParams, cfg: ModelConfig, tokens: Arr, pos: PositionInputs): { hidden: Arr; head: Arr; kv: KV[] } {
   let x = np.take(params.embed.ref, tokens, 0); // [B, T, D]
   const kv: KV[] = [];
-  for (const layer of params.layers) {
-    const out = layerForward(layer, cfg, x, pos, null, null);
+  for (const [i, layer] of params.layers.entries()) {
+    const out = layerForward(layer, cfg, x, pos, null, null, params[BRANCHES]?.[i]);
     x = out.x;
     kv.push(out.kv);
   }

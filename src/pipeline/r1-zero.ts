@@ -30,7 +30,8 @@ import { sftColdStart } from "../train/cold-start.js";
 import { learningSignalWatch, LOOP_SECONDS_KEY, recordEvaluation, trainLoop, type TrainerCallback } from "../train/loop.js";
 import { ignoredOnResume, nodeRunFiles, openResume, prepareRunDir, truncateRunLogs, type ResumePoint } from "../train/run-dir.js";
 import { loadOptimizerState, saveRunCheckpoint } from "../train/state.js";
-import { carveValidation, openAdapter, type AdapterRun } from "./adapter-run.js";
+import { BEST_ADAPTER_DIR, carveValidation, openAdapter, type AdapterRun } from "./adapter-run.js";
+import { writeDirAtomic } from "../model/checkpoint.js";
 import { PROBE_PROMPTS, probeCallback } from "../train/probes.js";
 
 export type { RunLog } from "../core/log.js";
@@ -43,6 +44,11 @@ export interface TrainSummary {
   evalAfter: EvalReport;
   /** pass@1 after − pass@1 before (absolute). */
   gain: number;
+  /**
+   * Adapter runs with a validation split: the adapter with the best validation pass@1 (the one `evalAfter`
+   * evaluated), the step its weights are from, and its file or directory (`<run>/best/…`).
+   */
+  best?: { step: number; validationScore: number; adapter: string };
   seconds: Record<string, number>;
 }
 
@@ -93,8 +99,9 @@ async function openPolicy(cfg: Readonly<TrainConfig>, source: PromptSource, resu
     return { model: l.model, generationConfig: l.generationConfigJson };
   };
   if (resume?.checkpoint) {
-    log.info(`resuming ${cfg.outputDir} from ${resume.checkpoint.dir}`);
-    return load(resume.checkpoint.dir);
+    log.info(`resuming ${cfg.outputDir} from ${resume.checkpoint.dir}${cfg.adapter === "none" ? "" : ` (its ${cfg.adapter} adapter on the run's base model)`}`);
+    // An adapter run's checkpoint holds the merged weights: the frozen base is opened as the run first did.
+    if (cfg.adapter === "none") return load(resume.checkpoint.dir);
   }
   if (cfg.model !== null) {
     log.info(`loading ${cfg.model}`);
@@ -220,7 +227,6 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   const tStart = performance.now();
   const { cfg, resume } = await resolveRun(partial, opts);
   const runDir = cfg.outputDir;
-  if (resume && cfg.adapter !== "none") throw new ConfigError(`--resume of an adapter run (--adapter ${cfg.adapter}) is not supported yet`, { hint: "start a new run with --expert <checkpoint>/svf_expert.safetensors" });
 
   // Inputs first (rewards, dataset, model), so a bad one fails before any slow work or any file is written.
   const rewards = resolveRewards(cfg.rewardFuncs, cfg.rewardWeights, cfg.rewardKwargs);
@@ -236,7 +242,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   seconds.load = coldStartSeconds === undefined ? (performance.now() - t0) / 1000 : 0;
   const format = resolveFormat(cfg, model, log);
   // With an adapter the base stays frozen; rollouts and evaluations sample from the adapted policy.
-  const adapter: AdapterRun | null = cfg.adapter === "none" ? null : await openAdapter(cfg, model, log);
+  const adapter: AdapterRun | null = cfg.adapter === "none" ? null : await openAdapter(cfg, model, log, resume?.checkpoint?.dir ?? null);
   const policy = adapter?.policy ?? model;
   // config.json records the resolved prompt format, so the run (and a resume of it) says which one it used.
   await mkdir(runDir, { recursive: true });
@@ -254,7 +260,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   if (resume) await truncateRunLogs(runDir, resume.checkpoint ? startStep : -1, [AFTER_RL]);
 
   // ── held-out evaluation (R1 protocol) ───────────────────────────────────────────────────────────────
-  const runEval = async (label: string, on: CausalLM = policy, problems = source.heldOut): Promise<EvalReport> => {
+  const runEval = async (label: string, on: CausalLM = policy, problems = source.heldOut, set?: string): Promise<EvalReport> => {
     const r = await heldOutEval(
       on,
       problems,
@@ -268,7 +274,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
       },
       new Rng(cfg.seed + EVAL_SEED_OFFSET),
     );
-    log.info(`eval ${label}: ${describeEval(r)}`);
+    log.info(`eval ${label}: ${describeEval(r, set)}`);
     return r;
   };
   const evalMetrics = (r: EvalReport) => Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [`eval/${k}`, v]));
@@ -287,19 +293,25 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
     model: policy, source, rewards, rng, format, config: cfg, onWarning: (m) => log.info(`warning: ${m}`),
     ...(adapter ? { binding: adapter.binding, reference: model } : {}),
   });
-  // Best checkpoint on the validation split (`--validation-problems` with `--eval-steps`).
-  let bestValidation = -Infinity;
+  // Best checkpoint on the validation split (`--validation-problems` with `--eval-steps`); restored on resume.
+  let bestValidation = adapter?.best()?.score ?? -Infinity;
+  let lastValidation: { step: number; score: number } | null = null;
+  let bestWritten = false; // run-level best/ is (re)written at the next checkpoint after a new best (and after a resume)
   const validate = async (step: number) => {
-    const r = await runEval(`validation step ${step}`, policy, validation);
+    const r = await runEval(`validation step ${step}`, policy, validation, "validation problems (from the training data)");
     const score = r.metrics[METRICS.pass1]!;
-    if (adapter && score > bestValidation) await adapter.markBest(score, step);
+    lastValidation = { step, score };
+    if (adapter && score > bestValidation) {
+      await adapter.markBest(score, step);
+      bestWritten = false;
+    }
     bestValidation = Math.max(bestValidation, score);
     return Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [`validation/${k}`, v]));
   };
   if (resume?.checkpoint) {
     rng.setState(resume.trainerState.rng_state as number[]);
     trainer.learner.state = await loadOptimizerState(resume.checkpoint.dir, trainer.learner.state);
-    if (cfg.beta > 0) log.info("note: β > 0 on resume uses the resumed weights as the reference model");
+    if (cfg.beta > 0 && !adapter) log.info("note: β > 0 on resume uses the resumed weights as the reference model");
   }
   // The probe set: the same held-out prompts sampled at every completions log, for the dashboard's side-by-side view.
   callbacks.push(
@@ -316,9 +328,16 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
     startStep,
     saveSteps: cfg.saveSteps,
     save: async (step, state) => {
-      // An adapter checkpoint holds the merged weights (loadable anywhere) and the adapter's own files.
-      const dir = await saveRunCheckpoint(runDir, step, policy, trainer.learner.state, state, cfg.saveTotalLimit, generationConfig);
-      if (adapter) await adapter.save(dir, { validationScore: Number.isFinite(bestValidation) ? bestValidation : null, step });
+      // An adapter checkpoint holds the merged weights (loadable anywhere), the adapter's own files (metadata: this
+      // step, and the validation score of these weights when validated now), and the best adapter so far in best/.
+      const best = adapter?.best() ?? null;
+      const files = adapter ? await adapter.files(step, lastValidation?.step === step ? lastValidation.score : null) : {};
+      if (best) for (const [rel, data] of Object.entries(best.files)) files[join(BEST_ADAPTER_DIR, rel)] = data;
+      const dir = await saveRunCheckpoint(runDir, step, policy, trainer.learner.state, state, cfg.saveTotalLimit, generationConfig, files);
+      if (best && !bestWritten) {
+        await writeDirAtomic(join(runDir, BEST_ADAPTER_DIR), Object.entries(best.files).map(([path, data]) => ({ path, data })));
+        bestWritten = true;
+      }
       return dir;
     },
     evalSteps: cfg.evalSteps,
@@ -335,8 +354,9 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   trainer.dispose();
 
   // The final evaluation uses the adapter chosen on the validation split, when there is one.
+  const bestAdapter = adapter?.best() ?? null;
   const best = adapter?.bestModel() ?? null;
-  if (best) log.info(`evaluating the adapter with the best validation pass@1 (${(100 * bestValidation).toFixed(1)}%)`);
+  if (best) log.info(`evaluating the adapter with the best validation pass@1 (${(100 * bestValidation).toFixed(1)}% at step ${bestAdapter!.step}; ${join(runDir, BEST_ADAPTER_DIR, adapter!.path)})`);
   const evalAfter = await runEval(AFTER_RL, best ?? policy);
   if (best) adapter!.disposeModel(best);
   adapter?.dispose();
@@ -347,6 +367,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   seconds.this_process = (performance.now() - tStart) / 1000;
   const trainedModel = loop.lastCheckpoint ?? join(runDir, `checkpoint-${loop.step}`);
   const summary: TrainSummary = { outputDir: runDir, trainedModel, evalBefore, evalAfter, gain: evalAfter.metrics[METRICS.pass1]! - evalBefore.metrics[METRICS.pass1]!, seconds };
+  if (bestAdapter) summary.best = { step: bestAdapter.step, validationScore: bestAdapter.score, adapter: join(runDir, BEST_ADAPTER_DIR, adapter!.path) };
   await writeFile(join(runDir, "summary.json"), JSON.stringify(summary, null, 1));
   log.info(
     `held-out pass@1: ${(100 * evalBefore.metrics[METRICS.pass1]!).toFixed(1)}% → ${(100 * evalAfter.metrics[METRICS.pass1]!).toFixed(1)}% ` +

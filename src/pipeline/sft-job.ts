@@ -33,6 +33,22 @@ export async function runSftJob(cfg: Readonly<SftConfig>, o: SftJobOptions): Pro
   const resumeFrom = o.resumeFrom ?? null;
   if (resumeFrom === null) await prepareRunDir(cfg.outputDir, { overwrite: o.overwrite });
   const examples = await loadSftExamples(cfg.dataset, { prompt: cfg.promptField, completion: cfg.completionField, messages: cfg.messagesField });
+  if (cfg.adapter === "lora") {
+    // The frozen base is the run's model (a checkpoint holds the merged weights and, in adapter/, the adapter).
+    const loaded = o.model !== undefined ? null : await loadModelFiles(cfg.model ?? defaultModelDir());
+    const base = loaded?.model ?? o.model!;
+    const { openLora } = await import("./lora-run.js");
+    const run = await openLora({ ...cfg, objective: "nll", seed: cfg.seed }, base, o.log, resumeFrom?.dir ?? null);
+    const format = cfg.promptFormat ?? defaultPromptFormat(base);
+    try {
+      return await runSft({
+        model: run.policy, examples, format, config: cfg, log: o.log, resumeFrom, signal: o.signal, generationConfig: loaded?.generationConfigJson,
+        trainable: { binding: run.binding, files: (s) => run.files(s, null) },
+      });
+    } finally {
+      run.dispose();
+    }
+  }
   const loaded = resumeFrom === null && o.model !== undefined ? null : await loadModelFiles(resumeFrom?.dir ?? cfg.model ?? defaultModelDir());
   const model = loaded?.model ?? o.model!;
   const format = cfg.promptFormat ?? defaultPromptFormat(model);

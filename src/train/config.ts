@@ -42,7 +42,7 @@ export interface TrainConfig {
   maxSteps: number;
   /** Distinct prompts per step (TRL derives this from the batch size; here it is explicit). Default 32. */
   promptsPerStep: number;
-  /** G, completions per prompt. Default 8 (R1 used 16; TRL 8). */
+  /** G, completions per prompt. Default 8 (R1 used 16; TRL 8). ≥ 2, or ≥ 1 for `reinforce` (no group baseline). */
   numGenerations: number;
   /** μ, optimisation passes over each generated batch. Default 1 (then π_old = π_θ and the ratio is 1). */
   numIterations: number;
@@ -53,6 +53,11 @@ export interface TrainConfig {
   stepsPerGeneration: number;
   /** β of the k3 KL to the reference model. Default 0 as in TRL (R1: 0.001; DeepSeekMath: 0.04). */
   beta: number;
+  /**
+   * `reinforce` only: the KL's direction (`rl/losses/reinforce.ts` `klPenalty`) — `policy_ref` = KL(π_θ‖π_ref), the
+   * Transformer² paper's (default); `ref_policy` = KL(π_ref‖π_θ), its reference code's.
+   */
+  klDirection: "policy_ref" | "ref_policy";
   /** ε_low of the clipped ratio. Default 0.2. */
   epsilon: number;
   /** ε_high; defaults to `epsilon` (DAPO clip-higher: 0.28). */
@@ -112,6 +117,10 @@ export interface TrainConfig {
   difficultyTemperature: number;
 
   // ── sampling ────────────────────────────────────────────────────────────────────────────────────────
+  /**
+   * Rollout temperature. Default 1. 0 = greedy rollouts (the Transformer² reference code's; the log-probs are then
+   * taken at T = 1); with ±1 rewards and one greedy rollout per prompt REINFORCE sees no exploration — an option only.
+   */
   temperature: number;
   topP: number;
   topK: number;
@@ -162,11 +171,13 @@ export interface TrainConfig {
   svdMethod: "gram" | "golub-kahan";
   /** Start from this SVF expert file instead of a fresh one. Default null. */
   expert: string | null;
+  /** LoRA: start from this PEFT adapter directory (its rank, α and targets) instead of a fresh adapter. Default null. */
+  adapterPath: string | null;
   /** LoRA rank r. Default 8. */
   loraRank: number;
   /** LoRA α (scale α/r). Default 16. */
   loraAlpha: number;
-  /** LoRA dropout; only 0 (the weights are built in the forward hook, so input dropout is not expressible). */
+  /** LoRA dropout (PEFT `lora_dropout`): on the adapter branch's input in the training forward only, seeded. Default 0. */
   loraDropout: number;
   /**
    * Problems carved from the *training* stream as a validation split (never drawn for training); with `evalSteps`
@@ -191,6 +202,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   numIterations: 1,
   stepsPerGeneration: 1,
   beta: 0,
+  klDirection: "policy_ref",
   epsilon: 0.2,
   epsilonHigh: Number.NaN, // = epsilon unless set
   lossType: "grpo",
@@ -241,6 +253,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   svfMaxMult: 1,
   svdMethod: "gram",
   expert: null,
+  adapterPath: null,
   loraRank: 8,
   loraAlpha: 16,
   loraDropout: 0,
@@ -296,7 +309,7 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   int("seed", 0);
   int("maxSteps", 0);
   int("promptsPerStep", 1);
-  int("numGenerations", 2);
+  int("numGenerations", cfg.objective === "reinforce" ? 1 : 2);
   int("numIterations", 1);
   int("stepsPerGeneration", 1);
   int("maxCompletionLength", 1);
@@ -325,7 +338,8 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   pos("beta", true);
   pos("epsilon");
   pos("epsilonHigh");
-  pos("temperature");
+  pos("temperature", true);
+  if (cfg.temperature === 0 && cfg.objective !== "reinforce") throw new ConfigError(`${named("temperature")} 0 (greedy rollouts) is for --objective reinforce: a group of greedy completions is identical, so group-relative advantages are 0`);
   pos("evalTemperature", true);
   pos("weightDecay", true);
   pos("maxGradNorm", true);
@@ -340,6 +354,8 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
     if (!values.includes(cfg[k] as string)) throw new ConfigError(`${named(k)} must be one of ${values.join(", ")} (got ${JSON.stringify(cfg[k])})`);
   };
   oneOf("omdLevel", ["sequence", "token"]);
+  oneOf("klDirection", ["policy_ref", "ref_policy"]);
+  if (cfg.klDirection !== "policy_ref" && cfg.objective !== "reinforce") throw new ConfigError(`${named("klDirection")} applies to --objective reinforce (got objective ${cfg.objective})`);
   oneOf("sampling", ["uniform", "prioritized", "curriculum"]);
   oneOf("difficulty", ["auto", "column", "task", "measured"]);
   if (typeof cfg.successReward !== "string") throw new ConfigError(`${named("successReward")} must be a reward name`);
@@ -417,10 +433,12 @@ function checkAdapterConfig(cfg: TrainConfig): void {
   if (typeof cfg.adapterLayers !== "string") throw new ConfigError(`${named("adapterLayers")} must be a layer list such as 0-3,7 (got ${JSON.stringify(cfg.adapterLayers)})`);
   if (cfg.expert !== null && typeof cfg.expert !== "string") throw new ConfigError(`${named("expert")} must be a file path`);
   if (cfg.expert !== null && cfg.adapter !== "svf") throw new ConfigError(`${named("expert")} starts an SVF run: pass --adapter svf`);
+  if (cfg.adapterPath !== null && (typeof cfg.adapterPath !== "string" || cfg.adapterPath === "")) throw new ConfigError(`${named("adapterPath")} must be a directory`);
+  if (cfg.adapterPath !== null && cfg.adapter !== "lora") throw new ConfigError(`${named("adapterPath")} starts a LoRA run: pass --adapter lora`);
   if (!(cfg.svfMaxMult > 0)) throw new ConfigError(`${named("svfMaxMult")} must be > 0 (got ${cfg.svfMaxMult})`);
   if (!Number.isInteger(cfg.loraRank) || cfg.loraRank < 1) throw new ConfigError(`${named("loraRank")} must be an integer ≥ 1 (got ${cfg.loraRank})`);
   if (!(cfg.loraAlpha > 0)) throw new ConfigError(`${named("loraAlpha")} must be > 0 (got ${cfg.loraAlpha})`);
-  if (cfg.loraDropout !== 0) throw new ConfigError(`${named("loraDropout")} must be 0 (got ${cfg.loraDropout})`, { hint: "thinkrl builds LoRA weights in the forward hook, where input dropout cannot be applied" });
+  if (!(cfg.loraDropout >= 0 && cfg.loraDropout < 1)) throw new ConfigError(`${named("loraDropout")} must be in [0, 1) (got ${cfg.loraDropout})`);
   if (!Number.isInteger(cfg.validationProblems) || cfg.validationProblems < 0) throw new ConfigError(`${named("validationProblems")} must be an integer ≥ 0 (got ${cfg.validationProblems})`);
 }
 

@@ -167,7 +167,9 @@ export function learningSignalWatch(log: RunLog, o: { patience?: number; maxComp
   let warnedTrunc = false;
   return {
     onStepEnd({ metrics: m }) {
-      zeroStd = m.frac_reward_zero_std === 1 ? zeroStd + 1 : 0;
+      // REINFORCE learns from equal rewards (r = ±1, no baseline; one rollout per prompt is a zero-std "group"):
+      // no signal means no gradient too.
+      zeroStd = m.frac_reward_zero_std === 1 && !((m.grad_norm ?? 0) > 0) ? zeroStd + 1 : 0;
       truncated = m["completions/clipped_ratio"] === 1 ? truncated + 1 : 0;
       if (truncated >= patience && !warnedTrunc) {
         warnedTrunc = true;

@@ -1,7 +1,7 @@
 /**
  * The run directory on disk (Node): refusing to mix runs, opening a run to resume, and the files the training loop
  * writes. Layout: `config.json`, `metrics.jsonl`, `evals.jsonl`, `completions.jsonl`, `checkpoint-<step>/`,
- * `final/`, `summary.json`.
+ * `final/`, `best/` (adapter runs: the best-validation adapter), `summary.json`.
  */
 import { appendFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -40,7 +40,7 @@ export async function readTrainerState(dir: string): Promise<Record<string, unkn
 }
 
 /** Files a run writes; a directory holding any of them (or a `checkpoint-*`) is a run directory. */
-const RUN_FILES = ["config.json", "metrics.jsonl", EVALS_FILE, "completions.jsonl", "summary.json", "final"];
+const RUN_FILES = ["config.json", "metrics.jsonl", EVALS_FILE, "completions.jsonl", "summary.json", "final", "best"];
 const JSONL_LOGS = ["metrics.jsonl", EVALS_FILE, "completions.jsonl"];
 
 /** The run files already in `dir` (empty when it is missing or holds none). */

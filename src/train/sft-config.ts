@@ -62,6 +62,21 @@ export interface SftConfig {
   saveTotalLimit: number;
   /** Run directory: `config.json`, `metrics.jsonl`, `checkpoint-<step>/`, `final/` (the trained model). */
   outputDir: string;
+  // ── adapter (LoRA, the Transformer² paper's baseline; `src/adapt/lora.ts`) ───────────────────────────
+  /** What trains: `none` (all weights) or `lora` (a PEFT-layout LoRA adapter on the frozen model). Default `none`. */
+  adapter: "none" | "lora";
+  /** LoRA: matrices adapted, as substrings of the module path (`q_proj`, `mlp`, `self_attn`); [] = PEFT's q_proj,v_proj. */
+  adapterTargets: string[];
+  /** LoRA: layers adapted (`0-3,7`); "" = all. */
+  adapterLayers: string;
+  /** LoRA rank r. Default 8. */
+  loraRank: number;
+  /** LoRA α (scale α/r). Default 16. */
+  loraAlpha: number;
+  /** LoRA dropout on the adapter branch's input while training (PEFT `lora_dropout`). Default 0. */
+  loraDropout: number;
+  /** LoRA: start from this PEFT adapter directory (its rank, α and targets) instead of a fresh adapter. Default null. */
+  adapterPath: string | null;
 }
 
 /** Batches per length-bucketing window (HF's `LengthGroupedSampler` uses megabatches of 50 batches). */
@@ -91,6 +106,13 @@ export const SFT_DEFAULTS: Readonly<Omit<SftConfig, "dataset" | "outputDir">> = 
   evalSteps: 50,
   saveSteps: 100,
   saveTotalLimit: 2,
+  adapter: "none",
+  adapterTargets: [],
+  adapterLayers: "",
+  loraRank: 8,
+  loraAlpha: 16,
+  loraDropout: 0,
+  adapterPath: null,
 });
 
 const KEYS = new Set([...Object.keys(SFT_DEFAULTS), "dataset", "outputDir"]);
@@ -113,7 +135,7 @@ export function resolveSftConfig(partial: Record<string, unknown>): Readonly<Sft
     const v = c[k];
     if (typeof def === "number" && (typeof v !== "number" || !Number.isFinite(v))) throw new ConfigError(`${named(k)} must be a number (got ${JSON.stringify(v)})`);
     if (typeof def === "boolean" && typeof v !== "boolean") throw new ConfigError(`${named(k)} must be true or false (got ${JSON.stringify(v)})`);
-    if (typeof def === "string" && (typeof v !== "string" || v === "")) throw new ConfigError(`${named(k)} must be a non-empty string (got ${JSON.stringify(v)})`);
+    if (typeof def === "string" && (typeof v !== "string" || (v === "" && k !== "adapterLayers"))) throw new ConfigError(`${named(k)} must be a non-empty string (got ${JSON.stringify(v)})`);
   }
   const cfg = c as unknown as SftConfig;
   if (typeof cfg.dataset !== "string" || cfg.dataset === "") throw new ConfigError("dataset (--dataset) is required (a .jsonl or .parquet file)");
@@ -139,6 +161,13 @@ export function resolveSftConfig(partial: Record<string, unknown>): Readonly<Sft
   if (!["constant", "constant_with_warmup", "linear", "cosine"].includes(cfg.lrSchedulerType)) {
     throw new ConfigError(`${named("lrSchedulerType")} must be constant, constant_with_warmup, linear or cosine (got "${cfg.lrSchedulerType}")`);
   }
+  if (!["none", "lora"].includes(cfg.adapter)) throw new ConfigError(`${named("adapter")} must be none or lora (got ${JSON.stringify(cfg.adapter)})`);
+  if (!Array.isArray(cfg.adapterTargets) || cfg.adapterTargets.some((t) => typeof t !== "string" || t === "")) throw new ConfigError(`${named("adapterTargets")} must be a list of module-name patterns (got ${JSON.stringify(cfg.adapterTargets)})`);
+  int("loraRank", 1);
+  if (cfg.adapterPath !== null && (typeof cfg.adapterPath !== "string" || cfg.adapterPath === "")) throw new ConfigError(`${named("adapterPath")} must be a directory`);
+  if (cfg.adapterPath !== null && cfg.adapter !== "lora") throw new ConfigError(`${named("adapterPath")} starts a LoRA run: pass --adapter lora`);
+  if (!(cfg.loraAlpha > 0)) throw new ConfigError(`${named("loraAlpha")} must be > 0 (got ${cfg.loraAlpha})`);
+  if (!(cfg.loraDropout >= 0 && cfg.loraDropout < 1)) throw new ConfigError(`${named("loraDropout")} must be in [0, 1) (got ${cfg.loraDropout})`);
   if (cfg.model !== null && (typeof cfg.model !== "string" || cfg.model === "")) throw new ConfigError(`${named("model")} must be a directory (got ${JSON.stringify(cfg.model)})`);
   if (cfg.promptFormat !== null && !PROMPT_FORMATS.includes(cfg.promptFormat)) {
     throw new ConfigError(`${named("promptFormat")} must be one of ${PROMPT_FORMATS.join(", ")} (got "${String(cfg.promptFormat)}")`);

@@ -17,7 +17,7 @@ import { ConfigError } from "../core/errors.js";
 import type { RunLog } from "../core/log.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { learningRateAt } from "./config.js";
-import { Learner } from "./learner.js";
+import { Learner, type TrainableBinding } from "./learner.js";
 import { nll } from "../rl/losses/nll.js";
 import { encodeSftExample, EpochBatcher, sftEndTokenId, sftEvalLoss, sftStep, type EpochCursorState, type SftTokens } from "./sft-batch.js";
 import { LENGTH_WINDOW_BATCHES, type SftConfig } from "./sft-config.js";
@@ -154,6 +154,11 @@ export interface SftRunOptions {
   callbacks?: readonly TrainerCallback[];
   /** Stop after the current step (e.g. Ctrl-C): no final model then; `--resume` continues from the last checkpoint. */
   signal?: AbortSignal;
+  /**
+   * What trains (default: all of `model`'s weights): e.g. a LoRA adapter's binding, `model` then being its merged
+   * policy; `files(step)` are the adapter's files, written inside every checkpoint and `final/` (relative paths).
+   */
+  trainable?: { binding: TrainableBinding; files(step: number): Promise<Record<string, string | Uint8Array>> };
 }
 
 /** Trains `model` in place and writes the run directory (`train/loop.ts`: metrics.jsonl, evals.jsonl, checkpoints). */
@@ -169,7 +174,8 @@ export async function runSft(o: SftRunOptions): Promise<SftSummary> {
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, "config.json"), JSON.stringify(c, null, 1));
 
-  const learner = new Learner(model, nll, { beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEpsilon, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm });
+  const learner = new Learner(model, nll, { beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEpsilon, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm }, o.trainable ? { binding: o.trainable.binding } : {});
+  const adapterFiles = async (s: number) => (o.trainable ? o.trainable.files(s) : {});
   const rng = new Rng(c.seed);
   const { step, st, resumedSeconds } = await startEpochRun(o.resumeFrom, learner, runDir, rng);
   if (o.resumeFrom) {
@@ -192,7 +198,7 @@ export async function runSft(o: SftRunOptions): Promise<SftSummary> {
     maxSteps,
     startStep: step,
     saveSteps: c.saveSteps,
-    save: (s, state) => saveRunCheckpoint(runDir, s, model, learner.state, state, c.saveTotalLimit, o.generationConfig),
+    save: async (s, state) => saveRunCheckpoint(runDir, s, model, learner.state, state, c.saveTotalLimit, o.generationConfig, await adapterFiles(s)),
     evalSteps: c.evalSteps,
     evalAtLastStep: true,
     evaluate: evalRows.length > 0 ? evaluate : undefined,
@@ -210,7 +216,7 @@ export async function runSft(o: SftRunOptions): Promise<SftSummary> {
   if (evalRows.length > 0 && evaluatedAt !== loop.step) evalLoss = await sftEvalLoss(model, evalRows, c.microBatchSize);
   learner.dispose();
   const finalModel = join(runDir, "final");
-  await saveModel(finalModel, model, o.generationConfig);
+  await saveModel(finalModel, model, o.generationConfig, await adapterFiles(loop.step));
   const summary: SftSummary = { ...summary0, finalModel, interrupted: false, evalLoss, seconds: loop.seconds };
   await writeFile(join(runDir, "summary.json"), JSON.stringify(summary, null, 1));
   return summary;

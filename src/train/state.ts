@@ -85,6 +85,7 @@ export async function saveModel(dir: string, model: CausalLM, generationConfig?:
 /**
  * Saves model (`saveModel`) + optimizer + trainer state to `<runDir>/checkpoint-<step>` and prunes old ones.
  * @param generationConfig the loaded model's generation_config.json object (kept in the checkpoint), or null
+ * @param files more files written inside the same atomic save (relative path → contents; e.g. an adapter's files)
  */
 export async function saveRunCheckpoint(
   runDir: string,
@@ -94,9 +95,11 @@ export async function saveRunCheckpoint(
   trainerState: Record<string, unknown>,
   saveTotalLimit: number,
   generationConfig: unknown = null,
+  files: Record<string, string | Uint8Array> = {},
 ): Promise<string> {
   const dir = join(runDir, `checkpoint-${step}`);
   const extraFiles: Record<string, string | Uint8Array> = {
+    ...files,
     [TRAINER_STATE_FILE]: JSON.stringify({ global_step: step, ...trainerState }, null, 1),
   };
   if (optState) extraFiles[OPTIMIZER_FILE] = concatBytes(encodeSafetensors(await optimizerTensors(optState), "F32"));

@@ -76,3 +76,61 @@ test("bad PEFT adapters fail in one line", async () => {
   model.dispose();
   qwen.dispose();
 });
+
+test("LoRA dropout (PEFT semantics): on the branch's input only, p of its elements dropped, scaled by 1/(1 − p), seeded; the policy has none", async () => {
+  const { numpy: np, tree } = await import("@jax-js/jax");
+  const llama = await import("../../src/model/llama.js");
+  /** One training forward's branch on layer 0's q_proj, applied to x = ones [1, 64, 32]. */
+  const branchOnOnes = async (t: InstanceType<typeof lora.LoraTrainer>) => {
+    const params = t.binding.effective(tree.ref(t.binding.get() as never) as never, tree.ref(t.binding.frozen() as never) as never);
+    const y = (await params[llama.BRANCHES]![0]!.q!(np.ones([1, 64, 32])).data()) as Float32Array; // [1, 64, 32]
+    tree.dispose(params as never);
+    return y;
+  };
+  const model = await loadModel(join(HF, "tiny-qwen2"));
+  const targets = selectTargets(model.config.numHiddenLayers, ["q_proj"]);
+  const a = lora.initLora(model, targets, { r: 4, alpha: 8, rng: new Rng(0) });
+  const rng = new Rng(5);
+  for (const t of a.B.values()) for (let i = 0; i < t.data.length; i++) t.data[i] = 2 * rng.next() - 1;
+  const p = 0.25;
+  const tr = new lora.LoraTrainer(model, a, { dropout: p, seed: 3 });
+  // The rollout policy is W + (α/r)·BA, with no dropout.
+  const merged = lora.loraModel(model, a);
+  expect(maxAbsDiff(await logp(tr.policy), await logp(merged))).toBe(0);
+  lora.disposeLoraModel(merged);
+  // The branch is y = (α/r)·(drop(x)·A)·B.
+  const A = Float32Array.from(a.A.get(targets[0]!.module)!.data); // [r, in] (PEFT)
+  const B = Float32Array.from(a.B.get(targets[0]!.module)!.data); // [out, r]
+  const [y1, y2] = [await branchOnOnes(tr), await branchOnOnes(tr)];
+  expect(maxAbsDiff(y1, y2)).toBeGreaterThan(1e-3); // a fresh mask per forward
+  // Recover each token's kept inputs: y_t = 2·((k_t/(1 − p))·A)·B is linear in the mask k_t; with x = 1 the token
+  // mean of y equals 2·(m̄/(1 − p))ᵀA·B for the mean mask m̄, whose mean over inputs ≈ 1 − p. Check against the
+  // no-dropout branch 2·(1ᵀA)·B: E[y] = it, and y ≠ it on any single token.
+  const full = new Float32Array(32);
+  for (let o = 0; o < 32; o++) for (let k = 0; k < 4; k++) { let s = 0; for (let i = 0; i < 32; i++) s += A[k * 32 + i]!; full[o]! += 2 * s * B[o * 4 + k]!; }
+  const mean = new Float32Array(32);
+  for (const y of [y1, y2]) for (let t = 0; t < 64; t++) for (let o = 0; o < 32; o++) mean[o]! += y[t * 32 + o]! / 128;
+  const rel = maxAbsDiff(mean, full) / Math.max(...Array.from(full, Math.abs));
+  expect(rel).toBeLessThan(0.15); // 128 tokens × 32 inputs of Bernoulli(0.75) masks
+  expect(maxAbsDiff(y1.slice(0, 32), full)).toBeGreaterThan(1e-3);
+  // Seeded: a trainer with the same seed (or the saved RNG state) draws the same masks.
+  const tr2 = new lora.LoraTrainer(model, a, { dropout: p, seed: 3 });
+  const state = tr2.dropoutState;
+  const z1 = await branchOnOnes(tr2);
+  expect(maxAbsDiff(z1, y1)).toBe(0);
+  tr2.dropoutState = state;
+  const z2 = await branchOnOnes(tr2);
+  expect(maxAbsDiff(z2, y1)).toBe(0);
+  // It trains through the learner, and the PEFT config records the dropout.
+  const learner = new Learner(tr.policy, nll, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 }, { binding: tr.binding as never });
+  const b = packSequences([[1, 3, 11], [1, 5, 9]], [[14, 44, 2], [50, 12, 2]], model.padId, undefined, 2);
+  const before = await tr.current();
+  await learner.update(b, { microBatchSize: 2, miniBatches: 1, epochs: 1, lr: 1e-2, weights: (s0, e0) => tokenWeights("token_mean", b.mask.slice(s0 * b.T, e0 * b.T), e0 - s0, b.T, 8) });
+  const after = await tr.current();
+  expect(maxAbsDiff(after.A.get(targets[0]!.module)!.data, before.A.get(targets[0]!.module)!.data)).toBeGreaterThan(0);
+  expect(JSON.parse(lora.encodePeft(after, 2, null).config).lora_dropout).toBe(p);
+  learner.dispose();
+  tr.dispose();
+  tr2.dispose();
+  model.dispose();
+});

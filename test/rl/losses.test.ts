@@ -161,10 +161,10 @@ describe("nllLoss", () => {
 describe("reinforceLoss", () => {
   // Sequence-sum weights (w = 1/N on every completion token, N = 2 rows): the REINFORCE estimator −(1/N) Σ_i A_i Σ_t logp.
   const W = MASK.map((m) => m / B);
-  async function reinforce(beta: number) {
+  async function reinforce(beta: number, klDirection?: "policy_ref" | "ref_policy") {
     const inputs = () => ({ logp: f32(LOGP, [B, T]), refLogp: f32(REF, [B, T]), advantages: f32(ADV, [B]), weights: f32(W, [B, T]), mask: f32(MASK, [B, T]) });
-    const { loss, metrics } = reinforceLoss(inputs(), { beta });
-    const lossOf = (logp: Arr, ref: Arr, adv: Arr, wt: Arr, mask: Arr) => reinforceLoss({ logp, refLogp: ref, advantages: adv, weights: wt, mask }, { beta }).loss;
+    const { loss, metrics } = reinforceLoss(inputs(), { beta, klDirection });
+    const lossOf = (logp: Arr, ref: Arr, adv: Arr, wt: Arr, mask: Arr) => reinforceLoss({ logp, refLogp: ref, advantages: adv, weights: wt, mask }, { beta, klDirection }).loss;
     const i = inputs();
     const g = (await jit(grad(lossOf))(i.logp, i.refLogp, i.advantages, i.weights, i.mask).data()) as Float32Array;
     return { loss: (await loss.data())[0]!, kl: (await metrics.klSum!.data())[0]!, g };
@@ -180,21 +180,41 @@ describe("reinforceLoss", () => {
     expect(Array.from(r.g).map((x) => +x.toFixed(6))).toEqual([-0.75, -0.75, -0.75, 0.35, 0.35, 0]);
   });
 
-  test("β > 0 adds β·Σ w·KL_k3 and its gradient β·w·(1 − e^{ref − logp})", async () => {
-    const beta = 0.1;
-    const r = await reinforce(beta);
-    let kl = 0, wkl = 0;
-    for (let i = 0; i < B * T; i++) {
-      const d = REF[i]! - LOGP[i]!;
-      kl += MASK[i]! * (Math.exp(d) - d - 1);
-      wkl += W[i]! * (Math.exp(d) - d - 1);
-    }
-    expect(r.loss).toBeCloseTo(2.1 + beta * wkl, 6);
-    expect(r.kl).toBeCloseTo(kl, 6);
-    r.g.forEach((x, i) => {
-      const d = REF[i]! - LOGP[i]!;
-      expect(x, `token ${i}`).toBeCloseTo(W[i]! * (-ADV[Math.floor(i / T)]! + beta * (1 - Math.exp(d))), 6);
+  // Per token, with d = log ρ = ref − logp: KL(π_θ‖π_ref) ≈ k3 = e^d − d − 1 with gradient (logp − ref)·∇logp;
+  // KL(π_ref‖π_θ) ≈ ρ·d − ρ + 1 with gradient (1 − ρ)·∇logp (docstring of klPenalty).
+  const cases = {
+    policy_ref: { value: (d: number) => Math.exp(d) - d - 1, slope: (d: number) => -d },
+    ref_policy: { value: (d: number) => Math.exp(d) * d - Math.exp(d) + 1, slope: (d: number) => 1 - Math.exp(d) },
+  } as const;
+  for (const [dir, f] of Object.entries(cases) as [keyof typeof cases, (typeof cases)[keyof typeof cases]][]) {
+    test(`β > 0, ${dir}: adds β·Σ w·KL and the direction's gradient, by hand`, async () => {
+      const beta = 0.1;
+      const r = await reinforce(beta, dir === "policy_ref" ? undefined : dir); // policy_ref is the default
+      let kl = 0, wkl = 0;
+      for (let i = 0; i < B * T; i++) {
+        const d = REF[i]! - LOGP[i]!;
+        kl += MASK[i]! * f.value(d);
+        wkl += W[i]! * f.value(d);
+      }
+      expect(r.loss).toBeCloseTo(2.1 + beta * wkl, 6);
+      expect(r.kl).toBeCloseTo(kl, 6);
+      r.g.forEach((x, i) => {
+        const d = REF[i]! - LOGP[i]!;
+        expect(x, `token ${i}`).toBeCloseTo(W[i]! * (-ADV[Math.floor(i / T)]! + beta * f.slope(d)), 6);
+      });
     });
+  }
+
+  test("the KL estimates are unbiased for their direction on tokens drawn from π_θ (exact expectation over a 3-token vocabulary)", async () => {
+    const { klPenalty } = await import("../../src/rl/losses/reinforce.js");
+    const p = [0.5, 0.3, 0.2];
+    const q = [0.2, 0.5, 0.3]; // π_ref
+    const { value } = klPenalty(f32(p.map(Math.log), [1, 3]), f32(q.map(Math.log), [1, 3]), "policy_ref");
+    const { value: rev } = klPenalty(f32(p.map(Math.log), [1, 3]), f32(q.map(Math.log), [1, 3]), "ref_policy");
+    const e = (v: Float32Array) => v.reduce((s, x, i) => s + p[i]! * x, 0);
+    const kl = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * Math.log(x / b[i]!), 0);
+    expect(e((await value.data()) as Float32Array)).toBeCloseTo(kl(p, q), 6);
+    expect(e((await rev.data()) as Float32Array)).toBeCloseTo(kl(q, p), 6);
   });
 
   test("advantages are the raw rewards (no baseline), null → 0, with group statistics for metrics", () => {

@@ -122,4 +122,11 @@ describe("learningSignalWatch", () => {
     for (const z of [1, 1, 0.5, 1, 1]) step(w, { frac_reward_zero_std: z, "completions/clipped_ratio": 0 });
     expect(info).toEqual([]);
   });
+
+  test("zero-std groups with a gradient (REINFORCE: r = ±1 without a baseline, or one rollout per prompt) are a signal", () => {
+    const { info, log } = lines();
+    const w = learningSignalWatch(log, { maxCompletionLength: 48 });
+    for (let i = 0; i < 4; i++) step(w, { frac_reward_zero_std: 1, grad_norm: 0.3, "completions/clipped_ratio": 0 });
+    expect(info).toEqual([]);
+  });
 });

@@ -1,48 +1,28 @@
 /** `thinkrl export --merge`, `thinkrl svf list`, `thinkrl svf inspect`: adapter files from the command line. */
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { RunLog } from "../../core/log.js";
 import { openModel } from "./shared.js";
 
-/** Writes the base model with the adapter merged in, as a Hugging Face checkpoint. */
+/** Writes the base model with the adapter merged in, as a Hugging Face checkpoint (`exportMerged`). */
 export async function runExport(o: Record<string, unknown>, log: RunLog): Promise<void> {
   const { ConfigError } = await import("../../core/errors.js");
   if (o.merge !== true) throw new ConfigError("export writes merged checkpoints only: pass --merge", { hint: "inference engines cannot load SVF vectors; a merged checkpoint loads anywhere" });
   if (o.expert === undefined && o.adapterPath === undefined) throw new ConfigError("export --merge needs --expert <file> or --adapter-path <dir>");
+  const { checkExportTarget, exportMerged } = await import("../../pipeline/adapters.js");
+  const out = String(o.out);
+  await checkExportTarget(out, o.force === true); // before the model loads
   const { model, generationConfig } = await openModel(o.model);
-  const { applyAdapter } = await import("../../pipeline/adapters.js");
-  const a = await applyAdapter(model, { expert: o.expert as string[] | undefined, expertWeights: o.expertWeights as number[] | undefined, adapterPath: o.adapterPath as string | undefined }, (m) => log.progress(m));
-  const { saveModel } = await import("../../train/state.js");
-  await saveModel(String(o.out), a.model, generationConfig ?? undefined);
-  log.info(`wrote ${String(o.out)}: ${a.description} merged`);
+  const spec = { expert: o.expert as string[] | undefined, expertWeights: o.expertWeights as number[] | undefined, adapterPath: o.adapterPath as string | undefined };
+  const description = await exportMerged(model, spec, out, { force: o.force === true, generationConfig, log: (m) => log.progress(m) });
+  log.info(`wrote ${out}: ${description} merged`);
 }
 
-/** SVF expert files under `dir` (recursively), one line each. */
+/** SVF expert files under `dir` (recursively), one line each (`listSvfExperts`). */
 export async function runSvfList(dir: string): Promise<void> {
-  const { parseSafetensorsMetadata } = await import("../../model/safetensors.js");
-  const found: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.name.endsWith(".safetensors") && !e.name.startsWith("model")) found.push(p);
-    }
-  };
-  await walk(dir);
-  const rows: string[] = [];
-  for (const f of found.sort()) {
-    const buf = await readFile(f);
-    let meta: Record<string, string>;
-    try {
-      meta = parseSafetensorsMetadata(buf, f);
-    } catch {
-      continue;
-    }
-    if (meta.thinkrl_adapter !== "svf") continue;
-    const score = meta.validation_score ? `${(100 * Number(meta.validation_score)).toFixed(1)}%` : "-";
-    rows.push(`${f}  task ${meta.task || "-"}  ${meta.param_count} values  ${meta.parameterization}  validation ${score}  step ${meta.step ?? "-"}  base ${meta.base_hash!.slice(0, 12)}`);
-  }
+  const { listSvfExperts } = await import("../../pipeline/adapters.js");
+  const rows = (await listSvfExperts(dir)).map((e) => {
+    const score = e.validationScore === null ? "-" : `${(100 * e.validationScore).toFixed(1)}%`;
+    return `${e.path}  task ${e.task ?? "-"}  ${e.paramCount} values  ${e.parameterization}  validation ${score}  step ${e.step ?? "-"}  base ${e.baseHash.slice(0, 12)}`;
+  });
   console.log(rows.length > 0 ? rows.join("\n") : `no SVF expert files under ${dir}`);
 }
 

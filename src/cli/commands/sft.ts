@@ -3,6 +3,7 @@
  * `--out` (or the given directory) from its latest checkpoint with the run's saved `config.json` (flags other than
  * `--epochs` are ignored then). Ctrl-C stops after the current step.
  */
+import { join } from "node:path";
 import { CheckpointError } from "../../core/errors.js";
 import type { SftLog } from "../../train/sft.js";
 import { kebabCase } from "../../train/config.js";
@@ -40,6 +41,6 @@ export async function runSftCommand(flags: Record<string, unknown>, log: SftLog)
   if (s.interrupted) return;
   log.info(
     `SFT done: ${s.steps} steps, loss ${s.loss.toFixed(4)}${Number.isNaN(s.evalLoss) ? "" : `, eval_loss ${s.evalLoss.toFixed(4)}`} ` +
-      `(${s.seconds.toFixed(0)} s); model in ${s.finalModel}`,
+      `(${s.seconds.toFixed(0)} s); model in ${s.finalModel}${cfg.adapter === "lora" ? ` (merged), LoRA adapter in ${join(s.finalModel, "adapter")}` : ""}`,
   );
 }

@@ -32,5 +32,5 @@ export { grpo, grpoLoss, type GrpoLossConfig } from "./grpo.js";
 export { klK3 } from "./kl.js";
 export { nll, nllLoss } from "./nll.js";
 export { omd, omdLoss, OMD_LEVELS, type OmdLevel, type OmdLossConfig } from "./omd.js";
-export { reinforce, reinforceLoss } from "./reinforce.js";
-export type { LossInputs, LossNeeds, LossOutput, Objective, ObjectiveConfig } from "./types.js";
+export { klPenalty, reinforce, reinforceLoss } from "./reinforce.js";
+export { KL_DIRECTIONS, type KlDirection, type LossInputs, type LossNeeds, type LossOutput, type Objective, type ObjectiveConfig } from "./types.js";

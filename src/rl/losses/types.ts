@@ -60,7 +60,16 @@ export interface ObjectiveConfig {
   omdTau?: number;
   /** Where OMD squares the log-ratio: `sequence` (the paper) or `token` (ROLL's variant). Default `sequence`. */
   omdLevel?: "sequence" | "token";
+  /** REINFORCE's KL to the reference (`reinforce.ts` `klPenalty`). Default `policy_ref`. */
+  klDirection?: KlDirection;
 }
+
+/**
+ * Direction of a KL penalty to a frozen reference: `policy_ref` = KL(π_θ‖π_ref) (the Transformer² paper, §3.1),
+ * `ref_policy` = KL(π_ref‖π_θ) (the Transformer² reference code).
+ */
+export type KlDirection = "policy_ref" | "ref_policy";
+export const KL_DIRECTIONS: readonly KlDirection[] = ["policy_ref", "ref_policy"];
 
 /** Which per-row inputs an objective reads, so the trainer computes and ships only those. */
 export interface LossNeeds {
