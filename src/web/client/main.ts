@@ -2,9 +2,24 @@
  * `thinkrl web`'s page: R1-Zero GRPO of the embedded model in this tab — the library's browser entry (`thinkrl/browser`,
  * bundled) with the trainer session of `../session.ts`; WebGPU when the browser has an adapter, else threaded Wasm
  * (the server sends COOP/COEP so SharedArrayBuffer, and so the Wasm thread pool, is available). The dashboard's
- * charts update after every step. Nothing is stored: the trained weights leave the tab only when downloaded.
+ * charts update after every step. Nothing is stored: the trained weights leave the tab only when downloaded. The
+ * maths verifier's symbolic checks run in a Web Worker (`/verify-worker.js`) terminated at their time limit, so a
+ * slow check never blocks the page.
  */
-import { encodeCheckpoint, initEngine, modelFromFiles, paramsToTensors, urlFiles, defaultTokenizerJson, type CausalLM } from "../../browser.js";
+import {
+  encodeCheckpoint,
+  initEngine,
+  modelFromFiles,
+  paramsToTensors,
+  urlFiles,
+  defaultTokenizerJson,
+  MathVerifier,
+  setDefaultMathVerifier,
+  verifyAnswer,
+  WebWorkerSymbolicChecker,
+  type CausalLM,
+  type VerifyOptions,
+} from "../../browser.js";
 import { ChartPanel } from "../../dashboard/client/charts.js";
 import { keysOf, layoutPanels } from "../../dashboard/layout.js";
 import { WEB_DEFAULTS, WebSession, type WebSettings } from "../session.js";
@@ -46,8 +61,11 @@ class WebApp {
   readonly startBtn = el("button", { type: "button", id: "start", disabled: true }, "Start");
   readonly stopBtn = el("button", { type: "button", id: "stop", disabled: true }, "Stop");
   readonly dlBtn = el("button", { type: "button", id: "download", disabled: true }, "Download checkpoint");
+  /** Runs the maths verifier's symbolic checks (installed as the default verifier at boot). */
+  readonly checker = new WebWorkerSymbolicChecker(new URL("/verify-worker.js", location.href));
 
   async boot(): Promise<void> {
+    setDefaultMathVerifier(new MathVerifier(this.checker));
     const form = el("div", { className: "controls" });
     for (const f of FIELDS) {
       const input = el("input", { type: "number", step: f.step, value: String(WEB_DEFAULTS[f.key]), id: `s-${f.key}` });
@@ -132,6 +150,25 @@ class WebApp {
       this.dlBtn.disabled = false;
     }
     return this.rows;
+  }
+
+  /**
+   * `WebSession.forwardBackward` on this tab's engine with the default settings (the WebGPU smoke test compares it
+   * with Node's Wasm numbers). @param rows held-out problems used
+   */
+  async forwardBackward(rows = 2): Promise<Awaited<ReturnType<WebSession["forwardBackward"]>>> {
+    if (!this.model || this.state === "training") throw new Error(`cannot run while ${this.state}`);
+    const s = new WebSession(this.model, { ...WEB_DEFAULTS, evalProblems: rows });
+    try {
+      return await s.forwardBackward(rows);
+    } finally {
+      s.dispose();
+    }
+  }
+
+  /** The library's `verifyAnswer` as the rewards call it here (symbolic checks in the verifier's Web Worker). */
+  verify(gold: string, pred: string, opts?: VerifyOptions): Promise<boolean> {
+    return verifyAnswer(gold, pred, opts);
   }
 
   showAccuracy(): void {
