@@ -20,6 +20,7 @@ import {
   type CausalLM,
   type VerifyOptions,
 } from "../../browser.js";
+import { plural } from "../../core/log.js";
 import { ChartPanel } from "../../dashboard/client/charts.js";
 import { keysOf, layoutPanels } from "../../dashboard/layout.js";
 import { WEB_DEFAULTS, WebSession, type WebSettings } from "../session.js";
@@ -139,7 +140,7 @@ class WebApp {
       this.accuracy.after = await this.session.heldOutAccuracy();
       this.showAccuracy();
       this.state = "done";
-      this.setStatus(`done: ${this.rows.length} steps at ${this.stepsPerSecond.toFixed(2)} steps/s on ${this.device}`);
+      this.setStatus(`done: ${plural(this.rows.length, "step")} at ${this.stepsPerSecond.toFixed(2)} steps/s on ${this.device}`);
     } catch (e) {
       this.state = "error";
       this.setStatus(`error: ${(e as Error).message}`);
@@ -173,7 +174,7 @@ class WebApp {
 
   showAccuracy(): void {
     const pct = (x?: number) => (x === undefined ? "…" : `${(100 * x).toFixed(1)}%`);
-    this.acc.textContent = `Held-out accuracy (${this.session!.config.numEvalProblems} problems, 1 sample, T 0.6): before ${pct(this.accuracy.before)} → after ${pct(this.accuracy.after)}`;
+    this.acc.textContent = `Held-out accuracy (${plural(this.session!.config.numEvalProblems, "problem")}, 1 sample each, T 0.6): before ${pct(this.accuracy.before)} → after ${pct(this.accuracy.after)}`;
   }
 
   draw(): void {
