@@ -14,14 +14,8 @@ import { rolloutGroups } from "../rollout/groups.js";
 import { resolveTrainConfig, type TrainConfig } from "../train/config.js";
 import { GrpoTrainer } from "../train/grpo.js";
 import { trainLoop, type Metrics, type TrainerCallback } from "../train/loop.js";
-import { ConfigError } from "../core/errors.js";
 import { SILENT_LOG } from "../core/log.js";
-import { getObjective } from "../rl/losses/index.js";
-import { tokenWeights } from "../rl/aggregate.js";
-import { packSequences, sliceRows } from "../train/batch.js";
-import { Learner } from "../train/learner.js";
-import { sequenceLogprobs } from "../train/logprobs.js";
-import { encodeSftExample, sftEndTokenId } from "../train/sft-batch.js";
+import { forwardBackwardCheck, type ForwardBackwardResult } from "../train/forward-backward.js";
 
 /** What the page lets the user set. */
 export interface WebSettings {
@@ -75,39 +69,11 @@ export class WebSession {
   }
 
   /**
-   * One forward and one backward pass of the GRPO step's learner path on fixed sequences, without sampling — the
-   * WebGPU smoke test compares it across engines (sampling on SwiftShader's emulated GPU is far too slow for a
-   * test; there the time goes to compiling shaders, not to the rows). Rows: the first `rows` held-out problems,
-   * each with its worked reference solution (+ EOS) as the completion, advantages +1, −1, +1, …, all rows in one
-   * micro-batch; forward: π_old log-probs by `sequenceLogprobs` (as `GrpoTrainer.step`);
-   * backward: a fresh `Learner` with the run's objective takes one `update` at learning rate 0 (the weights stay
-   * bit-for-bit the same: AdamW's step is multiplied by 0), giving the loss, entropy and pre-clip gradient norm.
-   * @returns `logpSum`: Σ over completion tokens of log π(y_t) (nats); `loss`, `entropy` (per token) and `gradNorm`
-   *   as in the metrics row; `tokens`: completion tokens
-   * @throws ConfigError when the session has no held-out problem
+   * One forward and one backward pass of the GRPO learner path on fixed sequences (`forwardBackwardCheck` on the
+   * first `rows` held-out problems with this session's config): the WebGPU smoke test compares it across engines.
    */
-  async forwardBackward(rows = 2): Promise<{ logpSum: number; loss: number; entropy: number; gradNorm: number; tokens: number }> {
-    const c = this.config;
-    const model = this.model;
-    const items = this.source.heldOut.slice(0, rows);
-    if (items.length === 0) throw new ConfigError("forwardBackward needs at least one held-out problem");
-    const end = sftEndTokenId(model, "compact");
-    const ex = items.map((p) => encodeSftExample(model, "compact", p.question, p.solution ?? "", end));
-    const packed = packSequences(ex.map((x) => x.prompt), ex.map((x) => x.completion), model.padId);
-    const n = items.length;
-    const advantages = Float32Array.from({ length: packed.B }, (_, r) => (r < n ? (r % 2 === 0 ? 1 : -1) : 0));
-    const oldLogp = await sequenceLogprobs(model, packed, { temperature: c.temperature, microBatchSize: n });
-    let logpSum = 0;
-    for (let i = 0; i < oldLogp.length; i++) logpSum += packed.mask[i]! * oldLogp[i]!;
-    const learner = new Learner(model, getObjective(c.objective), { beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEpsilon, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm }, { objectiveConfig: c, temperature: c.temperature });
-    try {
-      const weights = (s: number, e: number) => tokenWeights(c.lossType, sliceRows(packed.mask, packed.T, s, e), e - s, packed.T, c.maxCompletionLength, Math.max(0, Math.min(e, n) - s));
-      const u = await learner.update({ ...packed, advantages, oldLogp }, { microBatchSize: n, miniBatches: 1, epochs: 1, weights, rows: n, lr: 0 });
-      const tokens = packed.mask.reduce((a, b) => a + b, 0);
-      return { logpSum, loss: u.sums.loss, entropy: u.sums.entropySum / tokens, gradNorm: u.gradNorm, tokens };
-    } finally {
-      learner.dispose();
-    }
+  forwardBackward(rows = 2): Promise<ForwardBackwardResult> {
+    return forwardBackwardCheck(this.model, this.source.heldOut.slice(0, rows), this.config);
   }
 
   /**
