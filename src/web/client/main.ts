@@ -57,6 +57,7 @@ class WebApp {
   readonly status = el("p", { className: "status", id: "status" });
   readonly grid = el("div", { className: "grid", id: "charts" });
   readonly acc = el("p", { id: "accuracy" });
+  readonly hint = el("p", { className: "muted", id: "hint" });
   readonly downloads = el("p", { id: "downloads" });
   readonly inputs = new Map<keyof WebSettings, HTMLInputElement>();
   readonly startBtn = el("button", { type: "button", id: "start", disabled: true }, "Start");
@@ -82,6 +83,7 @@ class WebApp {
       el("p", { className: "muted" }, "The embedded ~0.8M-parameter model learns multi-digit arithmetic by GRPO, entirely in your browser (the same library code as the Node CLI). Nothing is uploaded or stored."),
       form,
       this.status,
+      this.hint,
       this.acc,
       this.downloads,
       this.grid,
@@ -95,6 +97,7 @@ class WebApp {
     this.state = "ready";
     this.startBtn.disabled = false;
     this.setStatus(`ready: ${this.device}${threads}${crossOriginIsolated ? "" : " (not cross-origin isolated: no Wasm threads)"}`);
+    this.hint.textContent = "Press Start: the held-out check runs first, then the steps; the charts appear after step 1 (it compiles the model's kernels, so it takes longest).";
   }
 
   setStatus(t: string): void {
@@ -124,6 +127,7 @@ class WebApp {
       this.startBtn.disabled = true;
       this.stopBtn.disabled = false;
       this.dlBtn.disabled = true;
+      this.hint.textContent = "";
       this.setStatus("held-out accuracy before training…");
       this.accuracy.before = await this.session.heldOutAccuracy();
       this.showAccuracy();
