@@ -14,7 +14,7 @@ import { build } from "esbuild";
 const ROOT = resolve(import.meta.dirname, "..");
 
 /**
- * Writes `app.js` and `app.css` into `outDir`.
+ * Writes `app.js` and `app.css` (the dashboard), `web.js` and `verify-worker.js` (`thinkrl web`) into `outDir`.
  * @returns their sizes in bytes
  */
 export async function buildDashboardAssets(outDir: string): Promise<{ js: number; css: number; web: number }> {
@@ -45,8 +45,21 @@ export async function buildDashboardAssets(outDir: string): Promise<{ js: number
     logLevel: "silent",
   });
   const web = w.outputFiles[0]!.text;
+  // Its maths verifier's Web Worker (symbolic checks off the page's thread, terminated at the time limit).
+  const v = await build({
+    entryPoints: [join(ROOT, "src/reward/math/web-worker.ts")],
+    bundle: true,
+    write: false,
+    format: "iife",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    legalComments: "inline",
+    logLevel: "silent",
+  });
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, "web.js"), web);
+  await writeFile(join(outDir, "verify-worker.js"), v.outputFiles[0]!.text);
   await writeFile(join(outDir, "app.js"), js);
   await writeFile(join(outDir, "app.css"), css);
   return { js: js.length, css: css.length, web: web.length };

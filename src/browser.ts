@@ -13,7 +13,8 @@
  *
  * Differences from Node: models come from memory or URLs (`memoryFiles`, `urlFiles`; saving is `encodeCheckpoint`,
  * bytes to download or store), not directories; the `code` and `judge` rewards are unavailable (`resolveRewards`
- * refuses them); the maths verifier's symbolic checks run inline, without a hard time limit (`reward/math/verify.ts`).
+ * refuses them); the maths verifier's symbolic checks run inline, without a hard time limit, unless the page installs
+ * `WebWorkerSymbolicChecker` (a Web Worker terminated at the limit, as on Node; `reward/math/verify.ts`).
  */
 import "./engine/float16.js"; // before anything loads @jax-js/jax
 
@@ -75,6 +76,7 @@ export { EndpointClient, resolveEndpointConfig, endpointUrl, ENDPOINT_DEFAULTS, 
 // rewards (registry, rule rewards, maths verifier; `code` and `judge` need Node)
 export * from "./reward/index.js";
 export { rewardBatch } from "./reward/batch.js";
+export { WebWorkerSymbolicChecker } from "./reward/math/web-worker-checker.js";
 
 // rl maths
 export { groupAdvantages, ADVANTAGE_EPS, type ScaleRewards, type AdvantageResult } from "./rl/advantages.js";

@@ -3,6 +3,7 @@
  * `evaluate` with a `LocalSampler` over the model and the `accuracy` reward as the judge, so the numbers are those of
  * `thinkrl eval` on the same task, model and seed.
  */
+import { plural } from "../core/log.js";
 import type { Rng } from "../core/rng.js";
 import type { PromptItem } from "../data/source.js";
 import type { PromptFormat } from "../data/template.js";
@@ -65,7 +66,7 @@ export function describeEval(r: EvalReport, set = "held-out problems"): string {
   const pct = (name: string) => `${(100 * (r.metrics[name] ?? NaN)).toFixed(1)}%`;
   return (
     `pass@1 ${pct(METRICS.pass1)}  ${r.samples > 1 ? `pass@${r.samples} ${pct(passAtKName(r.samples))}  ` : ""}` +
-    `format ${pct(METRICS.formatRate)}  (${r.numProblems} ${set} × ${r.samples} samples, ${r.seconds.toFixed(0)} s)`
+    `format ${pct(METRICS.formatRate)}  (${r.numProblems} ${r.numProblems === 1 ? set.replace("problems", "problem") : set} × ${plural(r.samples, "sample")}, ${r.seconds.toFixed(0)} s)`
   );
 }
 

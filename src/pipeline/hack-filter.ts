@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "../core/errors.js";
-import type { RunLog } from "../core/log.js";
+import { plural, type RunLog } from "../core/log.js";
 import { Rng } from "../core/rng.js";
 import { loadJsonlDataset } from "../data/dataset.js";
 import { drawPool } from "../data/sampling.js";
@@ -85,7 +85,7 @@ export async function runHackFilter(model: CausalLM, o: HackFilterOptions): Prom
   if (held.length > 0 && o.overwrite !== true) throw new ConfigError(`${o.out} already holds a filter result (${held.join(", ")})`, { hint: "--overwrite to replace it, or another --out" });
   const format = await resolvePromptFormat(o.format, model);
   const { items, rows } = await openRows(o);
-  o.log?.info(`easy-to-hack filter: ${items.length} problems × ${tries} answers without a chain of thought (${format} format, T=${temperature})`);
+  o.log?.info(`easy-to-hack filter: ${plural(items.length, "problem")} × ${plural(tries, "answer")} without a chain of thought (${format} format, T=${temperature})`);
   const counts = await noCotSuccesses(model, format, items, { tries, temperature, maxNewTokens: o.maxNewTokens, onProgress: (d, n) => o.log?.progress(`filter: ${d}/${n} problems`) }, new Rng(o.seed ?? 0));
   const tagged = rows.map((r, i) => ({ ...r, no_cot_correct: counts[i]!, no_cot_tries: tries }));
   const kept = tagged.filter((_, i) => counts[i] === 0);

@@ -11,7 +11,7 @@ import { openPromptSource } from "../data/source.js";
 import { TASK_NAMES } from "../data/tasks/index.js";
 import type { PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
-import type { RunLog } from "../core/log.js";
+import { plural, type RunLog } from "../core/log.js";
 import type { PromptSource } from "../data/source.js";
 import { EVAL_SEED_OFFSET } from "../eval/defaults.js";
 import type { EvalReport } from "../eval/evaluate.js";
@@ -195,13 +195,13 @@ async function setCurriculumDifficulty(cfg: Readonly<TrainConfig>, pool: PoolSou
     pool.pool,
     {
       samples: cfg.difficultySamples, temperature: cfg.difficultyTemperature, topP: 1, maxCompletionLength: cfg.maxCompletionLength, format,
-      onProgress: (d) => log.progress(`measuring difficulty: ${d}/${n} problems × ${cfg.difficultySamples} samples`),
+      onProgress: (d) => log.progress(`measuring difficulty: ${d}/${plural(n, "problem")} × ${plural(cfg.difficultySamples, "sample")}`),
     },
     new Rng(cfg.seed + 5),
   );
   pool.difficulty = rates.map((r) => 1 - r);
   const unsolved = rates.filter((r) => r === 0).length;
-  log.info(`difficulty: measured on ${n} problems × ${cfg.difficultySamples} samples at T=${cfg.difficultyTemperature} (mean pass rate ${(100 * rates.reduce((a, b) => a + b, 0) / n).toFixed(1)}%, ${unsolved} never solved)`);
+  log.info(`difficulty: measured on ${plural(n, "problem")} × ${plural(cfg.difficultySamples, "sample")} at T=${cfg.difficultyTemperature} (mean pass rate ${(100 * rates.reduce((a, b) => a + b, 0) / n).toFixed(1)}%, ${unsolved} never solved)`);
   return (performance.now() - t0) / 1000;
 }
 
@@ -270,7 +270,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
         topP: cfg.evalTopP,
         maxCompletionLength: cfg.maxCompletionLength,
         format,
-        onProgress: (d, n) => log.progress(`eval ${label}: ${d}/${n} problems`),
+        onProgress: (d, n) => log.progress(`eval ${label}: ${d}/${plural(n, "problem")}`),
       },
       new Rng(cfg.seed + EVAL_SEED_OFFSET),
     );
@@ -350,7 +350,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
     signal: opts.signal,
   });
   seconds.rl = loop.seconds;
-  log.info(`${cfg.objective.toUpperCase()}: ${loop.step - startStep} steps in ${(loop.seconds - resumedSeconds).toFixed(0)} s`);
+  log.info(`${cfg.objective.toUpperCase()}: ${plural(loop.step - startStep, "step")} in ${(loop.seconds - resumedSeconds).toFixed(0)} s`);
   trainer.dispose();
 
   // The final evaluation uses the adapter chosen on the validation split, when there is one.

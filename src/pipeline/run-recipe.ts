@@ -16,6 +16,7 @@
  * commands' flags are (`sampleJobFromOptions`, `benchmarkConfigFromOptions`), with the same defaults.
  * The jax-js engine must be started (`initEngine`) before this module is imported.
  */
+import { plural } from "../core/log.js";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sameJson } from "../core/json.js";
@@ -169,7 +170,7 @@ async function sftStage(dir: string, opts: Record<string, unknown>, o: RunRecipe
   // A run stopped before its first checkpoint starts over: overwrite drops the files it left (the stage's own stay).
   const s = await runSftJob(cfg, { log: o.log, resumeFrom, overwrite: true, signal: o.signal, model });
   if (s.interrupted) throw new PipelineInterrupted(`interrupted in stage ${dir} after SFT step ${s.steps}; rerun the recipe to continue`);
-  o.log.info(`SFT: ${s.steps} steps, loss ${s.loss.toFixed(4)}${Number.isNaN(s.evalLoss) ? "" : `, eval_loss ${s.evalLoss.toFixed(4)}`}`);
+  o.log.info(`SFT: ${plural(s.steps, "step")}, loss ${s.loss.toFixed(4)}${Number.isNaN(s.evalLoss) ? "" : `, eval_loss ${s.evalLoss.toFixed(4)}`}`);
   const metrics: StageMetrics = { loss: s.loss, steps: s.steps, examples: s.trainExamples };
   if (!Number.isNaN(s.evalLoss)) metrics.evalLoss = s.evalLoss;
   return { outputs: { model: s.finalModel }, metrics, resumed: resumeFrom !== null };
@@ -208,7 +209,7 @@ async function sampleStage(dir: string, opts: Record<string, unknown>, o: RunRec
   const { summary } = await runSampleJob(sampleJobFromOptions({ ...opts, out, resume: true }), { log: o.log, signal: o.signal }).catch((e: unknown) => {
     throw o.signal?.aborted ? new PipelineInterrupted(`interrupted in stage ${dir}; rerun the recipe to continue`) : e;
   });
-  o.log.info(`sample: ${summary.samples} samples, ${summary.rowsThisRun} rows kept (${summary.rows} in all)`);
+  o.log.info(`sample: ${plural(summary.samples, "sample")}, ${plural(summary.rowsThisRun, "row")} kept (${summary.rows} in all)`);
   const text = await readFile(out, "utf8");
   const rows = text.split("\n").filter((l) => l.trim() !== "").length;
   if (rows === 0) throw new ConfigError(`stage ${dir}: sampling kept no rows (no sample passed the keep policy)`, { hint: "more prompts or samples, or a stronger model" });

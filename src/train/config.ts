@@ -9,6 +9,7 @@ import { LOSS_TYPES, type LossType } from "../rl/aggregate.js";
 import { R1_EVAL_SAMPLING } from "../core/r1.js";
 import { RL_OBJECTIVES } from "../rl/losses/names.js";
 import type { ScaleRewards } from "../rl/advantages.js";
+import { REFLECTION_PHRASES } from "./step-metrics.js";
 
 export interface TrainConfig {
   // ── run ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -151,8 +152,14 @@ export interface TrainConfig {
   saveSteps: number;
   /** Keep at most this many `checkpoint-*` directories (0 = all). */
   saveTotalLimit: number;
-  /** Write completions of every N-th step to `completions.jsonl`. */
+  /** Write completions of every N-th step (and of the last one) to `completions.jsonl`. */
   logCompletionsSteps: number;
+  /**
+   * Phrases counted by the `aha/*` metrics (reflection, the "aha moment" of DeepSeek-R1 §2.2.4), matched
+   * case-insensitively as whole words. Default `REFLECTION_PHRASES` ("wait", "let me check", "verify", …);
+   * [] = no `aha/*` metrics.
+   */
+  reflectionPhrases: string[];
   /** Keep a step line every N steps (and the first and last); the others are a live progress line. Default 10. */
   loggingSteps: number;
 
@@ -245,6 +252,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   saveSteps: 25,
   saveTotalLimit: 2,
   logCompletionsSteps: 10,
+  reflectionPhrases: [...REFLECTION_PHRASES],
   loggingSteps: 10,
   adapter: "none",
   adapterTargets: [],
@@ -384,6 +392,9 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   }
   if (typeof cfg.rewardKwargs !== "object" || cfg.rewardKwargs === null || Array.isArray(cfg.rewardKwargs)) {
     throw new ConfigError(`${named("rewardKwargs")} must be an object of options by reward name, e.g. {"kimi_length": {"warmupSteps": 10}} (got ${JSON.stringify(cfg.rewardKwargs)})`);
+  }
+  if (!Array.isArray(cfg.reflectionPhrases) || cfg.reflectionPhrases.some((p) => typeof p !== "string" || p.trim() === "")) {
+    throw new ConfigError(`${named("reflectionPhrases")} must be a list of phrases, e.g. ["wait", "let me check"] ([] = no aha/* metrics; got ${JSON.stringify(cfg.reflectionPhrases)})`);
   }
   if (typeof cfg.dataset !== "string" || cfg.dataset === "") throw new ConfigError(`${named("dataset")} must be a task name or a file path`);
   if (cfg.sampling === "curriculum" && cfg.maxSteps > 0 && cfg.curriculumSwitchStep > cfg.maxSteps) {

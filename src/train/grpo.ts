@@ -163,6 +163,7 @@ export class GrpoTrainer {
     const metrics = rlStepMetrics({
       step, completions: comps, adv, perFn: rewardOut.perFn, sums: upd.sums, tokens, gradNorm: upd.gradNorm, optimizerSteps: upd.steps,
       learningRate: this.learningRate(step), lossRows: rows.length, times, seconds: (performance.now() - t0) / 1000,
+      reflectionPhrases: c.reflectionPhrases,
     });
     Object.assign(metrics, this.d.source.metrics?.());
     const samples = scored.slice(0, 2 * G).map((x, i): CompletionSample => ({

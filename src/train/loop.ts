@@ -97,6 +97,11 @@ export const LOOP_SECONDS_KEY = "train_seconds";
  * @throws whatever the trainer, evaluation or save throws (the run stops; `--resume` continues from the last
  *   checkpoint)
  */
+/** Whether step `step` of `maxSteps` writes completions: every `n`-th step and the last one (`n` 0 or unset: never). */
+export function logsCompletions(n: number | undefined, step: number, maxSteps: number): boolean {
+  return n !== undefined && n > 0 && (step % n === 0 || step === maxSteps);
+}
+
 export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   const t0 = performance.now();
   const seconds = () => (o.resumed?.seconds ?? 0) + (performance.now() - t0) / 1000;
@@ -122,7 +127,8 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       await emit("onEvaluate", entry);
     }
     await o.files.append("metrics.jsonl", JSON.stringify(row) + "\n");
-    if (every(o.logCompletionsSteps, step) && samples.length > 0) {
+    // Every N-th step and the last one, so a run shorter than N steps can still be browsed.
+    if (logsCompletions(o.logCompletionsSteps, step, o.maxSteps) && samples.length > 0) {
       await o.files.append("completions.jsonl", samples.map((s) => JSON.stringify({ step, ...s })).join("\n") + "\n");
     }
     last = row;

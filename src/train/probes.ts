@@ -1,5 +1,6 @@
 /**
- * The probe set: a fixed handful of held-out prompts sampled every `logCompletionsSteps` steps and written to
+ * The probe set: a fixed handful of held-out prompts sampled every `logCompletionsSteps` steps (and at the last
+ * step) and written to
  * `completions.jsonl` with `probe: true`, so the *same* questions' answers can be compared across training (the
  * dashboard lays them side by side). Its sampling noise comes from its own generator, seeded by the run's seed and
  * the step, so probing changes nothing in training and a resumed run probes identically.
@@ -12,7 +13,7 @@ import { rewardBatch } from "../reward/batch.js";
 import { combineRewards, type WeightedReward } from "../reward/index.js";
 import { rolloutGroups } from "../rollout/groups.js";
 import { goldOf } from "./grpo.js";
-import type { RunFiles, TrainerCallback } from "./loop.js";
+import { logsCompletions, type RunFiles, type TrainerCallback } from "./loop.js";
 
 /** Held-out prompts in the probe set (the first ones of the held-out set). */
 export const PROBE_PROMPTS = 8;
@@ -29,7 +30,7 @@ export interface ProbeOptions {
   samples: number;
   sampling: { maxNewTokens: number; temperature: number; topP: number; topK: number };
   seed: number;
-  /** Probe every N steps (0 = never). */
+  /** Probe every N steps and at the last step (0 = never). */
   every: number;
   files: RunFiles;
 }
@@ -58,11 +59,11 @@ export async function probeRows(o: ProbeOptions, step: number): Promise<Record<s
   }));
 }
 
-/** A callback that appends the probe rows to `completions.jsonl` every `o.every` steps. */
+/** A callback that appends the probe rows to `completions.jsonl` every `o.every` steps and at the last step. */
 export function probeCallback(o: ProbeOptions): TrainerCallback {
   return {
-    async onStepEnd({ step }) {
-      if (o.every <= 0 || step % o.every !== 0 || o.problems.length === 0) return;
+    async onStepEnd({ step, maxSteps }) {
+      if (!logsCompletions(o.every, step, maxSteps) || o.problems.length === 0) return;
       const rows = await probeRows(o, step);
       await o.files.append("completions.jsonl", rows.map((x) => JSON.stringify(x)).join("\n") + "\n");
     },

@@ -14,7 +14,7 @@ import type { SftExample } from "../data/formats/sft.js";
 import { Rng } from "../core/rng.js";
 import type { PromptFormat } from "../data/template.js";
 import { ConfigError } from "../core/errors.js";
-import type { RunLog } from "../core/log.js";
+import { plural, type RunLog } from "../core/log.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import { learningRateAt } from "./config.js";
 import { Learner, type TrainableBinding } from "./learner.js";
@@ -166,7 +166,7 @@ export async function runSft(o: SftRunOptions): Promise<SftSummary> {
   const { model, config: c, log } = o;
   const tok = tokenizeSft(model, o.examples, o.format, c.maxLength);
   if (tok.rows.length === 0) throw new ConfigError(`no example fits in maxLength ${c.maxLength} (all ${tok.dropped} prompts are longer)`);
-  if (tok.truncated + tok.dropped > 0) log.info(`note: ${tok.truncated} examples cut to ${c.maxLength} tokens, ${tok.dropped} dropped (prompt alone too long)`);
+  if (tok.truncated + tok.dropped > 0) log.info(`note: ${plural(tok.truncated, "example")} cut to ${c.maxLength} tokens, ${tok.dropped} dropped (prompt alone too long)`);
   const { train, eval: evalRows } = splitEval(tok.rows, c.evalSplit, c.seed);
   const perEpoch = Math.ceil(train.length / c.batchSize);
   const maxSteps = perEpoch * c.epochs;
@@ -181,7 +181,7 @@ export async function runSft(o: SftRunOptions): Promise<SftSummary> {
   if (o.resumeFrom) {
     log.info(`resuming from ${o.resumeFrom.dir} (step ${step}, epoch ${st.epoch + 1}, batch ${st.cursor}/${perEpoch})`);
   }
-  log.info(`SFT: ${train.length} train / ${evalRows.length} eval examples, ${c.epochs} epochs × ${perEpoch} steps of ${c.batchSize}`);
+  log.info(`SFT: ${train.length} train / ${plural(evalRows.length, "eval example")}, ${plural(c.epochs, "epoch")} × ${plural(perEpoch, "step")} of ${c.batchSize}`);
 
   const trainer = new SftTrainer(learner, train, c, rng, (s) => learningRateAt({ ...c, maxSteps }, s), st);
   let evalLoss = NaN;

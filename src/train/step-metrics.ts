@@ -28,7 +28,7 @@ export interface StepRecord {
   /** Phase timings (s). */
   times: Readonly<Record<string, number>>;
   seconds: number;
-  /** Phrases counted by the `aha/*` metrics (default `REFLECTION_PHRASES`). */
+  /** Phrases counted by the `aha/*` metrics (default `REFLECTION_PHRASES`; [] = no `aha/*` metrics). */
   reflectionPhrases?: readonly string[];
 }
 
@@ -104,7 +104,7 @@ export function rlStepMetrics(r: StepRecord): StepMetrics {
   for (const [k, v] of Object.entries(r.times)) m[`time/${k}`] = v;
   const judged = CORRECTNESS_REWARDS.map((n) => r.perFn[n]).find((v) => v !== undefined);
   const correct = r.completions.map((_, i) => (judged?.[i] === null || judged?.[i] === undefined ? null : judged[i]! >= 1));
-  Object.assign(m, reflectionMetrics(r.completions.map((x) => x.text), correct, r.reflectionPhrases));
+  if (r.reflectionPhrases?.length !== 0) Object.assign(m, reflectionMetrics(r.completions.map((x) => x.text), correct, r.reflectionPhrases));
   for (const [k, v] of Object.entries(m)) if (!Number.isFinite(v)) throw new EngineError(`step ${r.step}: metric ${k} is ${v}`);
   return m;
 }

@@ -1,6 +1,7 @@
 /**
  * `thinkrl web`'s server (Node): the in-tab trainer page, its bundle (`dist/dashboard/web.js`, the browser entry and
- * the dashboard's charts) and the embedded model's files — nothing else. Cross-origin isolated (COOP `same-origin`,
+ * the dashboard's charts), the maths verifier's worker script (`verify-worker.js`) and the embedded model's files —
+ * nothing else. Cross-origin isolated (COOP `same-origin`,
  * COEP `require-corp`), which the browser requires before it gives a page SharedArrayBuffer, and so jax-js its Wasm
  * thread pool. Binds 127.0.0.1 and checks the Host header as the dashboard does; it serves no user data.
  */
@@ -44,7 +45,7 @@ function webPage(): string {
  */
 export async function startWebServer(o: WebServerOptions): Promise<DashboardServer> {
   const dir = o.assetsDir ?? defaultAssetsDir();
-  const [js, css] = await Promise.all([readFile(join(dir, "web.js"), "utf8"), readFile(join(dir, "app.css"), "utf8")]).catch(() => {
+  const [js, css, verifier] = await Promise.all(["web.js", "app.css", "verify-worker.js"].map((f) => readFile(join(dir, f), "utf8"))).catch(() => {
     throw new ConfigError(`the web trainer page is not built (no ${join(dir, "web.js")})`, { hint: "run npm run build in the thinkrl checkout" });
   });
   const page = webPage();
@@ -68,8 +69,9 @@ export async function startWebServer(o: WebServerOptions): Promise<DashboardServ
     if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "method not allowed\n");
     const path = new URL(req.url ?? "/", "http://web.invalid").pathname;
     if (path === "/") return send(res, 200, "text/html; charset=utf-8", page);
-    if (path === "/web.js") return send(res, 200, "text/javascript; charset=utf-8", js);
-    if (path === "/app.css") return send(res, 200, "text/css; charset=utf-8", css);
+    if (path === "/web.js") return send(res, 200, "text/javascript; charset=utf-8", js!);
+    if (path === "/app.css") return send(res, 200, "text/css; charset=utf-8", css!);
+    if (path === "/verify-worker.js") return send(res, 200, "text/javascript; charset=utf-8", verifier!);
     const m = /^\/model\/([^/]+)$/.exec(path);
     if (m && MODEL_FILES.has(m[1]!)) {
       const bytes = await readFile(join(o.modelDir, m[1]!)).catch(() => null);

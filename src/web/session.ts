@@ -15,6 +15,7 @@ import { resolveTrainConfig, type TrainConfig } from "../train/config.js";
 import { GrpoTrainer } from "../train/grpo.js";
 import { trainLoop, type Metrics, type TrainerCallback } from "../train/loop.js";
 import { SILENT_LOG } from "../core/log.js";
+import { forwardBackwardCheck, type ForwardBackwardResult } from "../train/forward-backward.js";
 
 /** What the page lets the user set. */
 export interface WebSettings {
@@ -65,6 +66,14 @@ export class WebSession {
     const scored = roll.completions.map((x, i) => ({ ...x, text: roll.texts[i]! }));
     const r = await combineRewards(resolveRewards(["accuracy"], [1]), rewardBatch([...items], scored), { step: 0, groupSize: 1, maxCompletionLength: this.config.maxCompletionLength });
     return r.total.reduce<number>((a, b) => a + (b ?? 0), 0) / Math.max(1, items.length);
+  }
+
+  /**
+   * One forward and one backward pass of the GRPO learner path on fixed sequences (`forwardBackwardCheck` on the
+   * first `rows` held-out problems with this session's config): the WebGPU smoke test compares it across engines.
+   */
+  forwardBackward(rows = 2): Promise<ForwardBackwardResult> {
+    return forwardBackwardCheck(this.model, this.source.heldOut.slice(0, rows), this.config);
   }
 
   /**

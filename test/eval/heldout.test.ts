@@ -30,6 +30,7 @@ test("heldOutEval and thinkrl eval's runBenchmark agree on a built-in task", asy
   expect(train.metrics).toEqual(bench.run.metrics);
   expect([train.numProblems, train.samples]).toEqual([8, 2]);
   expect(describeEval(train)).toMatch(/^pass@1 \d+\.\d%  pass@2 \d+\.\d%  format \d+\.\d%  \(8 held-out problems × 2 samples, \d+ s\)$/);
+  expect(describeEval({ ...train, numProblems: 1, samples: 1 })).toMatch(/\(1 held-out problem × 1 sample, \d+ s\)$/);
 }, 60_000);
 
 test("a run saved before the metrics were unified is read back under the metric names", () => {

@@ -45,6 +45,20 @@ describe("resolveTrainConfig", () => {
     expect(c.outputDir).toBe("runs/x");
   });
 
+  test("reflectionPhrases (the aha/* metrics): the R1 phrases by default, a list of phrases, [] for none", () => {
+    expect(resolveTrainConfig({}).reflectionPhrases).toEqual(expect.arrayContaining(["wait", "let me check", "verify"]));
+    expect(resolveTrainConfig({ reflection_phrases: ["hmm", "on second thought"] }).reflectionPhrases).toEqual(["hmm", "on second thought"]);
+    expect(resolveTrainConfig({ reflectionPhrases: [] }).reflectionPhrases).toEqual([]);
+    expect(configError({ reflectionPhrases: "wait" }).message).toMatch(/^reflectionPhrases \(--reflection-phrases\) must be a list of phrases/);
+    expect(configError({ reflectionPhrases: ["wait", " "] }).message).toMatch(/reflectionPhrases/);
+  });
+
+  test("--reflection-phrases: comma-separated phrases, \"\" for none", async () => {
+    const { parseValue } = await import("../../src/cli/main.js");
+    expect(parseValue("--reflection-phrases", "wait, let me check ,hmm", TRAIN_DEFAULTS.reflectionPhrases)).toEqual(["wait", "let me check", "hmm"]);
+    expect(parseValue("--reflection-phrases", "", TRAIN_DEFAULTS.reflectionPhrases)).toEqual([]);
+  });
+
   test("undefined values fall back to the defaults", () => {
     expect(resolveTrainConfig({ numGenerations: undefined }).numGenerations).toBe(TRAIN_DEFAULTS.numGenerations);
   });

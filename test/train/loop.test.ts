@@ -54,7 +54,8 @@ describe("trainLoop", () => {
     // Evaluations at steps 2, 4, 6 (not the last: evalAtLastStep is off), merged into the row and in evals.jsonl.
     expect(rows(files.data["metrics.jsonl"]).filter((m) => "eval/x" in m).map((m) => m.step)).toEqual([2, 4, 6]);
     expect(rows(files.data["evals.jsonl"])).toEqual([2, 4, 6].map((s) => ({ step: s, label: `step ${s}`, "eval/x": s * 100 })));
-    expect(rows(files.data["completions.jsonl"])).toEqual([{ step: 4, text: "c4" }]);
+    // Completions every 4 steps and at the last, so a short run can be browsed too.
+    expect(rows(files.data["completions.jsonl"])).toEqual([{ step: 4, text: "c4" }, { step: 7, text: "c7" }]);
     // Checkpoints every 3 steps and at the last, with the trainer's state and the run's seconds.
     expect(saved.map((s) => s.step)).toEqual([3, 6, 7]);
     expect(saved[0]!.state).toMatchObject({ cursor: 7 });

@@ -8,7 +8,7 @@ import { tinyModel } from "../helpers/tiny-model.js";
 
 beforeAll(() => initEngine("wasm", { threads: 1 }));
 
-test("probe rows: fixed prompts, every N steps, reproducible per step, scored", async () => {
+test("probe rows: fixed prompts, every N steps and the last, reproducible per step, scored", async () => {
   const { openPromptSource } = await import("../../src/data/source.js");
   const { resolveRewards } = await import("../../src/reward/registry.js");
   const { probeCallback, probeRows, PROBE_PROMPTS } = await import("../../src/train/probes.js");
@@ -35,4 +35,9 @@ test("probe rows: fixed prompts, every N steps, reproducible per step, scored", 
   expect(rows.every((r) => r.probe === true && typeof r.reward === "number" && typeof r.gold === "string" && typeof (r.rewards as Record<string, unknown>).accuracy === "number")).toBe(true);
   // A step's probe is the same whenever it is drawn (a resumed run writes the same rows).
   expect((await probeRows(o, 4)).map((r) => r.completion)).toEqual(rows.filter((r) => r.step === 4).map((r) => r.completion));
+  // A run shorter than `every` steps still probes at its last step.
+  written.length = 0;
+  const short = probeCallback({ ...o, every: 10 });
+  for (const step of [1, 2, 3]) await short.onStepEnd!({ step, maxSteps: 3, metrics: {}, samples: [] });
+  expect(written.join("").trim().split("\n").map((l) => (JSON.parse(l) as { step: number }).step)).toEqual(Array(16).fill(3));
 });

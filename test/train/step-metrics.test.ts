@@ -36,4 +36,16 @@ describe("aha statistics", () => {
     expect([m["aha/reflection_ratio"], m["aha/accuracy_with_reflection"], m["aha/accuracy_without_reflection"]]).toEqual([0.5, 0.5, 0.5]);
     expect([m["completions/min_length"], m["completions/max_length"], m["completions/mean_length"]]).toEqual([10, 13, 11.5]);
   });
+
+  test("rlStepMetrics takes the run's phrases (reflectionPhrases); [] writes no aha/* metric", () => {
+    const comps: Completion[] = TEXTS.slice(0, 4).map((text) => ({ ids: [1], logprobs: [], text, finishReason: "stop" }));
+    const accuracy = [1, 0, 1, 0];
+    const row = (reflectionPhrases: string[]) =>
+      rlStepMetrics({
+        step: 1, completions: comps, adv: groupAdvantages(accuracy, 2), perFn: { accuracy }, sums: { loss: 0, entropySum: 0 },
+        tokens: 4, gradNorm: 0, learningRate: 1e-4, lossRows: 4, times: {}, seconds: 1, reflectionPhrases,
+      });
+    expect(row(["verify"])["aha/reflection_ratio"]).toBe(1 / 4);
+    expect(Object.keys(row([])).filter((k) => k.startsWith("aha/"))).toEqual([]);
+  });
 });

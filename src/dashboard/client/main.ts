@@ -3,6 +3,7 @@
  * the page polls the server every second while it is live) and the completions browser. Every value from a run
  * (names, metric keys, completions, prompts, answers) is put into the page as text (`textContent`), never as HTML.
  */
+import { plural } from "../../core/log.js";
 import { runAlerts } from "../alerts.js";
 import { COMPLETION_FILTERS, isCorrect, isTruncated, type CompletionFilter, type CompletionRow } from "../completions.js";
 import { keysOf, layoutPanels } from "../layout.js";
@@ -203,7 +204,7 @@ class App {
         "select",
         { id: "c-prompt", ariaLabel: "compare a prompt across steps" },
         el("option", { value: "" }, "— compare one prompt across steps —"),
-        ...idx.repeated.map((p, i) => el("option", { value: String(i), selected: p.prompt === this.cq.prompt }, `${p.probe ? "[probe] " : ""}${p.prompt.slice(0, 60)} (${p.steps.length} steps)`)),
+        ...idx.repeated.map((p, i) => el("option", { value: String(i), selected: p.prompt === this.cq.prompt }, `${p.probe ? "[probe] " : ""}${p.prompt.slice(0, 60)} (${plural(p.steps.length, "step")})`)),
       );
       ps.onchange = () => void this.go({ prompt: ps.value === "" ? null : idx.repeated[Number(ps.value)]!.prompt, offset: 0 });
       controls.append(ps);

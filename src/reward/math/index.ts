@@ -7,6 +7,7 @@ export {
   MathVerifier,
   inlineSymbolicChecker,
   defaultMathVerifier,
+  setDefaultMathVerifier,
   resolveVerifyOptions,
   DEFAULT_VERIFY_OPTIONS,
   type VerifyOptions,

@@ -8,10 +8,12 @@
  *   Cortex Compute Engine; see symbolic.ts) run by a `SymbolicChecker`:
  *   - on Node, in a `node:worker_threads` worker that is terminated at `timeoutMs`, which then counts as false
  *     (`worker-checker.ts`, loaded lazily so that this module stays browser-safe);
- *   - in a browser (no worker threads), inline on the calling thread, one check at a time with a yield to the event
- *     loop before each (`inlineSymbolicChecker`). `timeoutMs` is NOT enforced there: answers are length-capped
- *     (`MAX_ANSWER_CHARS`), so a check is bounded, but a hostile one can block the tab for a while. For a hard limit,
- *     run the reward inside a Web Worker you can terminate, or pass your own checker to `new MathVerifier(checker)`.
+ *   - in a browser, by default inline on the calling thread, one check at a time with a yield to the event loop
+ *     before each (`inlineSymbolicChecker`). `timeoutMs` is NOT enforced there: answers are length-capped
+ *     (`MAX_ANSWER_CHARS`), so a check is bounded, but a hostile one can block the tab for a while. A page that can
+ *     serve the bundled worker script gets the Node behaviour (a Web Worker terminated at `timeoutMs`) with
+ *     `setDefaultMathVerifier(new MathVerifier(new WebWorkerSymbolicChecker(url)))` (`web-worker-checker.ts`;
+ *     `thinkrl web` does this).
  *
  * Contract for any gold/prediction strings: never throws, never hangs, false on garbage, deterministic
  * (same inputs, same verdict; only a time-out can differ on a loaded machine).
@@ -176,6 +178,16 @@ let sharedVerifier: MathVerifier | null = null;
 export function defaultMathVerifier(): MathVerifier {
   sharedVerifier ??= new MathVerifier();
   return sharedVerifier;
+}
+
+/**
+ * Replaces the verifier behind `verifyAnswer` (and so the `accuracy` / `math_accuracy` rewards), e.g. with one whose
+ * checks run in a browser Web Worker. The previous one is returned, not closed.
+ */
+export function setDefaultMathVerifier(v: MathVerifier): MathVerifier | null {
+  const old = sharedVerifier;
+  sharedVerifier = v;
+  return old;
 }
 
 /**

@@ -2,9 +2,25 @@
  * `thinkrl web`'s page: R1-Zero GRPO of the embedded model in this tab — the library's browser entry (`thinkrl/browser`,
  * bundled) with the trainer session of `../session.ts`; WebGPU when the browser has an adapter, else threaded Wasm
  * (the server sends COOP/COEP so SharedArrayBuffer, and so the Wasm thread pool, is available). The dashboard's
- * charts update after every step. Nothing is stored: the trained weights leave the tab only when downloaded.
+ * charts update after every step. Nothing is stored: the trained weights leave the tab only when downloaded. The
+ * maths verifier's symbolic checks run in a Web Worker (`/verify-worker.js`) terminated at their time limit, so a
+ * slow check never blocks the page.
  */
-import { encodeCheckpoint, initEngine, modelFromFiles, paramsToTensors, urlFiles, defaultTokenizerJson, type CausalLM } from "../../browser.js";
+import {
+  encodeCheckpoint,
+  initEngine,
+  modelFromFiles,
+  paramsToTensors,
+  urlFiles,
+  defaultTokenizerJson,
+  MathVerifier,
+  setDefaultMathVerifier,
+  verifyAnswer,
+  WebWorkerSymbolicChecker,
+  type CausalLM,
+  type VerifyOptions,
+} from "../../browser.js";
+import { plural } from "../../core/log.js";
 import { ChartPanel } from "../../dashboard/client/charts.js";
 import { keysOf, layoutPanels } from "../../dashboard/layout.js";
 import { WEB_DEFAULTS, WebSession, type WebSettings } from "../session.js";
@@ -41,13 +57,17 @@ class WebApp {
   readonly status = el("p", { className: "status", id: "status" });
   readonly grid = el("div", { className: "grid", id: "charts" });
   readonly acc = el("p", { id: "accuracy" });
+  readonly hint = el("p", { className: "muted", id: "hint" });
   readonly downloads = el("p", { id: "downloads" });
   readonly inputs = new Map<keyof WebSettings, HTMLInputElement>();
   readonly startBtn = el("button", { type: "button", id: "start", disabled: true }, "Start");
   readonly stopBtn = el("button", { type: "button", id: "stop", disabled: true }, "Stop");
   readonly dlBtn = el("button", { type: "button", id: "download", disabled: true }, "Download checkpoint");
+  /** Runs the maths verifier's symbolic checks (installed as the default verifier at boot). */
+  readonly checker = new WebWorkerSymbolicChecker(new URL("/verify-worker.js", location.href));
 
   async boot(): Promise<void> {
+    setDefaultMathVerifier(new MathVerifier(this.checker));
     const form = el("div", { className: "controls" });
     for (const f of FIELDS) {
       const input = el("input", { type: "number", step: f.step, value: String(WEB_DEFAULTS[f.key]), id: `s-${f.key}` });
@@ -63,6 +83,7 @@ class WebApp {
       el("p", { className: "muted" }, "The embedded ~0.8M-parameter model learns multi-digit arithmetic by GRPO, entirely in your browser (the same library code as the Node CLI). Nothing is uploaded or stored."),
       form,
       this.status,
+      this.hint,
       this.acc,
       this.downloads,
       this.grid,
@@ -76,6 +97,7 @@ class WebApp {
     this.state = "ready";
     this.startBtn.disabled = false;
     this.setStatus(`ready: ${this.device}${threads}${crossOriginIsolated ? "" : " (not cross-origin isolated: no Wasm threads)"}`);
+    this.hint.textContent = "Press Start: the held-out check runs first, then the steps; the charts appear after step 1 (it compiles the model's kernels, so it takes longest).";
   }
 
   setStatus(t: string): void {
@@ -105,6 +127,7 @@ class WebApp {
       this.startBtn.disabled = true;
       this.stopBtn.disabled = false;
       this.dlBtn.disabled = true;
+      this.hint.textContent = "";
       this.setStatus("held-out accuracy before training…");
       this.accuracy.before = await this.session.heldOutAccuracy();
       this.showAccuracy();
@@ -121,7 +144,7 @@ class WebApp {
       this.accuracy.after = await this.session.heldOutAccuracy();
       this.showAccuracy();
       this.state = "done";
-      this.setStatus(`done: ${this.rows.length} steps at ${this.stepsPerSecond.toFixed(2)} steps/s on ${this.device}`);
+      this.setStatus(`done: ${plural(this.rows.length, "step")} at ${this.stepsPerSecond.toFixed(2)} steps/s on ${this.device}`);
     } catch (e) {
       this.state = "error";
       this.setStatus(`error: ${(e as Error).message}`);
@@ -134,9 +157,28 @@ class WebApp {
     return this.rows;
   }
 
+  /**
+   * `WebSession.forwardBackward` on this tab's engine with the default settings (the WebGPU smoke test compares it
+   * with Node's Wasm numbers). @param rows held-out problems used
+   */
+  async forwardBackward(rows = 2): Promise<Awaited<ReturnType<WebSession["forwardBackward"]>>> {
+    if (!this.model || this.state === "training") throw new Error(`cannot run while ${this.state}`);
+    const s = new WebSession(this.model, { ...WEB_DEFAULTS, evalProblems: rows });
+    try {
+      return await s.forwardBackward(rows);
+    } finally {
+      s.dispose();
+    }
+  }
+
+  /** The library's `verifyAnswer` as the rewards call it here (symbolic checks in the verifier's Web Worker). */
+  verify(gold: string, pred: string, opts?: VerifyOptions): Promise<boolean> {
+    return verifyAnswer(gold, pred, opts);
+  }
+
   showAccuracy(): void {
     const pct = (x?: number) => (x === undefined ? "…" : `${(100 * x).toFixed(1)}%`);
-    this.acc.textContent = `Held-out accuracy (${this.session!.config.numEvalProblems} problems, 1 sample, T 0.6): before ${pct(this.accuracy.before)} → after ${pct(this.accuracy.after)}`;
+    this.acc.textContent = `Held-out accuracy (${plural(this.session!.config.numEvalProblems, "problem")}, 1 sample each, T 0.6): before ${pct(this.accuracy.before)} → after ${pct(this.accuracy.after)}`;
   }
 
   draw(): void {
