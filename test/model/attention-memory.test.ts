@@ -13,6 +13,7 @@ const { attention, attentionQueryChunk } = await import("../../src/model/llama.j
 const { fullPositionInputs } = await import("../../src/model/positions.js");
 const { defaultModelConfig } = await import("../../src/model/default.js");
 const { wasmHeapBytes } = await import("../../src/engine/wasm-heap.js");
+const { splitRowsOnHeapLimit } = await import("../../src/model/causal-lm.js");
 const { Rng } = await import("../../src/core/rng.js");
 
 const MiB = 2 ** 20;
@@ -80,5 +81,30 @@ describe("query-chunked attention", () => {
     const g0 = await g(0);
     const g1 = await g(B * N * T * 4);
     for (let i = 0; i < g0.length; i++) expect(g1[i]).toBeCloseTo(g0[i]!, 4);
+  });
+});
+
+describe("splitting a batch that exhausts the heap", () => {
+  test("halves the rows until they fit, merges in row order, says so once, rethrows other errors", async () => {
+    const calls: [number, number][] = [];
+    const run = async (b0: number, b1: number) => {
+      calls.push([b0, b1]);
+      if (b1 - b0 > 2) throw new RangeError("Allocation exceeds the 4 GiB memory32 limit");
+      return [...Array(b1 - b0).keys()].map((i) => b0 + i);
+    };
+    const errors: string[] = [];
+    const orig = console.error;
+    console.error = (m: string) => errors.push(m);
+    try {
+      expect(await splitRowsOnHeapLimit(7, "a prefill of 7 × 9 tokens", run, (a, b) => [...a, ...b])).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect(await splitRowsOnHeapLimit(3, "again", run, (a, b) => [...a, ...b])).toEqual([0, 1, 2]);
+    } finally {
+      console.error = orig;
+    }
+    expect(calls.slice(0, 3)).toEqual([[0, 7], [0, 4], [0, 2]]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/a prefill of 7 × 9 tokens does not fit the Wasm heap.*parts of 4 rows/);
+    await expect(splitRowsOnHeapLimit(1, "one row", run, (a) => a)).resolves.toEqual([0]);
+    await expect(splitRowsOnHeapLimit(4, "x", async () => { throw new Error("other"); }, (a) => a)).rejects.toThrow("other");
   });
 });
