@@ -267,7 +267,8 @@ if (!values["no-torch"] && values.reference === "numpy") {
 // ---- table ----
 const fmtMs = (ms: number) => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`);
 const rate = (r: Row, ms: number) => (r.unit === "GFLOP/s" ? `${(r.work / ms / 1e6).toFixed(1)} GFLOP/s` : `${(r.work / (ms / 1000)).toFixed(0)} tok/s`);
-const head = ["model", "what", "thinkrl", "PyTorch", "ratio (thinkrl / PyTorch)", "thinkrl compile (first call extra)", "PyTorch first call extra"];
+const refName = values.reference === "numpy" ? "OpenBLAS (numpy)" : "PyTorch";
+const head = ["model", "what", "thinkrl", refName, `ratio (thinkrl / ${refName})`, "thinkrl compile (first call extra)", `${refName} first call extra`];
 const table = rows.map((r) => {
   const t = torchMs.get(`${r.model.split(" ")[0]}/${r.key}`);
   return [
