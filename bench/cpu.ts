@@ -28,6 +28,9 @@ const { values } = parseArgs({
     "new-tokens": { type: "string", default: "256" },
     python: { type: "string", default: "/usr/bin/python3" },
     "no-torch": { type: "boolean", default: false },
+    reference: { type: "string", default: "torch" }, // torch | numpy (numpy: matmul rows only, OpenBLAS sgemm)
+    "only-matmul": { type: "boolean", default: false },
+    "relaxed-simd": { type: "boolean", default: false }, // V8 flag --experimental-wasm-relaxed-simd for thinkrl
     profile: { type: "boolean", default: false },
     worker: { type: "string" }, // internal: run one model's thinkrl rows and print them as JSON
   },
@@ -118,7 +121,8 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
   const label = `${name} (${(paramCount(cfg) / 1e6).toFixed(2)}M)`;
   console.error(`[cpu bench] ${label}`);
 
-  for (const B of spec.gen) {
+  const onlyMatmul = values["only-matmul"];
+  for (const B of onlyMatmul ? [] : spec.gen) {
     const prompts = Array.from({ length: B }, () => PROMPT);
     const run = async () => {
       const out = await generate(model, prompts, { maxNewTokens: newTokens, temperature: 1, topP: 1, topK: 0 }, new Rng(2));
@@ -135,7 +139,7 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
     }
   }
 
-  for (const [B, T, micro] of spec.train) {
+  for (const [B, T, micro] of onlyMatmul ? [] : spec.train) {
     const up = new Learner(model, grpo, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
     const rng = new Rng(1);
     const tokens = Int32Array.from({ length: B * T }, () => rng.int(0, cfg.vocabSize - 1));
@@ -196,7 +200,11 @@ if (values.worker !== undefined) {
 // buffers would count against the next one's 4 GiB.
 for (const name of modelNames) {
   if (SPECS[name] === undefined) throw new Error(`unknown model ${name} (have: ${Object.keys(SPECS).join(", ")})`);
-  const argv = [fileURLToPath(import.meta.url), "--worker", name, "--threads", String(threads), "--reps", String(reps), "--new-tokens", String(newTokens)];
+  const argv = [
+    ...(values["relaxed-simd"] ? ["--experimental-wasm-relaxed-simd"] : []),
+    fileURLToPath(import.meta.url), "--worker", name, "--threads", String(threads), "--reps", String(reps), "--new-tokens", String(newTokens),
+    ...(values["only-matmul"] ? ["--only-matmul"] : []),
+  ];
   const r = spawnSync(process.execPath, values.profile ? [...argv, "--profile"] : argv, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`thinkrl worker for ${name} failed (${r.status})`);
   const out = JSON.parse(r.stdout) as { rows: Row[]; profileNotes: string[] };
@@ -217,7 +225,17 @@ type TorchOut = {
 };
 const torchMs = new Map<string, { ms: number; first: number }>();
 const torchInfo: string[] = [];
-if (!values["no-torch"]) {
+if (!values["no-torch"] && values.reference === "numpy") {
+  // OpenBLAS through numpy (where no PyTorch is installed): the matmul rows only, float32 sgemm, same threads.
+  const script = join(dirname(fileURLToPath(import.meta.url)), "../../bench/matmul_reference.py");
+  const mms = [...new Set(rows.filter((r) => r.key.startsWith("mm:")).map((r) => r.key.slice(3)))];
+  const py = values.python === "/usr/bin/python3" ? "python3" : values.python!;
+  const r = spawnSync(py, [script, "--matmul", mms.join(","), "--threads", String(threads)], { encoding: "utf8", maxBuffer: 1 << 24, env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } });
+  if (r.status !== 0) throw new Error(`matmul_reference.py failed (${r.status}): ${r.stderr}`);
+  const out = JSON.parse(r.stdout) as { numpy: string; blas: string; matmul: { shape: string; ms: number }[] };
+  for (const name of modelNames) for (const m of out.matmul) torchMs.set(`${name}/mm:${m.shape}`, { ms: m.ms, first: 0 });
+  torchInfo.push(`reference column: numpy ${out.numpy} sgemm (${out.blas}), ${threads} threads`);
+} else if (!values["no-torch"]) {
   const script = join(dirname(fileURLToPath(import.meta.url)), "../../bench/cpu_reference.py");
   for (const name of modelNames) {
     const spec = SPECS[name]!;
@@ -249,7 +267,8 @@ if (!values["no-torch"]) {
 // ---- table ----
 const fmtMs = (ms: number) => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`);
 const rate = (r: Row, ms: number) => (r.unit === "GFLOP/s" ? `${(r.work / ms / 1e6).toFixed(1)} GFLOP/s` : `${(r.work / (ms / 1000)).toFixed(0)} tok/s`);
-const head = ["model", "what", "thinkrl", "PyTorch", "ratio (thinkrl / PyTorch)", "thinkrl compile (first call extra)", "PyTorch first call extra"];
+const refName = values.reference === "numpy" ? "OpenBLAS (numpy)" : "PyTorch";
+const head = ["model", "what", "thinkrl", refName, `ratio (thinkrl / ${refName})`, "thinkrl compile (first call extra)", `${refName} first call extra`];
 const table = rows.map((r) => {
   const t = torchMs.get(`${r.model.split(" ")[0]}/${r.key}`);
   return [

@@ -28,6 +28,34 @@ export function defaultLogitsChunkElements(backend: string = currentBackend()): 
 }
 
 /**
+ * Default cap on attention-score elements (B·N·T·S floats) one query chunk of `attention` (`model/llama.ts`) holds:
+ * 2^22 floats = 16 MiB. Measured on the Wasm backend (docs/benchmarks.md, "Prefill and scoring memory"): a prefill
+ * of 8 × 512 tokens of a stories260K-shaped Llama grew the heap by 143 MiB with the whole [B, N, T, S] scores and by
+ * 48 MiB with 16 MiB chunks (which also skip the keys after each chunk: 0.9 s instead of 1.2 s).
+ */
+export const ATTENTION_CHUNK_ELEMENTS = 2 ** 22;
+
+/** Most query chunks per attention call (each chunk adds its kernels to the jit program). */
+export const MAX_ATTENTION_CHUNKS = 16;
+
+let attentionChunk = ATTENTION_CHUNK_ELEMENTS;
+
+/** Attention-score elements per query chunk used by `attention` when a shape is traced (0 = never chunk). */
+export function attentionChunkElements(): number {
+  return attentionChunk;
+}
+
+/**
+ * Sets the attention chunk size for shapes traced from now on (already compiled shapes keep theirs).
+ * @param elements score elements per chunk; 0 turns chunking off
+ * @throws RangeError when `elements` is negative or not an integer
+ */
+export function setAttentionChunkElements(elements: number): void {
+  if (!Number.isInteger(elements) || elements < 0) throw new RangeError(`attention chunk elements must be an integer ≥ 0, got ${elements}`);
+  attentionChunk = elements;
+}
+
+/**
  * Vocabulary size from which `generate`'s `sampleOn: "auto"` draws tokens on the device (WebGPU only): below it the
  * host loop costs little (the embedded model's 26 tokens); at 151,936 tokens it took 240 ms of a 359 ms decode step
  * for 64 rows on the H200 (host sampling 240 ms + decode 119 ms).

@@ -16,6 +16,64 @@ export function bucket(n: number, step: number): number {
   return Math.max(step, Math.ceil(n / step) * step);
 }
 
+/**
+ * Whether `e` says the Wasm heap is exhausted: jax-js's allocator ("Allocation exceeds the 4 GiB memory32 limit") or
+ * `WebAssembly.Memory.grow` failing below it (both RangeErrors).
+ */
+export function isHeapExhausted(e: unknown): boolean {
+  return e instanceof RangeError && /memory|allocation/i.test(e.message);
+}
+
+let splitNoticeShown = false;
+
+/**
+ * Runs `run(0, B)`; when that exhausts the heap (`isHeapExhausted`) and B > 1, runs the two halves of the rows
+ * instead (recursively) and `merge`s their results in row order, saying so once per process on stderr. A jit call
+ * fails at allocation, before any kernel runs, and the patched jax-js releases what it allocated (patch
+ * `wasm-jit-arena`), so the retry starts from the same heap.
+ * @param what the call, for the message ("a prefill of 64 × 900 tokens")
+ */
+export async function splitRowsOnHeapLimit<R>(B: number, what: string, run: (b0: number, b1: number) => Promise<R>, merge: (a: R, b: R) => R): Promise<R> {
+  const go = async (b0: number, b1: number): Promise<R> => {
+    try {
+      return await run(b0, b1);
+    } catch (e) {
+      if (!isHeapExhausted(e) || b1 - b0 < 2) throw e;
+      const mid = b0 + Math.ceil((b1 - b0) / 2);
+      if (!splitNoticeShown) {
+        splitNoticeShown = true;
+        console.error(`thinkrl: ${what} does not fit the Wasm heap (${(e as Error).message}); running it in parts of ${mid - b0} rows or fewer (said once)`);
+      }
+      const a = await go(b0, mid);
+      return merge(a, await go(mid, b1));
+    }
+  };
+  return go(0, B);
+}
+
+/** `f(...args)`; when it throws, disposes the (array trees of) `args` it did not consume, then rethrows. */
+function callReleasingInputs<A extends unknown[], R>(f: (...args: A) => R, args: A): R {
+  try {
+    return f(...args);
+  } catch (e) {
+    for (const a of args) {
+      try {
+        tree.dispose(a as never);
+      } catch {
+        // already consumed
+      }
+    }
+    throw e;
+  }
+}
+
+function concatF32(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /** A right-padded batch of sequences for scoring/training: the model reads `tokens` and predicts `targets`. */
 export interface SequenceBatch {
   /** `[B, T]` int32 input ids (sequence[:-1], right-padded). */
@@ -88,10 +146,22 @@ export class CausalLM {
    * @returns the last position's logits `[B, V]` (host copy) and the cache (owned by the caller)
    */
   async prefill(tokens: Int32Array, B: number, L: number, pad: number[], S: number): Promise<{ logits: Float32Array; cache: KVCache[] }> {
+    return splitRowsOnHeapLimit(
+      B,
+      `a prefill of ${B} × ${L} tokens`,
+      (b0, b1) => this.#prefillRows(tokens.subarray(b0 * L, b1 * L), b1 - b0, L, pad.slice(b0, b1), S),
+      (a, b) => ({
+        logits: concatF32(a.logits, b.logits),
+        cache: a.cache.map((x, i) => ({ k: np.concatenate([x.k, b.cache[i]!.k], 0), v: np.concatenate([x.v, b.cache[i]!.v], 0) })),
+      }),
+    );
+  }
+
+  async #prefillRows(tokens: Int32Array, B: number, L: number, pad: number[], S: number): Promise<{ logits: Float32Array; cache: KVCache[] }> {
     const c = this.config;
     const pos = fullPositionInputs(c, B, L, pad);
     const ids = np.array(tokens, { dtype: np.int32 }).reshape([B, L]);
-    const { last, kv } = this.#prefill(tree.ref(this.params), ids, pos);
+    const { last, kv } = callReleasingInputs(this.#prefill, [tree.ref(this.params), ids, pos]);
     const logits = (await last.data()) as Float32Array;
     // [B, L, K, H] → cache layouts k [B, K, H, S], v [B, K, S, H] (see KVCache), zero slots after the prompt.
     const cache = kv.map(({ k, v }) => {
@@ -163,13 +233,23 @@ export class CausalLM {
    */
   async sequenceLogprobs(batch: SequenceBatch, temperature = 1, params: LlamaParams = this.params): Promise<{ logp: Float32Array; entropy: Float32Array }> {
     const { B, T } = batch;
-    const out = this.#logprobs(
+    return splitRowsOnHeapLimit(
+      B,
+      `scoring ${B} × ${T} tokens`,
+      (b0, b1) => this.#sequenceLogprobsRows({ tokens: batch.tokens.subarray(b0 * T, b1 * T), targets: batch.targets.subarray(b0 * T, b1 * T), B: b1 - b0, T }, temperature, params),
+      (a, b) => ({ logp: concatF32(a.logp, b.logp), entropy: concatF32(a.entropy, b.entropy) }),
+    );
+  }
+
+  async #sequenceLogprobsRows(batch: SequenceBatch, temperature: number, params: LlamaParams): Promise<{ logp: Float32Array; entropy: Float32Array }> {
+    const { B, T } = batch;
+    const out = callReleasingInputs(this.#logprobs, [
       tree.ref(params),
       np.array(batch.tokens, { dtype: np.int32 }).reshape([B, T]),
       np.array(batch.targets, { dtype: np.int32 }).reshape([B, T]),
       fullPositionInputs(this.config, B, T),
       np.array([logitScale(temperature)]),
-    );
+    ]);
     const logp = (await out.logp.data()) as Float32Array;
     const entropy = (await out.entropy.data()) as Float32Array;
     return { logp, entropy };

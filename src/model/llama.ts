@@ -17,6 +17,7 @@ import type { ModelConfig } from "./config.js";
 
 /** Logits-chunk sizing is a backend limit: it lives in `engine/limits.ts` (re-exported here for existing callers). */
 export { defaultLogitsChunkElements, LOGITS_CHUNK_ELEMENTS } from "../engine/limits.js";
+import { attentionChunkElements, MAX_ATTENTION_CHUNKS } from "../engine/limits.js";
 
 type Arr = np.Array;
 
@@ -109,10 +110,19 @@ function project(p: LayerParams, br: LayerBranches | undefined, key: LinearKey, 
 /**
  * Scaled dot-product attention with grouped-query heads (GQA: query head n uses key/value head ⌊n / (N/K)⌋,
  * as Hugging Face `repeat_kv`). q: `[B, T, N, H]`, k, v: `[B, S, K, H]`, mask: `[B, 1, T, S]` → `[B, T, N·H]`.
+ *
+ * Memory: when the scores `[B, N, T, S]` would pass `chunkElements` floats, the queries are processed in chunks of
+ * `attentionQueryChunk` rows (each chunk's scores, softmax and output are dead before the next chunk starts, so a jit
+ * program holds one chunk's scores at a time), and with `causal` a chunk ending at query t reads only the keys
+ * s < S − T + t: the ones after it are masked for every query of the chunk. Per query row the softmax is unchanged,
+ * so the result equals the unchunked one up to float summation order.
+ * @param causal the mask hides key s from query t whenever s > S − T + t (true for every full forward here:
+ *   `fullPositionInputs` builds causal masks); enables the key truncation
+ * @param chunkElements most score elements per chunk (default `attentionChunkElements()`; 0 = never chunk)
  */
-export function attention(q: Arr, k: Arr, v: Arr, mask: Arr): Arr {
+export function attention(q: Arr, k: Arr, v: Arr, mask: Arr, causal = false, chunkElements = attentionChunkElements()): Arr {
   const [B, T, N, H] = q.shape as [number, number, number, number];
-  const K = k.shape[2]!;
+  const [, S, K] = k.shape as [number, number, number, number];
   if (N % K !== 0) throw new Error(`attention: query heads ${N} not divisible by key/value heads ${K}`);
   const G = N / K;
   let kk = k;
@@ -125,10 +135,44 @@ export function attention(q: Arr, k: Arr, v: Arr, mask: Arr): Arr {
   const qh = materialize(q.transpose([0, 2, 1, 3])); // [B, N, T, H]
   const kh = materialize(kk.transpose([0, 2, 3, 1])); // [B, N, H, S]
   const vh = materialize(vv.transpose([0, 2, 1, 3])); // [B, N, S, H]
+  const rows = attentionQueryChunk(B * N, T, S, chunkElements);
+  if (rows >= T) {
+    const out = attentionBlock(qh, kh, vh, mask, H);
+    return materialize(out.transpose([0, 2, 1, 3])).reshape([B, T, N * H]);
+  }
+  const outs: Arr[] = [];
+  for (let t0 = 0; t0 < T; t0 += rows) {
+    const t1 = Math.min(T, t0 + rows);
+    const s1 = causal ? Math.max(1, Math.min(S, S - T + t1)) : S;
+    const qc = qh.ref.slice([], [], [t0, t1]); // [B, N, t1 − t0, H]
+    const kc = s1 === S ? kh.ref : kh.ref.slice([], [], [], [0, s1]); // [B, N, H, s1]
+    const vc = s1 === S ? vh.ref : vh.ref.slice([], [], [0, s1]); // [B, N, s1, H]
+    const mc = mask.ref.slice([], [], [t0, t1], [0, s1]); // [B, 1, t1 − t0, s1]
+    outs.push(materialize(attentionBlock(materialize(qc), materialize(kc), materialize(vc), mc, H).transpose([0, 2, 1, 3])));
+  }
+  qh.dispose();
+  kh.dispose();
+  vh.dispose();
+  mask.dispose();
+  return np.concatenate(outs, 1).reshape([B, T, N * H]); // chunks of [B, rows, N, H] → [B, T, N·H]
+}
+
+/** softmax(q·k / √H, masked) · v for q `[B, N, T, H]`, k `[B, N, H, S]`, v `[B, N, S, H]` → `[B, N, T, H]`. */
+function attentionBlock(qh: Arr, kh: Arr, vh: Arr, mask: Arr, H: number): Arr {
   const scores = np.matmul(qh, kh).mul(1 / Math.sqrt(H)); // [B, N, T, S]
   const probs = nn.softmax(np.where(mask, scores, MASKED_SCORE), -1);
-  const out = np.matmul(probs, vh); // [B, N, T, H]
-  return materialize(out.transpose([0, 2, 1, 3])).reshape([B, T, N * H]);
+  return np.matmul(probs, vh);
+}
+
+/**
+ * Query rows per attention chunk: all `T` when `heads·T·S` (heads = B·N) fits in `chunkElements` (or it is 0),
+ * else the most rows that fit, at least ⌈T / MAX_ATTENTION_CHUNKS⌉ (bounding the kernels a jit program gets)
+ * and at least 1.
+ */
+export function attentionQueryChunk(heads: number, T: number, S: number, chunkElements: number): number {
+  if (chunkElements <= 0 || heads * T * S <= chunkElements) return T;
+  const fit = Math.floor(chunkElements / (heads * S));
+  return Math.min(T, Math.max(1, fit, Math.ceil(T / MAX_ATTENTION_CHUNKS)));
 }
 
 /**
@@ -177,7 +221,7 @@ function layerForward(
   let att: Arr;
   if (cache === null) {
     kv = { k, v };
-    att = attention(q, kv.k.ref, kv.v.ref, pos.mask.ref);
+    att = attention(q, kv.k.ref, kv.v.ref, pos.mask.ref, true);
   } else {
     // Decode: T == 1; write the new key/value into cache slot `slot` ([S] one-hot, bool). [B,1,K,H] has the
     // memory order of [B,K,H,1] and of [B,K,1,H], so the new entries need only reshapes.
