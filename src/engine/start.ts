@@ -4,6 +4,7 @@
  * `thinkrl/browser` exports this function as `initEngine`.
  */
 import "./float16.js"; // before anything loads @jax-js/jax
+import { requestGpuFeatures } from "./gpu-features.js";
 
 export type DeviceName = "wasm" | "webgpu" | "cpu";
 export type DeviceChoice = DeviceName | "auto";
@@ -24,6 +25,7 @@ export function startedDevice(): DeviceName | null {
 export async function startEngine(device: DeviceChoice = "wasm"): Promise<DeviceName> {
   if (started !== null) return started;
   const wantGpu = device === "webgpu" || device === "auto";
+  if (wantGpu) requestGpuFeatures(); // subgroups, subgroup matrices and f16 when the adapter has them
   const jax = await import("@jax-js/jax");
   const avail = (await jax.init(...(wantGpu ? (["webgpu", "wasm"] as const) : ([device] as const)))) as DeviceName[];
   let chosen: DeviceName;
