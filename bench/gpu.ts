@@ -359,8 +359,7 @@ async function matmulWorker(jsonOut: string): Promise<void> {
     const f = fns[form];
     const before = stats?.matmuls.length ?? 0;
     const y = await f(a.ref, b.ref).blockUntilReady();
-    const got = (await y.data()) as Float32Array;
-    y.dispose();
+    const got = (await y.data()) as Float32Array; // data() consumes y
     const A = (i: number, k: number) => (form === "tn" ? ha[k * M + i]! : ha[i * K + k]!);
     const B = (k: number, j: number) => (form === "nt" ? hb[j * K + k]! : hb[k * N + j]!);
     let maxErr = 0, maxRef = 0;
