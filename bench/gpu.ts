@@ -76,7 +76,7 @@ export interface Result {
   peakMemoryGiB?: number;
   torchPeakAllocatedGiB?: number;
   /** batch → median ms of one decode step (device work + logits readback) and of host-side sampling for the batch. */
-  profile?: Record<string, { decodeMs: number; sampleMs: number; prefillMs: number; decodeSampleMs: number }>;
+  profile?: Record<string, { decodeMs: number; sampleMs: number; prefillMs: number; decodeSampleMs: number; decodeDispatches?: number; decodeSubmits?: number }>;
   /** One train micro-batch taken apart (--profile): forward-only seconds, kernel dispatches, matmuls timed alone. */
   trainProfile?: TrainProfile;
   notes?: string[];
@@ -187,13 +187,22 @@ const { grpo, nll } = await import("../src/rl/losses/index.js");
         cache = r2.cache;
         next = r2.ids;
       }
+      // Kernels and queue submits of one decode step with device sampling.
+      const st = (globalThis as { __jaxjsWebgpuStats?: { submits: number } }).__jaxjsWebgpuStats;
+      const s0 = st?.submits ?? 0;
+      let r3: Awaited<ReturnType<typeof gen.decodeSample>> | null = null;
+      const kc = await kernelCounts(async () => {
+        r3 = await gen.decodeSample(next, L + 32, pad, cache, 1, 32);
+      });
+      cache = r3!.cache;
+      const decodeSubmits = st ? st.submits - s0 : undefined;
       for (const kv of cache) {
         kv.k.dispose();
         kv.v.dispose();
       }
       const med = (a: number[], skip = 4) => a.slice(skip).sort((x, y) => x - y)[Math.floor((a.length - skip) / 2)]!;
-      res.profile[String(B)] = { decodeMs: med(dec), sampleMs: med(smp), prefillMs, decodeSampleMs: med(ds, 2) };
-      console.error(`[thinkrl] profile B${B}: decode step ${med(dec).toFixed(1)} ms + host sampling ${med(smp).toFixed(1)} ms; with device sampling ${med(ds, 2).toFixed(1)} ms`);
+      res.profile[String(B)] = { decodeMs: med(dec), sampleMs: med(smp), prefillMs, decodeSampleMs: med(ds, 2), decodeDispatches: kc.total, decodeSubmits };
+      console.error(`[thinkrl] profile B${B}: decode step ${med(dec).toFixed(1)} ms + host sampling ${med(smp).toFixed(1)} ms; with device sampling ${med(ds, 2).toFixed(1)} ms, ${kc.total} kernels in ${decodeSubmits ?? "?"} submits`);
       save();
     }
   }
