@@ -41,15 +41,13 @@ afterAll(async () => {
 /** [name, shape of a, shape of b, tile override "BMxBNxBK" or "", the program as source text over (np, a, b)]. */
 type Case = [string, number[], number[], string, string];
 const CASES: Case[] = [
-  ["x·W, ragged edges, fused epilogue", [70, 33], [33, 100], "", "np.tanh(np.matmul(a, b)).mul(2).add(1)"],
+  ["x·W, ragged edges, fused epilogue, 128×128×8 tiles", [150, 40], [40, 140], "128x128x8", "np.tanh(np.matmul(a, b)).mul(2).add(1)"],
   ["dY·Wᵀ, 64×128×16 tiles", [66, 24], [131, 24], "64x128x16", "np.matmul(a, b.transpose())"],
   ["Xᵀ·dY, 128×64×16 tiles", [41, 130], [41, 70], "128x64x16", "np.matmul(a.transpose(), b)"],
-  ["batched Bᵀ (attention Q·Kᵀ)", [2, 3, 64, 16], [2, 3, 40, 16], "", "np.matmul(a, b.transpose([0, 1, 3, 2]))"],
-  ["128×128×8 tiles", [150, 40], [40, 140], "128x128x8", "np.matmul(a, b)"],
 ];
 
 describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
-  test("tiled matmuls (plain, transposed, batched, fused, each tile size) equal Wasm's results", async () => {
+  test("tiled matmuls at each tile size (plain with a fused epilogue, dY·Wᵀ, Xᵀ·dY) equal Wasm's results", async () => {
     const out = await page.evaluate(async (cases: Case[]) => {
       const g = globalThis as unknown as { jax: any; __jaxjsWebgpuEnv?: Record<string, string>; __jaxjsWebgpuStats?: { matmuls: { tiles: number[] }[] } };
       const { init, numpy: np, jit } = g.jax;
@@ -81,12 +79,57 @@ describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
       expect([name, r.tiles.length]).toEqual([name, 1]); // the patch's kernel ran (once: compiled once)
       if (tile) expect([name, r.tiles[0]!.join("x")]).toEqual([name, tile]);
     }
-  }, 60_000);
+  }, 90_000);
+
+  test("gradients of an attention + MLP block (every matmul form under grad) equal Wasm's", async () => {
+    const out = await page.evaluate(async () => {
+      const g = globalThis as unknown as { jax: any; __jaxjsWebgpuStats: { matmuls: unknown[] } };
+      const { init, numpy: np, nn, jit, grad } = g.jax;
+      await init("webgpu", "wasm");
+      const [B, T, D, F] = [2, 48, 64, 96];
+      // loss = sum(tanh(mlp(attn(x)))) with attention softmax(q·kᵀ/√D)·v and a SiLU MLP; gradients w.r.t. all weights.
+      const loss = (w: any, x: any) => {
+        const q = np.matmul(x.ref, w.q), k = np.matmul(x.ref, w.k), v = np.matmul(x.ref, w.v);
+        const att = nn.softmax(np.matmul(q, k.transpose([0, 2, 1])).mul(1 / Math.sqrt(D)), -1);
+        const h = np.matmul(att, v).add(x);
+        const u = nn.silu(np.matmul(h, w.up));
+        return np.tanh(np.matmul(u, w.down)).sum();
+      };
+      const df = jit(grad(loss));
+      const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 977 + i * 0.61) * 0.2);
+      const shapes: Record<string, number[]> = { q: [D, D], k: [D, D], v: [D, D], up: [D, F], down: [F, D] };
+      const run = async (device: string) => {
+        const w: Record<string, unknown> = {};
+        Object.entries(shapes).forEach(([name, s], i) => (w[name] = np.array(fill(s[0]! * s[1]!, i + 1), { device }).reshape(s)));
+        const gr = df(w, np.array(fill(B * T * D, 9), { device }).reshape([B, T, D]));
+        const outp: Record<string, Float32Array> = {};
+        for (const name of Object.keys(shapes)) outp[name] = (await gr[name].data()) as Float32Array;
+        return outp;
+      };
+      const before = g.__jaxjsWebgpuStats.matmuls.length;
+      const gpu = await run("webgpu");
+      const tiled = g.__jaxjsWebgpuStats.matmuls.length - before;
+      const cpu = await run("wasm");
+      const errs: Record<string, number> = {};
+      for (const name of Object.keys(shapes)) {
+        let e = 0, m = 0;
+        for (let i = 0; i < cpu[name]!.length; i++) {
+          e = Math.max(e, Math.abs(gpu[name]![i]! - cpu[name]![i]!));
+          m = Math.max(m, Math.abs(cpu[name]![i]!));
+        }
+        errs[name] = e / m;
+      }
+      return { errs, tiled };
+    });
+    for (const [name, e] of Object.entries(out.errs)) expect([name, e < 1e-5]).toEqual([name, true]);
+    expect(out.tiled).toBeGreaterThanOrEqual(10); // forward, input-gradient and weight-gradient matmuls took the tiled kernel
+  }, 90_000);
 
   test("a jitted program of many kernels is one queue submit; its result equals Wasm's", async () => {
     const out = await page.evaluate(async () => {
       const g = globalThis as unknown as { jax: any; __jaxjsWebgpuStats: { submits: number } };
-      const { numpy: np, jit } = g.jax;
+      const { init, numpy: np, jit } = g.jax;
+      await init("webgpu", "wasm");
       // Reductions do not fuse with each other in jax-js: each line is at least one kernel.
       const f = jit((x: any) => {
         let y = x;
