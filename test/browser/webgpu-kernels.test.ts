@@ -42,12 +42,11 @@ afterAll(async () => {
 type Case = [string, number[], number[], string, string];
 const CASES: Case[] = [
   ["x·W, ragged edges, fused epilogue, 128×128×8 tiles", [150, 40], [40, 140], "128x128x8", "np.tanh(np.matmul(a, b)).mul(2).add(1)"],
-  ["dY·Wᵀ, 64×128×16 tiles", [66, 24], [131, 24], "64x128x16", "np.matmul(a, b.transpose())"],
   ["Xᵀ·dY, 128×64×16 tiles", [41, 130], [41, 70], "128x64x16", "np.matmul(a.transpose(), b)"],
 ];
 
 describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
-  test("tiled matmuls at each tile size (plain with a fused epilogue, dY·Wᵀ, Xᵀ·dY) equal Wasm's results", async () => {
+  test("tiled matmuls at the 128-wide tile sizes (plain with a fused epilogue, Xᵀ·dY) equal Wasm's results", async () => {
     const out = await page.evaluate(async (cases: Case[]) => {
       const g = globalThis as unknown as { jax: any; __jaxjsWebgpuEnv?: Record<string, string>; __jaxjsWebgpuStats?: { matmuls: { tiles: number[] }[] } };
       const { init, numpy: np, jit } = g.jax;
