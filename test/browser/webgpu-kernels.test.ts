@@ -43,6 +43,7 @@ type Case = [string, number[], number[], string, string];
 const CASES: Case[] = [
   ["x·W, ragged edges, fused epilogue, 128×128×8 tiles", [150, 40], [40, 140], "128x128x8", "np.tanh(np.matmul(a, b)).mul(2).add(1)"],
   ["Xᵀ·dY, 128×64×16 tiles", [41, 130], [41, 70], "128x64x16", "np.matmul(a.transpose(), b)"],
+  ["x[B, 1, D]·W (a decode step) folded into one [B, D]·W", [40, 1, 64], [64, 96], "", "np.matmul(a, b)"],
 ];
 
 describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
