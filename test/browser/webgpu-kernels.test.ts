@@ -81,23 +81,22 @@ describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
     }
   }, 90_000);
 
-  test("gradients of an attention + MLP block (every matmul form under grad) equal Wasm's", async () => {
+  test("gradients of an attention block (every matmul form under grad) equal Wasm's", async () => {
     const out = await page.evaluate(async () => {
       const g = globalThis as unknown as { jax: any; __jaxjsWebgpuStats: { matmuls: unknown[] } };
       const { init, numpy: np, nn, jit, grad } = g.jax;
       await init("webgpu", "wasm");
-      const [B, T, D, F] = [2, 48, 64, 96];
-      // loss = sum(tanh(mlp(attn(x)))) with attention softmax(q·kᵀ/√D)·v and a SiLU MLP; gradients w.r.t. all weights.
+      const [B, T, D] = [2, 48, 64];
+      // loss = sum(tanh(attn(x)·o)) with attention softmax(q·kᵀ/√D)·v; gradients w.r.t. all weights: x·W, dY·Wᵀ,
+      // Xᵀ·dY and the batched q·kᵀ / p·v products with their transposes.
       const loss = (w: any, x: any) => {
-        const q = np.matmul(x.ref, w.q), k = np.matmul(x.ref, w.k), v = np.matmul(x.ref, w.v);
+        const q = np.matmul(x.ref, w.q), k = np.matmul(x.ref, w.k), v = np.matmul(x, w.v);
         const att = nn.softmax(np.matmul(q, k.transpose([0, 2, 1])).mul(1 / Math.sqrt(D)), -1);
-        const h = np.matmul(att, v).add(x);
-        const u = nn.silu(np.matmul(h, w.up));
-        return np.tanh(np.matmul(u, w.down)).sum();
+        return np.tanh(np.matmul(np.matmul(att, v), w.o)).sum();
       };
       const df = jit(grad(loss));
       const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 977 + i * 0.61) * 0.2);
-      const shapes: Record<string, number[]> = { q: [D, D], k: [D, D], v: [D, D], up: [D, F], down: [F, D] };
+      const shapes: Record<string, number[]> = { q: [D, D], k: [D, D], v: [D, D], o: [D, D] };
       const run = async (device: string) => {
         const w: Record<string, unknown> = {};
         Object.entries(shapes).forEach(([name, s], i) => (w[name] = np.array(fill(s[0]! * s[1]!, i + 1), { device }).reshape(s)));
@@ -122,7 +121,7 @@ describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
       return { errs, tiled };
     });
     for (const [name, e] of Object.entries(out.errs)) expect([name, e < 1e-5]).toEqual([name, true]);
-    expect(out.tiled).toBeGreaterThanOrEqual(10); // forward, input-gradient and weight-gradient matmuls took the tiled kernel
+    expect(out.tiled).toBeGreaterThanOrEqual(8); // forward, input-gradient and weight-gradient matmuls took the tiled kernel
   }, 90_000);
 
   test("a jitted program of many kernels is one queue submit; its result equals Wasm's", async () => {
