@@ -21,6 +21,11 @@
  * micro-batch apart (forward alone, kernel dispatches, each forward/backward matmul timed at its shape).
  * --logits-chunk N: logits elements per log-prob chunk (default `defaultLogitsChunkElements()`: 2^25 on Wasm, 3/4 of
  * the storage-binding limit on WebGPU; sets `CausalLM.logitsChunkElements`).
+ * --matmuls: instead of the model table, the per-matmul table — every matmul shape of a 0.5B GRPO micro-batch (4 × 512
+ * tokens: forward x·W, input gradient dY·Wᵀ, weight gradient Xᵀ·dY) and 4096³, thinkrl in each of `--matmul-variants`
+ * (`name=ENV=VALUE,ENV=VALUE;…`, one worker process each: the jax-js patch's switches, docs/jax-patch.md) against
+ * `torch.matmul` fp32 and bf16 (`bench/gpu_matmul.py`), with thinkrl's result checked against a float64 dot product
+ * at 256 sampled output elements (max error relative to the largest |reference| value). `--matmul-shapes step|4096|all`.
  * Worker mode (one model, this process measures thinkrl only): --worker DIR --json FILE.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -30,6 +35,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { numpy as npT } from "@jax-js/jax";
 import { kernelCounts, topKernels } from "./kernel-counts.js";
+import { kernelTimes, topKernelTimes } from "./kernel-times.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -47,6 +53,10 @@ const { values: args } = parseArgs({
     "new-tokens": { type: "string", default: "256" },
     profile: { type: "boolean", default: false },
     "logits-chunk": { type: "string" },
+    matmuls: { type: "boolean", default: false },
+    "matmul-worker": { type: "boolean", default: false },
+    "matmul-variants": { type: "string", default: "patched=;unpatched=JAXJS_WEBGPU_MATMUL=0" },
+    "matmul-shapes": { type: "string", default: "step" },
   },
 });
 
@@ -66,7 +76,7 @@ export interface Result {
   peakMemoryGiB?: number;
   torchPeakAllocatedGiB?: number;
   /** batch → median ms of one decode step (device work + logits readback) and of host-side sampling for the batch. */
-  profile?: Record<string, { decodeMs: number; sampleMs: number; prefillMs: number; decodeSampleMs: number }>;
+  profile?: Record<string, { decodeMs: number; sampleMs: number; prefillMs: number; decodeSampleMs: number; decodeDispatches?: number; decodeSubmits?: number }>;
   /** One train micro-batch taken apart (--profile): forward-only seconds, kernel dispatches, matmuls timed alone. */
   trainProfile?: TrainProfile;
   notes?: string[];
@@ -79,6 +89,11 @@ export interface TrainProfile {
   forwardBackwardSeconds: number;
   dispatches: number;
   topKernels: string;
+  /** Device time of the micro-batch's kernels (timestamp queries), total and by kernel label (largest first). */
+  kernelMs?: number;
+  topKernelTimes?: string;
+  /** Queue submits of kernel work in one micro-batch (jax-js patch; absent unpatched). */
+  submits?: number;
   /** shape label → { seconds per call, TFLOP/s, calls per micro-batch } */
   matmuls: Record<string, { seconds: number; tflops: number; calls: number }>;
   matmulSeconds: number;
@@ -108,6 +123,14 @@ const { grpo, nll } = await import("../src/rl/losses/index.js");
   const cfg = model.config;
   const vocab = cfg.vocabSize; // ids past the tokenizer (padding rows of the embedding) decode to "" and time the same
   const res: Result = { side: "thinkrl", loadSeconds, generate: {}, train: { seconds: 0, compileSeconds: 0, measuredMicroBatches: 0, microBatches: 0, microBatchRows: 0, loss: 0 }, notes: [] };
+  const { gpuFeatureReport } = await import("../src/engine/gpu-features.js");
+  const feats = gpuFeatureReport();
+  if (feats) {
+    res.notes!.push(`WebGPU device: ${feats.adapter}; device features: ${feats.deviceFeatures.join(", ")}; subgroup-matrix configs: ${feats.subgroupMatrixConfigs.join(", ") || "none"}`);
+    console.error(`[thinkrl] ${res.notes![0]}`);
+  }
+  const env = ["JAXJS_WEBGPU_MATMUL", "JAXJS_WEBGPU_BATCH", "JAXJS_WEBGPU_MATMUL_TILE"].filter((e) => process.env[e] !== undefined).map((e) => `${e}=${process.env[e]}`);
+  if (env.length) res.notes!.push(`jax-js patch switches: ${env.join(" ")}`);
   const save = () => writeFileSync(jsonOut, JSON.stringify(res, null, 2));
   save();
   console.error(`[thinkrl] loaded ${dir} in ${loadSeconds.toFixed(1)} s`);
@@ -164,13 +187,22 @@ const { grpo, nll } = await import("../src/rl/losses/index.js");
         cache = r2.cache;
         next = r2.ids;
       }
+      // Kernels and queue submits of one decode step with device sampling.
+      const st = (globalThis as { __jaxjsWebgpuStats?: { submits: number } }).__jaxjsWebgpuStats;
+      const s0 = st?.submits ?? 0;
+      let r3: Awaited<ReturnType<typeof gen.decodeSample>> | null = null;
+      const kc = await kernelCounts(async () => {
+        r3 = await gen.decodeSample(next, L + 32, pad, cache, 1, 32);
+      });
+      cache = r3!.cache;
+      const decodeSubmits = st ? st.submits - s0 : undefined;
       for (const kv of cache) {
         kv.k.dispose();
         kv.v.dispose();
       }
       const med = (a: number[], skip = 4) => a.slice(skip).sort((x, y) => x - y)[Math.floor((a.length - skip) / 2)]!;
-      res.profile[String(B)] = { decodeMs: med(dec), sampleMs: med(smp), prefillMs, decodeSampleMs: med(ds, 2) };
-      console.error(`[thinkrl] profile B${B}: decode step ${med(dec).toFixed(1)} ms + host sampling ${med(smp).toFixed(1)} ms; with device sampling ${med(ds, 2).toFixed(1)} ms`);
+      res.profile[String(B)] = { decodeMs: med(dec), sampleMs: med(smp), prefillMs, decodeSampleMs: med(ds, 2), decodeDispatches: kc.total, decodeSubmits };
+      console.error(`[thinkrl] profile B${B}: decode step ${med(dec).toFixed(1)} ms + host sampling ${med(smp).toFixed(1)} ms; with device sampling ${med(ds, 2).toFixed(1)} ms, ${kc.total} kernels in ${decodeSubmits ?? "?"} submits`);
       save();
     }
   }
@@ -246,6 +278,12 @@ async function profileTrain(gen: import("../src/model/causal-lm.js").CausalLM, r
 
   const k = await kernelCounts(micro);
   const top = topKernels(k.byLabel);
+  const stats = (globalThis as { __jaxjsWebgpuStats?: { submits: number } }).__jaxjsWebgpuStats;
+  const s0 = stats?.submits ?? 0;
+  await micro();
+  const submits = stats ? stats.submits - s0 : undefined;
+  const kt = await kernelTimes(micro);
+  console.error(`[thinkrl] micro-batch device time ${kt.totalMs.toFixed(0)} ms in ${kt.dispatches} kernels, ${submits ?? "?"} submits; by label: ${topKernelTimes(kt, 20)}`);
 
   const M = rows * T, D = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize, L = cfg.numHiddenLayers;
   const qd = cfg.numAttentionHeads * cfg.headDim, kv = cfg.numKeyValueHeads * cfg.headDim;
@@ -282,7 +320,122 @@ async function profileTrain(gen: import("../src/model/causal-lm.js").CausalLM, r
     dy.dispose();
   }
   console.error(`[thinkrl] train micro-batch ${rows}×${T}: ${microSeconds.toFixed(2)} s (forward alone ${forwardSeconds.toFixed(2)} s); ${k.total} dispatches (top: ${top}); matmuls timed alone sum to ${matmulSeconds.toFixed(2)} s`);
-  return { rows, forwardSeconds, forwardBackwardSeconds: microSeconds, dispatches: k.total, topKernels: top, matmuls, matmulSeconds };
+  return { rows, forwardSeconds, forwardBackwardSeconds: microSeconds, dispatches: k.total, topKernels: top, kernelMs: kt.totalMs, topKernelTimes: topKernelTimes(kt, 20), submits, matmuls, matmulSeconds };
+}
+
+/** One matmul of the per-matmul table: label, M, K, N and the operand form (see bench/gpu_matmul.py). */
+type MatmulShape = [string, number, number, number, "nn" | "nt" | "tn"];
+
+/** The matmuls of one 0.5B GRPO micro-batch (Qwen2.5-0.5B: hidden 896, kv 128, MLP 4864, vocabulary 151,936). */
+function matmulShapes(which: string): MatmulShape[] {
+  const T = 4 * 512;
+  const out: MatmulShape[] = [];
+  if (which !== "4096") {
+    for (const [name, d, n] of [["q/o", 896, 896], ["k/v", 896, 128], ["gate/up", 896, 4864], ["down", 4864, 896], ["LM head", 896, 151936]] as [string, number, number][]) {
+      out.push([`${name} x·W`, T, d, n, "nn"], [`${name} dY·Wᵀ`, T, n, d, "nt"], [`${name} Xᵀ·dY`, d, T, n, "tn"]);
+    }
+  }
+  if (which !== "step") out.push(["4096³", 4096, 4096, 4096, "nn"]);
+  return out;
+}
+
+/** thinkrl's side of the per-matmul table (this process; the variant's env switches are set by the parent). */
+async function matmulWorker(jsonOut: string): Promise<void> {
+  const { initEngine } = await import("../src/engine/init.js");
+  await initEngine("webgpu");
+  const { gpuFeatureReport } = await import("../src/engine/gpu-features.js");
+  const { jit, numpy: np } = await import("@jax-js/jax");
+  const res: { features: unknown; shapes: Record<string, { seconds: number; tflops: number; maxRelError: number; kernel?: unknown }> } = { features: gpuFeatureReport(), shapes: {} };
+  const stats = (globalThis as { __jaxjsWebgpuStats?: { matmuls: unknown[] } }).__jaxjsWebgpuStats;
+  const fill = (n: number, seed: number) => {
+    const a = new Float32Array(n);
+    let x = seed >>> 0;
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      a[i] = x / 2 ** 32 - 0.5;
+    }
+    return a;
+  };
+  const fns = {
+    nn: jit((a: npT.Array, b: npT.Array) => np.matmul(a, b)),
+    nt: jit((a: npT.Array, b: npT.Array) => np.matmul(a, b.transpose())),
+    tn: jit((a: npT.Array, b: npT.Array) => np.matmul(a.transpose(), b)),
+  };
+  for (const [label, M, K, N, form] of matmulShapes(args["matmul-shapes"]!)) {
+    const ha = fill(M * K, 1), hb = fill(K * N, 2);
+    const a = np.array(ha).reshape(form === "tn" ? [K, M] : [M, K]);
+    const b = np.array(hb).reshape(form === "nt" ? [N, K] : [K, N]);
+    const f = fns[form];
+    const before = stats?.matmuls.length ?? 0;
+    const y = await f(a.ref, b.ref).blockUntilReady();
+    const got = (await y.data()) as Float32Array; // data() consumes y
+    const A = (i: number, k: number) => (form === "tn" ? ha[k * M + i]! : ha[i * K + k]!);
+    const B = (k: number, j: number) => (form === "nt" ? hb[j * K + k]! : hb[k * N + j]!);
+    let maxErr = 0, maxRef = 0;
+    for (let s = 0; s < 256; s++) {
+      const i = (s * 7919) % M, j = (s * 104729) % N;
+      let ref = 0;
+      for (let k = 0; k < K; k++) ref += A(i, k) * B(k, j);
+      maxErr = Math.max(maxErr, Math.abs(got[i * N + j]! - ref));
+      maxRef = Math.max(maxRef, Math.abs(ref));
+    }
+    const once = async (reps: number) => {
+      const t0 = performance.now();
+      let last: npT.Array | null = null;
+      for (let r = 0; r < reps; r++) {
+        last?.dispose();
+        last = f(a.ref, b.ref);
+      }
+      await last!.blockUntilReady();
+      last!.dispose();
+      return (performance.now() - t0) / 1000 / reps;
+    };
+    const reps = Math.max(1, Math.min(50, Math.ceil(0.05 / (await once(1)))));
+    const ts: number[] = [];
+    for (let i = 0; i < 5; i++) ts.push(await once(reps));
+    const seconds = ts.sort((p, q) => p - q)[2]!;
+    res.shapes[label] = { seconds, tflops: (2 * M * K * N) / seconds / 1e12, maxRelError: maxErr / maxRef, kernel: stats?.matmuls.slice(before) };
+    console.error(`[thinkrl] ${label} ${M}×${K}×${N}: ${(seconds * 1e3).toFixed(2)} ms, ${((2 * M * K * N) / seconds / 1e12).toFixed(2)} TFLOP/s, max rel. error ${(maxErr / maxRef).toExponential(1)}`);
+    a.dispose();
+    b.dispose();
+    writeFileSync(jsonOut, JSON.stringify(res, null, 2));
+  }
+}
+
+/** The per-matmul table: thinkrl's variants (one worker process each) against torch.matmul fp32/bf16. */
+async function matmulTable(outDir: string): Promise<void> {
+  const shapes = matmulShapes(args["matmul-shapes"]!);
+  const variants = args["matmul-variants"]!.split(";").filter((v) => v).map((v) => {
+    const [name, env = ""] = v.split(/=(.*)/s) as [string, string?];
+    return { name, env: Object.fromEntries(env.split(",").filter((e) => e).map((e) => e.split("=") as [string, string])) };
+  });
+  const ours: Record<string, { shapes: Record<string, { tflops: number; maxRelError: number }>; features?: unknown }> = {};
+  for (const v of variants) {
+    const p = join(outDir, `matmul-${v.name}.json`);
+    const code = await new Promise<number>((resolve) => {
+      const c = spawn(process.execPath, [fileURLToPath(import.meta.url), "--matmul-worker", "--json", p, "--matmul-shapes", args["matmul-shapes"]!], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...v.env } });
+      c.on("exit", (x) => resolve(x ?? 1));
+    });
+    console.error(`[matmul ${v.name}] exit ${code}`);
+    if (existsSync(p)) ours[v.name] = JSON.parse(readFileSync(p, "utf8"));
+  }
+  let torch: { fp32: Record<string, { tflops: number }>; bf16: Record<string, { tflops: number }>; notes?: string[] } | null = null;
+  if (!args["skip-torch"]) {
+    const p = join(outDir, "matmul-torch.json");
+    spawnSync("python3", [join(ROOT, "bench", "gpu_matmul.py"), "--shapes", JSON.stringify(shapes), "--json", p], { stdio: "inherit" });
+    if (existsSync(p)) torch = JSON.parse(readFileSync(p, "utf8"));
+  }
+  const f = (x: number | undefined) => (x === undefined ? "—" : x.toFixed(x < 10 ? 2 : 1));
+  const lines = [`| matmul | M × K × N | ${variants.map((v) => `thinkrl ${v.name} (TFLOP/s)`).join(" | ")} | torch fp32 | torch bf16 | max rel. error (all variants) |`, `|---|---|${variants.map(() => "---|").join("")}---|---|---|`];
+  for (const [label, M, K, N] of shapes) {
+    const errs = variants.map((v) => ours[v.name]?.shapes[label]?.maxRelError).filter((e): e is number => e !== undefined);
+    lines.push(`| ${label} | ${M} × ${K} × ${N} | ${variants.map((v) => f(ours[v.name]?.shapes[label]?.tflops)).join(" | ")} | ${f(torch?.fp32[label]?.tflops)} | ${f(torch?.bf16[label]?.tflops)} | ${errs.length ? Math.max(...errs).toExponential(1) : "—"} |`);
+  }
+  const md = lines.join("\n");
+  writeFileSync(join(outDir, "matmul-table.md"), md + "\n");
+  writeFileSync(join(outDir, "matmul-results.json"), JSON.stringify({ ours, torch }, null, 2));
+  console.log(md);
+  for (const v of variants) console.log(`${v.name}: device features ${JSON.stringify(ours[v.name]?.features)}`);
 }
 
 /** Runs a child process while sampling nvidia-smi's used memory; @returns peak − baseline in GiB (null without nvidia-smi). */
@@ -336,8 +489,10 @@ function table(results: Record<string, Record<string, Result | null>>): string {
 
 async function main(): Promise<void> {
   if (args.worker) return worker(args.worker, args.json ?? "thinkrl.json");
+  if (args["matmul-worker"]) return matmulWorker(args.json ?? "matmul.json");
   const outDir = args.out!;
   mkdirSync(outDir, { recursive: true });
+  if (args.matmuls) return matmulTable(outDir);
   const results: Record<string, Record<string, Result | null>> = {};
   const read = (p: string): Result | null => (existsSync(p) ? (JSON.parse(readFileSync(p, "utf8")) as Result) : null);
   for (const name of args.models!.split(",")) {

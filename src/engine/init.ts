@@ -14,6 +14,13 @@ import { installWorkerShim } from "./worker-shim.js";
 
 export { DEVICE_CHOICES, type DeviceChoice, type DeviceName } from "./start.js";
 
+/**
+ * Dawn toggles for the Node WebGPU device: `allow_unsafe_apis` (experimental features such as
+ * `chromium-experimental-subgroup-matrix`) and `vulkan_enable_f16_on_nvidia` (Dawn withholds `shader-f16` on NVIDIA
+ * Vulkan drivers by default; with it the H200 adapter lists `shader-f16` and f16 subgroup-matrix configurations).
+ */
+export const DAWN_FEATURE_FLAGS = ["allow_unsafe_apis", "vulkan_enable_f16_on_nvidia"] as const;
+
 /** Makes `navigator.gpu` available in Node from the `webgpu` package. @returns false when it is not installed. */
 async function installNodeWebGpu(): Promise<boolean> {
   const g = globalThis as unknown as Record<string, unknown> & { navigator?: Record<string, unknown> };
@@ -25,7 +32,7 @@ async function installNodeWebGpu(): Promise<boolean> {
     return false;
   }
   Object.assign(globalThis, mod.globals);
-  const gpu = mod.create(["enable-dawn-features=allow_unsafe_apis"]);
+  const gpu = mod.create([`enable-dawn-features=${DAWN_FEATURE_FLAGS.join(",")}`]);
   if (g.navigator === undefined) g.navigator = { userAgent: "node" };
   Object.defineProperty(g.navigator, "gpu", { value: gpu, configurable: true });
   return true;

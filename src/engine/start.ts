@@ -5,6 +5,7 @@
  */
 import "./float16.js"; // before anything loads @jax-js/jax
 import { installWasmHeapProbe } from "./wasm-heap.js";
+import { requestGpuFeatures } from "./gpu-features.js";
 
 export type DeviceName = "wasm" | "webgpu" | "cpu";
 export type DeviceChoice = DeviceName | "auto";
@@ -26,6 +27,7 @@ export async function startEngine(device: DeviceChoice = "wasm"): Promise<Device
   if (started !== null) return started;
   const wantGpu = device === "webgpu" || device === "auto";
   installWasmHeapProbe();
+  if (wantGpu) requestGpuFeatures(); // subgroups, subgroup matrices and f16 when the adapter has them
   const jax = await import("@jax-js/jax");
   const avail = (await jax.init(...(wantGpu ? (["webgpu", "wasm"] as const) : ([device] as const)))) as DeviceName[];
   let chosen: DeviceName;

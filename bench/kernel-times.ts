@@ -1,0 +1,33 @@
+/**
+ * GPU time per kernel label for the GPU benchmark's `--profile`: jax-js's profiler marks carry WebGPU timestamp-query
+ * start/end times (each kernel's compute pass on the device), so summing their durations by label shows where a
+ * program's device time goes. Imports jax-js lazily, so callers may load this module before the engine starts.
+ */
+
+/** Per-label dispatch count and summed device time (ms) while `fn` ran, largest first; `totalMs` sums them all. */
+export async function kernelTimes(fn: () => Promise<unknown>): Promise<{ totalMs: number; dispatches: number; byLabel: { label: string; count: number; ms: number }[] }> {
+  const { profiler } = await import("@jax-js/jax");
+  performance.clearMeasures();
+  profiler.startTrace();
+  await fn();
+  profiler.stopTrace();
+  await new Promise((r) => setTimeout(r, 500)); // the last timestamp batch is read back asynchronously
+  const m = new Map<string, { count: number; ms: number }>();
+  let totalMs = 0;
+  const entries = performance.getEntriesByType("measure");
+  for (const e of entries) {
+    const x = m.get(e.name) ?? { count: 0, ms: 0 };
+    x.count++;
+    x.ms += e.duration;
+    totalMs += e.duration;
+    m.set(e.name, x);
+  }
+  performance.clearMeasures();
+  const byLabel = [...m.entries()].map(([label, x]) => ({ label, ...x })).sort((a, b) => b.ms - a.ms);
+  return { totalMs, dispatches: entries.length, byLabel };
+}
+
+/** The `n` labels with the most device time, `label ×count ms`, as one line. */
+export function topKernelTimes(t: Awaited<ReturnType<typeof kernelTimes>>, n = 12): string {
+  return t.byLabel.slice(0, n).map((x) => `${x.label} ×${x.count} ${x.ms.toFixed(1)} ms`).join(", ");
+}

@@ -1,0 +1,152 @@
+/**
+ * The jax-js WebGPU patch (patches/@jax-js+jax+*webgpu-*.patch, docs/jax-patch.md) on a CPU WebGPU: Chromium's
+ * SwiftShader adapter, headless. jax-js as installed (patched by `npm ci`'s postinstall) is bundled for the page; each
+ * case runs on WebGPU and on Wasm in the same page and the results must agree. The patch's own record
+ * (`globalThis.__jaxjsWebgpuStats`) shows the tiled matmul kernel was the one that ran — with the tile sizes and
+ * operand strides asked for — so the test fails if the patch is missing or stops recognising a matmul, and that a
+ * jitted program of many kernels went to the queue in one submit.
+ */
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { CHROMIUM, CHROMIUM_PATH, describeNeeding } from "../helpers/requirements.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+let browser: Browser;
+let server: Server;
+let page: Page;
+
+beforeAll(async () => {
+  if (!CHROMIUM.available) return;
+  const r = await build({ stdin: { contents: 'import * as jax from "@jax-js/jax"; globalThis.jax = jax;', resolveDir: ROOT }, bundle: true, write: false, format: "esm", platform: "browser", logLevel: "silent" });
+  const js = r.outputFiles![0]!.text;
+  server = createServer((req, res) => {
+    if (req.url === "/jax.js") res.setHeader("content-type", "text/javascript").end(js);
+    else res.setHeader("content-type", "text/html").end('<!doctype html><script type="module">import "/jax.js"; window.ready = true;</script>');
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ["--headless=new", "--no-sandbox", "--enable-unsafe-webgpu"] });
+  page = await browser.newPage();
+  const port = (server.address() as { port: number }).port;
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** [name, shape of a, shape of b, tile override "BMxBNxBK" or "", the program as source text over (np, a, b)]. */
+type Case = [string, number[], number[], string, string];
+const CASES: Case[] = [
+  ["x·W, ragged edges, fused epilogue, 128×128×8 tiles", [150, 40], [40, 140], "128x128x8", "np.tanh(np.matmul(a, b)).mul(2).add(1)"],
+  ["Xᵀ·dY, 128×64×16 tiles", [41, 130], [41, 70], "128x64x16", "np.matmul(a.transpose(), b)"],
+  ["x[B, 1, D]·W (a decode step) folded into one [B, D]·W", [40, 1, 64], [64, 96], "", "np.matmul(a, b)"],
+];
+
+describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
+  test("tiled matmuls at the 128-wide tile sizes (plain with a fused epilogue, Xᵀ·dY) equal Wasm's results", async () => {
+    const out = await page.evaluate(async (cases: Case[]) => {
+      const g = globalThis as unknown as { jax: any; __jaxjsWebgpuEnv?: Record<string, string>; __jaxjsWebgpuStats?: { matmuls: { tiles: number[] }[] } };
+      const { init, numpy: np, jit } = g.jax;
+      const avail: string[] = await init("webgpu", "wasm");
+      if (!avail.includes("webgpu")) return { avail, rows: [] };
+      const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 0.37) * 0.5);
+      const rows: { name: string; n: number; maxErr: number; tiles: number[][]; ms: number }[] = [];
+      for (const [name, sa, sb, tile, src] of cases) {
+        g.__jaxjsWebgpuEnv = tile ? { JAXJS_WEBGPU_MATMUL_TILE: tile } : {};
+        const fn = new Function("np", "a", "b", `return ${src};`);
+        const da = fill(sa.reduce((p, q) => p * q), 1), db = fill(sb.reduce((p, q) => p * q), 2);
+        const before = g.__jaxjsWebgpuStats?.matmuls.length ?? 0;
+        const t0 = performance.now();
+        const run = async (device: string) => (await jit((a: unknown, b: unknown) => fn(np, a, b))(np.array(da, { device }).reshape(sa), np.array(db, { device }).reshape(sb)).data()) as Float32Array;
+        const gpu = await run("webgpu");
+        const tiles = (g.__jaxjsWebgpuStats?.matmuls ?? []).slice(before).map((m) => m.tiles);
+        const cpu = await run("wasm");
+        let maxErr = 0;
+        for (let i = 0; i < cpu.length; i++) maxErr = Math.max(maxErr, Math.abs(gpu[i]! - cpu[i]!));
+        rows.push({ name, n: cpu.length, maxErr, tiles, ms: performance.now() - t0 });
+      }
+      g.__jaxjsWebgpuEnv = {};
+      return { avail, rows };
+    }, CASES);
+    expect(out.avail).toContain("webgpu");
+    for (const [i, [name, , , tile]] of CASES.entries()) {
+      const r = out.rows[i]!;
+      expect([name, r.maxErr < 1e-5]).toEqual([name, true]);
+      expect([name, r.tiles.length]).toEqual([name, 1]); // the patch's kernel ran (once: compiled once)
+      if (tile) expect([name, r.tiles[0]!.join("x")]).toEqual([name, tile]);
+    }
+  }, 90_000);
+
+  test("gradients of an attention block (every matmul form under grad) equal Wasm's", async () => {
+    const out = await page.evaluate(async () => {
+      const g = globalThis as unknown as { jax: any; __jaxjsWebgpuStats: { matmuls: unknown[] } };
+      const { init, numpy: np, nn, jit, grad } = g.jax;
+      await init("webgpu", "wasm");
+      const [B, T, D] = [2, 48, 64];
+      // loss = sum(tanh(attn(x)·o)) with attention softmax(q·kᵀ/√D)·v; gradients w.r.t. all weights: x·W, dY·Wᵀ,
+      // Xᵀ·dY and the batched q·kᵀ / p·v products with their transposes.
+      const loss = (w: any, x: any) => {
+        const q = np.matmul(x.ref, w.q), k = np.matmul(x.ref, w.k), v = np.matmul(x, w.v);
+        const att = nn.softmax(np.matmul(q, k.transpose([0, 2, 1])).mul(1 / Math.sqrt(D)), -1);
+        return np.tanh(np.matmul(np.matmul(att, v), w.o)).sum();
+      };
+      const df = jit(grad(loss));
+      const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 977 + i * 0.61) * 0.2);
+      const shapes: Record<string, number[]> = { q: [D, D], k: [D, D], v: [D, D], o: [D, D] };
+      const run = async (device: string) => {
+        const w: Record<string, unknown> = {};
+        Object.entries(shapes).forEach(([name, s], i) => (w[name] = np.array(fill(s[0]! * s[1]!, i + 1), { device }).reshape(s)));
+        const gr = df(w, np.array(fill(B * T * D, 9), { device }).reshape([B, T, D]));
+        const outp: Record<string, Float32Array> = {};
+        for (const name of Object.keys(shapes)) outp[name] = (await gr[name].data()) as Float32Array;
+        return outp;
+      };
+      const before = g.__jaxjsWebgpuStats.matmuls.length;
+      const gpu = await run("webgpu");
+      const tiled = g.__jaxjsWebgpuStats.matmuls.length - before;
+      const cpu = await run("wasm");
+      const errs: Record<string, number> = {};
+      for (const name of Object.keys(shapes)) {
+        let e = 0, m = 0;
+        for (let i = 0; i < cpu[name]!.length; i++) {
+          e = Math.max(e, Math.abs(gpu[name]![i]! - cpu[name]![i]!));
+          m = Math.max(m, Math.abs(cpu[name]![i]!));
+        }
+        errs[name] = e / m;
+      }
+      return { errs, tiled };
+    });
+    for (const [name, e] of Object.entries(out.errs)) expect([name, e < 1e-5]).toEqual([name, true]);
+    expect(out.tiled).toBeGreaterThanOrEqual(8); // forward, input-gradient and weight-gradient matmuls took the tiled kernel
+  }, 90_000);
+
+  test("a jitted program of many kernels is one queue submit; its result equals Wasm's", async () => {
+    const out = await page.evaluate(async () => {
+      const g = globalThis as unknown as { jax: any; __jaxjsWebgpuStats: { submits: number } };
+      const { init, numpy: np, jit } = g.jax;
+      await init("webgpu", "wasm");
+      // Reductions do not fuse with each other in jax-js: each line is at least one kernel.
+      const f = jit((x: any) => {
+        let y = x;
+        for (let i = 0; i < 6; i++) y = np.exp(y.ref.sub(y.max(-1, { keepdims: true })));
+        return y.sum(-1);
+      });
+      const data = Float32Array.from({ length: 64 * 32 }, (_, i) => Math.cos(i));
+      const run = async (device: string) => (await f(np.array(data, { device }).reshape([64, 32])).data()) as Float32Array;
+      await run("webgpu"); // compile
+      const s0 = g.__jaxjsWebgpuStats.submits;
+      const gpu = await run("webgpu");
+      const submits = g.__jaxjsWebgpuStats.submits - s0;
+      const cpu = await run("wasm");
+      let maxErr = 0;
+      for (let i = 0; i < cpu.length; i++) maxErr = Math.max(maxErr, Math.abs(gpu[i]! - cpu[i]!) / Math.max(1, Math.abs(cpu[i]!)));
+      return { submits, maxErr };
+    });
+    expect(out.maxErr).toBeLessThan(1e-5);
+    expect(out.submits).toBe(1);
+  }, 30_000);
+});
