@@ -61,11 +61,11 @@ for (const seed of seeds) {
     const groups = mean(m.map((r) => r["partial/groups_scored"] ?? Number(values.prompts)));
     rows.push(
       `| ${arm.name} | ${seed} | ${mean(m.map((r) => r.step_seconds!)).toFixed(1)} | ${mean(m.map((r) => r["time/generate"]!)).toFixed(1)} | ${tokens.toFixed(0)} | ` +
-        `${groups.toFixed(1)} | ${(100 * before).toFixed(1)}% → ${(100 * after).toFixed(1)}% | ${rlMin.toFixed(1)} | ${((100 * (after - before)) / rlMin).toFixed(2)} |`,
+        `${groups.toFixed(1)} | ${(100 * before).toFixed(1)}% → ${(100 * after).toFixed(1)}% | ${rlMin.toFixed(1)} | ${((groups * m.length) / rlMin).toFixed(1)} | ${((100 * (after - before)) / rlMin).toFixed(2)} |`,
     );
   }
 }
 console.log(`\nmultiplication, ${values.objective}, ${values.steps} iterations, ${values.prompts} prompts × ${values.generations} samples, max 336 tokens, ${values["eval-problems"]} held-out problems × 1 sample\n`);
-console.log("| rollouts | seed | s / iteration | generate s / iteration | tokens generated / iteration | groups scored / iteration | held-out pass@1 | RL min | pass@1 points / RL min |");
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log("| rollouts | seed | s / iteration | generate s / iteration | tokens generated / iteration | groups scored / iteration | held-out pass@1 | RL min | groups scored / RL min | pass@1 points / RL min |");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(r);
