@@ -5,13 +5,14 @@
  * before → after, RL minutes, and held-out accuracy gained per wall-clock minute of RL. Learning comparisons live
  * here and in docs/kimi.md, not in tests.
  *
- *   npx tsx bench/partial.ts [--steps 30] [--seeds 0,1] [--budget 64] [--objective grpo] [--eval-problems 64]
+ *   npx tsx bench/partial.ts [--steps 30] [--seeds 0,1] [--budget 64] [--objective grpo] [--eval-problems 64] [--reuse]
  *     [--prompts 8] [--generations 4] [--out runs/partial]
  *
  * Both arms use the same rollout settings (temperature 1, max 336 tokens, the repetition stop at 6 repeats of a
  * 20-token n-gram), micro-batches of 8 rows (long sequences and Wasm's 4 GiB), and evaluate at T 0.6 / top-p 0.95.
  */
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { initEngine } from "../src/engine/init.js";
@@ -27,6 +28,10 @@ const { values } = parseArgs({
     generations: { type: "string", default: "4" },
     threads: { type: "string" },
     out: { type: "string", default: "runs/partial" },
+    /** Internal: run only this arm (budget) and seed, in this process. */
+    only: { type: "string" },
+    /** Keep runs whose summary.json exists (a bench stopped midway continues). */
+    reuse: { type: "boolean", default: false },
   },
 });
 await initEngine("wasm", values.threads ? { threads: Number(values.threads) } : undefined);
@@ -40,19 +45,35 @@ const arms = [
 ];
 const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
 
-const rows: string[] = [];
-for (const seed of seeds) {
-  for (const arm of arms) {
-    const dir = join(values.out!, `${arm.budget === 0 ? "full" : `budget${arm.budget}`}-seed${seed}`);
-    const s = await runTrain(
+const dirOf = (budget: number, seed: number) => join(values.out!, `${budget === 0 ? "full" : `budget${budget}`}-seed${seed}`);
+if (values.only) {
+  // One run in this process: each run gets its own Wasm memory (compiled shapes of earlier runs are never freed, and
+  // four 30-iteration runs in one process passed the 4 GiB limit).
+  const [budgetText, seedText] = values.only.split(",");
+  const arm = arms.find((a) => a.budget === Number(budgetText))!;
+  const seed = Number(seedText);
+  await runTrain(
       {
-        outputDir: dir, dataset: "multiplication", seed, objective: values.objective, maxSteps: Number(values.steps),
+        outputDir: dirOf(arm.budget, seed), dataset: "multiplication", seed, objective: values.objective, maxSteps: Number(values.steps),
         promptsPerStep: Number(values.prompts), numGenerations: Number(values.generations), maxCompletionLength: 336,
         rolloutTokenBudget: arm.budget, repetitionStopCount: 6, repetitionStopNgram: 20, microBatchSize: 8,
         numEvalProblems: Number(values["eval-problems"]), evalSamples: 1, saveSteps: 0, logCompletionsSteps: 0,
       },
       { overwrite: true, log: { info: (m) => console.log(`[${arm.name} seed ${seed}] ${m}`), progress: () => {} } },
-    );
+  );
+  process.exit(0);
+}
+
+const rows: string[] = [];
+for (const seed of seeds) {
+  for (const arm of arms) {
+    const dir = dirOf(arm.budget, seed);
+    if (!(values.reuse && existsSync(join(dir, "summary.json")))) {
+      const args = process.argv.slice(2).filter((a) => a !== "--reuse");
+      const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...args, "--only", `${arm.budget},${seed}`], { stdio: "inherit" });
+      if (r.status !== 0) throw new Error(`run ${arm.name} seed ${seed} failed (exit ${r.status})`);
+    }
+    const s = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as { evalBefore: { metrics: Record<string, number> }; evalAfter: { metrics: Record<string, number> }; seconds: Record<string, number> };
     const m = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
     const before = s.evalBefore.metrics["pass@1"]!;
     const after = s.evalAfter.metrics["pass@1"]!;
