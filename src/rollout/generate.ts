@@ -53,6 +53,8 @@ export interface GenerateOptions extends SamplingParams {
   stopAfter?: (row: number, id: number) => boolean;
   /** Prompts are left-padded to a multiple of this many tokens (default 8): a coarser bucket bounds the prefill shapes jit compiles. */
   promptBucket?: number;
+  /** Smallest key/value cache length (tokens): a fixed length keeps one decode shape per row bucket across calls. Default 0. */
+  cacheLength?: number;
 }
 
 /** The device-sampling threshold is a backend limit: it lives in `engine/limits.ts` (re-exported for existing callers). */
@@ -100,7 +102,7 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
   if (limit.some((n) => !(Number.isInteger(n) && n >= 1 && n <= opts.maxNewTokens))) throw new Error(`generate: rowMaxNewTokens must be integers in 1..${opts.maxNewTokens}`);
   const maxNew = Math.max(...limit);
   const L = bucket(maxLen, opts.promptBucket ?? PROMPT_BUCKET);
-  const S = bucket(L + maxNew, CACHE_BUCKET);
+  const S = Math.max(bucket(L + maxNew, CACHE_BUCKET), bucket(opts.cacheLength ?? 0, CACHE_BUCKET));
   const pad = prompts.map((p) => L - p.length);
   const tokens = new Int32Array(B * L).fill(model.padId);
   prompts.forEach((p, b) => tokens.set(p, b * L + pad[b]!));

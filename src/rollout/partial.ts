@@ -176,6 +176,9 @@ export class PartialRollouts {
         stopAfter: detectors === null ? undefined : (row, id) => row < rows.length && detectors[row]!.push(id),
         // Prefixes are multiples of the budget: bucket the prompt + prefix by it, so few prefill shapes are compiled.
         promptBucket: Math.max(8, 2 ** Math.ceil(Math.log2(budget))),
+        // One cache length for every segment (room for a prompt of up to one bucket plus the whole completion): the
+        // decode shapes do not multiply with the prefix length (a 30-iteration run passed Wasm's 4 GiB without it).
+        cacheLength: Math.max(8, 2 ** Math.ceil(Math.log2(budget))) + maxLen,
       },
       new Rng(0), // unused: every row has its own generator
     );
