@@ -174,11 +174,10 @@ export class PartialRollouts {
         history: rows.map((r) => r.t.ids),
         stopStrings: stopStringsFor(format),
         stopAfter: detectors === null ? undefined : (row, id) => row < rows.length && detectors[row]!.push(id),
-        // Prefixes are multiples of the budget: bucket the prompt + prefix by it, so few prefill shapes are compiled.
-        promptBucket: Math.max(8, 2 ** Math.ceil(Math.log2(budget))),
-        // One cache length for every segment (room for a prompt of up to one bucket plus the whole completion): the
-        // decode shapes do not multiply with the prefix length (a 30-iteration run passed Wasm's 4 GiB without it).
-        cacheLength: Math.max(8, 2 ** Math.ceil(Math.log2(budget))) + maxLen,
+        // One prefill shape and one cache length for every segment: prompt + prefix are left-padded to a multiple of
+        // PREFIX_BUCKET + maxLen tokens. With prefix-length buckets, each iteration's larger prefill allocated anew
+        // and a 30-iteration run passed Wasm's 4 GiB between iterations 10 and 20.
+        promptBucket: PREFIX_BUCKET + maxLen,
       },
       new Rng(0), // unused: every row has its own generator
     );
@@ -256,6 +255,9 @@ export class PartialRollouts {
     return p;
   }
 }
+
+/** Room for the prompt in the fixed prefill length of a segment (tokens). */
+const PREFIX_BUCKET = 64;
 
 /** `[1,1,1,2,2]` → `[[1,3],[2,2]]`. */
 function runLength(v: readonly number[]): [number, number][] {
