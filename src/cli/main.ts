@@ -17,7 +17,7 @@ import { deviceChoice, setDeviceChoice } from "./device.js";
 /** Flag help for each train config key: "[type] what (default: x)". */
 const TRAIN_HELP: Record<string, string> = {
   seed: "seed of data, sampling and init",
-  dataset: "built-in task (arithmetic, countdown), a mix of them (arithmetic,countdown or arithmetic:3,countdown:1), or a .jsonl file (prompt, messages or question + columns for rewards, e.g. answer)",
+  dataset: "built-in task (arithmetic, countdown, multiplication), a mix of them (arithmetic,countdown or arithmetic:3,countdown:1), or a .jsonl file (prompt, messages or question + columns for rewards, e.g. answer)",
   promptFormat: "compact | r1-zero | chat (the model's chat template) (default: chat if the model has a chat template, compact for the embedded model, else r1-zero)",
   threads: "Wasm worker threads (default: all cores)",
   coldStartSteps: "embedded model only: SFT steps from scratch instead of the shipped cold-start checkpoint",
@@ -67,6 +67,11 @@ const TRAIN_HELP: Record<string, string> = {
   adapterPath: "lora: start from this PEFT adapter directory (its rank, α and targets) instead of a fresh adapter",
   klDirection: "reinforce: the β-weighted KL to the reference — policy_ref = KL(π_θ‖π_ref) (Transformer² paper) | ref_policy = KL(π_ref‖π_θ) (its reference code)",
   resetOptimizer: "reset AdamW's moments and step count every iteration (default: false; true for omd)",
+  rolloutTokenBudget: "partial rollouts (Kimi §2.6.2): output tokens per trajectory per iteration; unfinished ones continue next iteration (0 = off)",
+  maskEarlierSegments: "partial rollouts: leave tokens of earlier policy versions out of the loss",
+  repetitionStopNgram: "repetition stop: n-gram size in tokens",
+  repetitionStopCount: "repetition stop: end a rollout when its latest n-gram occurred N times (0 = off)",
+  repetitionStopPenalty: "repetition stop: subtracted from the reward of a rollout it ended",
   sampling: "uniform | prioritized (∝ 1 − success rate, Kimi §2.3.4) | curriculum (all problems, then the hard ones)",
   trainPool: "train on N problems drawn once (built-in tasks) / the first N training rows (datasets); 0 = endless stream / all rows, 1024 for prioritized|curriculum on a built-in task",
   priorityFloor: "prioritized: smallest weight a problem keeps, so solved ones are still drawn",

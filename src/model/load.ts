@@ -43,3 +43,11 @@ export function packageRoot(): string {
 export function defaultModelDir(): string {
   return join(packageRoot(), "assets", "default-model");
 }
+
+/**
+ * The shipped cold-start checkpoint for the long-multiplication task (partial rollouts, docs/kimi.md): the embedded
+ * model's vocabulary at d64 with 512 positions, made by `scripts/make-default-model.ts --task multiplication`.
+ */
+export function multiplicationModelDir(): string {
+  return join(packageRoot(), "assets", "multiplication-model");
+}

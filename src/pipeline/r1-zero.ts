@@ -19,7 +19,8 @@ import { describeEval, heldOutEval, passRates, savedEvalReport } from "../eval/h
 import { METRICS } from "../eval/metrics.js";
 import { CausalLM } from "../model/causal-lm.js";
 import { defaultModelConfig, defaultTokenizerJson } from "../model/default.js";
-import { defaultModelDir, loadModelFiles, type LoadedModel } from "../model/load.js";
+import { defaultModelDir, loadModelFiles, multiplicationModelDir, type LoadedModel } from "../model/load.js";
+import type { PartialRolloutState } from "../rollout/partial.js";
 import { initTensors, paramsFromTensors } from "../model/params.js";
 import { loadTokenizer } from "../model/tokenizer.js";
 import { resolveRewards } from "../reward/registry.js";
@@ -122,6 +123,10 @@ async function openPolicy(cfg: Readonly<TrainConfig>, source: PromptSource, resu
     });
     return { model, generationConfig: null, coldStartSeconds: (performance.now() - t0) / 1000 };
   }
+  if (cfg.dataset === "multiplication") {
+    log.info(`loading the embedded long-multiplication model's cold-start checkpoint`);
+    return load(multiplicationModelDir());
+  }
   const builtin = cfg.dataset.split(",").every((t) => (TASK_NAMES as readonly string[]).includes(t.split(":")[0]!.trim()));
   if (builtin && cfg.dataset !== "arithmetic") {
     throw new ConfigError(`the shipped cold-start checkpoint was trained on arithmetic (dataset is ${cfg.dataset})`, {
@@ -209,7 +214,8 @@ async function setCurriculumDifficulty(cfg: Readonly<TrainConfig>, pool: PoolSou
 function describeStep(m: Readonly<Record<string, number>>): string {
   return (
     `reward ${m.reward!.toFixed(3)}  acc ${(m.accuracy ?? 0).toFixed(3)}  zero-std ${(100 * m.frac_reward_zero_std!).toFixed(0)}%  ` +
-    `trunc ${(100 * m["completions/clipped_ratio"]!).toFixed(0)}%  len ${m["completions/mean_length"]!.toFixed(1)}  ${m.step_seconds!.toFixed(1)} s/step`
+    `trunc ${(100 * m["completions/clipped_ratio"]!).toFixed(0)}%  len ${m["completions/mean_length"]!.toFixed(1)}  ${m.step_seconds!.toFixed(1)} s/step` +
+    (m["partial/buffer_size"] === undefined ? "" : `  groups ${m["partial/groups_scored"]}  buffer ${m["partial/buffer_size"]}`)
   );
 }
 
@@ -311,6 +317,9 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
   if (resume?.checkpoint) {
     rng.setState(resume.trainerState.rng_state as number[]);
     trainer.learner.state = await loadOptimizerState(resume.checkpoint.dir, trainer.learner.state);
+    // Partial rollouts: the unfinished trajectories (tokens, versions, generator states, groups) continue.
+    const saved = resume.trainerState.partial_rollouts as PartialRolloutState | null | undefined;
+    if (trainer.partial && saved) trainer.partial.restore(saved);
     if (cfg.beta > 0 && !adapter) log.info("note: β > 0 on resume uses the resumed weights as the reference model");
   }
   // The probe set: the same held-out prompts sampled at every completions log, for the dashboard's side-by-side view.
@@ -321,7 +330,7 @@ export async function runTrain(partial: Record<string, unknown>, opts: RunTrainO
     }),
   );
   const loop = await trainLoop({
-    trainer: { step: (s) => trainer.step(s), state: () => ({ rng_state: rng.getState(), data_state: source.getState(), eval_before: evalBefore }) },
+    trainer: { step: (s) => trainer.step(s), state: () => ({ rng_state: rng.getState(), data_state: source.getState(), eval_before: evalBefore, partial_rollouts: trainer.partialState() }) },
     files,
     log,
     maxSteps: cfg.maxSteps,

@@ -79,7 +79,7 @@ function judgeRow(batch: RewardBatch, i: number, o: ResolvedVerifyOptions): numb
   const answer = typeof completion === "string" ? extractAnswer(completion) : null;
   const task = column(batch, "task", i);
   if (task === "countdown") return judgeCountdown(answer, column(batch, "nums", i), column(batch, "target", i));
-  if (task === "arithmetic") return judgeArithmetic(answer, column(batch, "target", i));
+  if (task === "arithmetic" || task === "multiplication") return judgeArithmetic(answer, column(batch, "target", i));
   return judgeAnswer(answer, column(batch, "answer", i), o);
 }
 
@@ -87,7 +87,7 @@ function judgeRow(batch: RewardBatch, i: number, o: ResolvedVerifyOptions): numb
  * Accuracy reward (DeepSeek-R1 §2.2.2), one score per completion, judged by the row's columns:
  * - `task: "countdown"` (+ `nums`, `target`): the answer expression (parsed by `evaluateExpression`, never
  *   eval'd) uses each number of `nums` at most once and equals `target` exactly → 1, else 0;
- * - `task: "arithmetic"` (+ `target`): the answer is a plain integer equal to `target` → 1, else 0;
+ * - `task: "arithmetic"` or `"multiplication"` (+ `target`): the answer is a plain integer equal to `target` → 1, else 0;
  * - otherwise an `answer` column: the maths verifier (`verifyAnswer`: exact numbers, LaTeX, sets, intervals,
  *   equations, …; text answers compare as strings) → 1, else 0.
  * A broken format (see `extractAnswer`) scores 0. A row with none of these columns (or malformed ones)

@@ -33,12 +33,35 @@ export interface GenerateOptions extends SamplingParams {
    * always drawn on the host from the prefill logits.
    */
   sampleOn?: "host" | "device" | "auto";
+  /**
+   * One generator per prompt: row b draws only from `rngs[b]` (one `next()` per sampled token), so its tokens do not
+   * depend on which other rows share the batch — partial rollouts continue a trajectory from its saved stream (Kimi
+   * k1.5 §2.6.2). Implies host sampling. Default: all rows draw from the shared `rng` in slot order.
+   */
+  rngs?: readonly Rng[];
+  /** Per-prompt token limits (each in 1..maxNewTokens); a row reaching its limit ends with `length`. Default: maxNewTokens. */
+  rowMaxNewTokens?: readonly number[];
+  /**
+   * Per prompt, completion tokens written earlier and already part of the prompt (a continued trajectory's prefix):
+   * stop strings are matched across the boundary. Default none.
+   */
+  history?: readonly (readonly number[])[];
+  /**
+   * Called after each non-EOS token that did not hit a stop string, with the prompt index and the token; returning
+   * true ends the row with finish reason `repetition` (e.g. an n-gram repetition detector).
+   */
+  stopAfter?: (row: number, id: number) => boolean;
+  /** Prompts are left-padded to a multiple of this many tokens (default 8): a coarser bucket bounds the prefill shapes jit compiles. */
+  promptBucket?: number;
+  /** Smallest key/value cache length (tokens): a fixed length keeps one decode shape per row bucket across calls. Default 0. */
+  cacheLength?: number;
 }
 
 /** The device-sampling threshold is a backend limit: it lives in `engine/limits.ts` (re-exported for existing callers). */
 export { DEVICE_SAMPLING_MIN_VOCAB } from "../engine/limits.js";
 
-export type FinishReason = "eos" | "stop" | "length";
+/** Why a row ended: EOS, a stop string, its token limit, or `stopAfter` (a repetition detector). */
+export type FinishReason = "eos" | "stop" | "length" | "repetition";
 
 export interface Completion {
   /** Sampled ids, including the final EOS token when the row ended on it. */
@@ -75,8 +98,11 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
   const eos = new Set(model.config.eosTokenId);
   const maxLen = Math.max(...prompts.map((p) => p.length));
   if (prompts.some((p) => p.length === 0)) throw new Error("generate: empty prompt");
-  const L = bucket(maxLen, PROMPT_BUCKET);
-  const S = bucket(L + opts.maxNewTokens, CACHE_BUCKET);
+  const limit = prompts.map((_, b) => opts.rowMaxNewTokens?.[rowOffset + b] ?? opts.maxNewTokens);
+  if (limit.some((n) => !(Number.isInteger(n) && n >= 1 && n <= opts.maxNewTokens))) throw new Error(`generate: rowMaxNewTokens must be integers in 1..${opts.maxNewTokens}`);
+  const maxNew = Math.max(...limit);
+  const L = bucket(maxLen, opts.promptBucket ?? PROMPT_BUCKET);
+  const S = Math.max(bucket(L + maxNew, CACHE_BUCKET), bucket(opts.cacheLength ?? 0, CACHE_BUCKET));
   const pad = prompts.map((p) => L - p.length);
   const tokens = new Int32Array(B * L).fill(model.padId);
   prompts.forEach((p, b) => tokens.set(p, b * L + pad[b]!));
@@ -86,16 +112,17 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
   const reason: (FinishReason | null)[] = prompts.map(() => null);
   const first = await model.prefill(tokens, B, L, pad, S);
   let cache = first.cache;
-  const onDevice = useDeviceSampling(V, opts);
+  const onDevice = opts.rngs === undefined && useDeviceSampling(V, opts);
+  const rngOf = (b: number) => opts.rngs?.[rowOffset + b] ?? rng;
   // Draws for the rows of batch slots `live` (finished rows skipped, in slot order: the host Rng is consumed in
   // the same order whichever path produced the logits).
   const hostDraw = (logits: Float32Array, live: number[]) =>
-    live.map((b, j) => (reason[b] === null ? sampleToken(logits, j * V, V, opts, rng) : null));
+    live.map((b, j) => (reason[b] === null ? sampleToken(logits, j * V, V, opts, rngOf(b)) : null));
   let drawn = hostDraw(first.logits, prompts.map((_, b) => b));
   // `live[j]` = original row held in batch slot j. Finished rows are compacted away (`compactCache`) once they
   // are half the batch, so late decode steps run on smaller batches.
   let live = prompts.map((_, b) => b);
-  for (let t = 0; t < opts.maxNewTokens; t++) {
+  for (let t = 0; t < maxNew; t++) {
     const next = new Int32Array(live.length);
     for (let j = 0; j < live.length; j++) {
       const b = live[j]!;
@@ -110,12 +137,13 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
       next[j] = id;
       opts.onToken?.(rowOffset + b, id);
       if (eos.has(id)) reason[b] = "eos";
-      else if (opts.stopStrings?.length && hitsStop(model, ids[b]!, opts.stopStrings)) reason[b] = "stop";
-      else if (ids[b]!.length >= opts.maxNewTokens) reason[b] = "length";
+      else if (opts.stopStrings?.length && hitsStop(model, withHistory(opts.history?.[rowOffset + b], ids[b]!, opts.stopStrings), opts.stopStrings)) reason[b] = "stop";
+      else if (opts.stopAfter?.(rowOffset + b, id)) reason[b] = "repetition";
+      else if (ids[b]!.length >= limit[b]!) reason[b] = "length";
     }
     opts.onStep?.(live.length);
     const active = live.map((b, j) => (reason[b] === null ? j : -1)).filter((j) => j >= 0);
-    if (active.length === 0 || t === opts.maxNewTokens - 1) break;
+    if (active.length === 0 || t === maxNew - 1) break;
     const target = rowBucket(active.length);
     let slotPad = live.map((b) => pad[b]!);
     let tok = next;
@@ -170,6 +198,12 @@ function rowBucket(n: number): number {
 function compactCache(cache: KVCache[], slots: number[]): KVCache[] {
   const idx = () => np.array(Int32Array.from(slots), { dtype: np.int32 });
   return cache.map(({ k, v }) => ({ k: np.take(k, idx(), 0), v: np.take(v, idx(), 0) }));
+}
+
+/** The new tokens, preceded by as much of `history` as a stop string can reach back into. */
+function withHistory(history: readonly number[] | undefined, row: number[], stops: string[]): number[] {
+  const w = Math.max(...stops.map((s) => s.length)) + 2;
+  return history === undefined || history.length === 0 || row.length >= w ? row : [...history.slice(-(w - row.length)), ...row];
 }
 
 function hitsStop(model: CausalLM, row: number[], stops: string[]): boolean {

@@ -49,7 +49,7 @@ export class LocalSampler implements Sampler {
       const chunk = prompts.slice(s, s + perCall);
       const g = await rolloutGroups(model, format, chunk.map((p) => p.question), n, { maxNewTokens: params.maxTokens, temperature: params.temperature, topP: params.topP, topK: 0, stopStrings: params.stop }, rng);
       for (let p = 0; p < chunk.length; p++) {
-        const outs = g.completions.slice(p * n, (p + 1) * n).map((c, i): SampleOutput => ({ text: g.texts[p * n + i]!, finishReason: c.finishReason, tokens: c.ids.length }));
+        const outs = g.completions.slice(p * n, (p + 1) * n).map((c, i): SampleOutput => ({ text: g.texts[p * n + i]!, finishReason: c.finishReason === "repetition" ? "other" : c.finishReason, tokens: c.ids.length }));
         out.push(outs);
         await opts.onPrompt?.(s + p, outs);
       }

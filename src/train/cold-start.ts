@@ -22,6 +22,10 @@ export interface SftOptions {
   onStep?: (step: number, loss: number, seconds: number) => void;
   /** What trains (default: all of `model`'s weights); e.g. a LoRA adapter's binding, with `model` its merged policy. */
   binding?: TrainableBinding;
+  /** Sequence-length bucket of the batches (default `TRAIN_LENGTH_BUCKET`; long-tail tasks: `LONG_LENGTH_BUCKET`). */
+  lengthBucket?: number;
+  /** Rows per forward/backward pass (default: the whole batch; long sequences need fewer for Wasm's 4 GiB). */
+  microBatchSize?: number;
 }
 
 /**
@@ -40,7 +44,7 @@ export async function sftColdStart(model: CausalLM, source: PromptSource, o: Sft
       });
     const rows = items.map((p) => encodeSftExample(model, o.format, p.question, p.solution!, end));
     // One micro-batch of the whole batch (the same shapes and weights as ever: the shipped checkpoint stays reproducible).
-    const { loss } = await sftStep(up, rows, rows.length, o.learningRate * Math.min(1, step / Math.max(1, o.warmupSteps)));
+    const { loss } = await sftStep(up, rows, o.microBatchSize ?? rows.length, o.learningRate * Math.min(1, step / Math.max(1, o.warmupSteps)), o.lengthBucket);
     o.onStep?.(step, loss, (performance.now() - t0) / 1000);
   }
   up.dispose();

@@ -93,6 +93,21 @@ export interface TrainConfig {
    */
   resetOptimizer: boolean;
 
+  // ── Kimi k1.5 partial rollouts (§2.6.2; rollout/partial.ts, docs/kimi.md) ─────────────────────────────
+  /**
+   * Output tokens each trajectory slot may generate per iteration; a trajectory that reaches it is kept in a buffer
+   * and continued next iteration (its group is scored once all G members end). 0 = off (every completion in one go).
+   */
+  rolloutTokenBudget: number;
+  /** Partial rollouts: leave tokens sampled by earlier policy versions out of the loss (slime `--mask-offpolicy-in-partial-rollout`). Default true. */
+  maskEarlierSegments: boolean;
+  /** Repetition stop: end a rollout when its latest n-gram of this many tokens has occurred `repetitionStopCount` times. Default 20. */
+  repetitionStopNgram: number;
+  /** Repetition stop: occurrences of the latest n-gram that end a rollout; 0 = off. Default 0. */
+  repetitionStopCount: number;
+  /** Subtracted from the reward of a rollout the repetition stop ended (≥ 0). Default 0. */
+  repetitionStopPenalty: number;
+
   // ── problem sampling (Kimi §2.3.4) ────────────────────────────────────────────────────────────────────
   /** `uniform`, `prioritized` (∝ 1 − s_i, s_i the problem's running success rate) or `curriculum` (all, then the hard ones). */
   sampling: "uniform" | "prioritized" | "curriculum";
@@ -222,6 +237,11 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   omdTau: 0.1,
   omdLevel: "sequence",
   resetOptimizer: false,
+  rolloutTokenBudget: 0,
+  maskEarlierSegments: true,
+  repetitionStopNgram: 20,
+  repetitionStopCount: 0,
+  repetitionStopPenalty: 0,
   sampling: "uniform",
   trainPool: 0,
   priorityFloor: 0.05,
@@ -336,6 +356,10 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   int("trainPool", 0);
   int("curriculumSwitchStep", 0);
   int("difficultySamples", 1);
+  int("rolloutTokenBudget", 0);
+  int("repetitionStopNgram", 1);
+  int("repetitionStopCount", 0);
+  if (cfg.repetitionStopCount === 1) throw new ConfigError(`${named("repetitionStopCount")} must be 0 (off) or ≥ 2 (got 1)`);
   if (cfg.threads !== null) int("threads", 1);
   const pos = (k: keyof TrainConfig, allowZero = false) => {
     const v = cfg[k] as number;
@@ -353,6 +377,7 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   pos("maxGradNorm", true);
   pos("adamEpsilon");
   pos("omdTau", true);
+  pos("repetitionStopPenalty", true);
   pos("difficultyTemperature");
   if (!(cfg.priorityFloor > 0 && cfg.priorityFloor <= 1)) throw new ConfigError(`${named("priorityFloor")} must be in (0, 1] (got ${cfg.priorityFloor})`);
   if (!(cfg.curriculumHardFraction > 0 && cfg.curriculumHardFraction <= 1)) {

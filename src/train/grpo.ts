@@ -13,8 +13,11 @@ import { tokenWeights } from "../rl/aggregate.js";
 import { getObjective, type Objective } from "../rl/losses/index.js";
 import { rewardBatch } from "../reward/batch.js";
 import { combineRewards, type WeightedReward } from "../reward/index.js";
+import type { Completion } from "../rollout/generate.js";
 import { rolloutGroups } from "../rollout/groups.js";
-import { packSequences, sliceRows, TRAIN_ROW_BUCKET } from "./batch.js";
+import { PartialRollouts, segmentAges, type PartialRolloutState } from "../rollout/partial.js";
+import { RepetitionDetector } from "../rollout/repetition.js";
+import { lengthBucketFor, packSequences, sliceRows, TRAIN_ROW_BUCKET } from "./batch.js";
 import { learningRateAt, type TrainConfig } from "./config.js";
 import { Learner, type MicroMetrics, type TrainableBinding } from "./learner.js";
 import { FrozenPolicy, sequenceLogprobs } from "./logprobs.js";
@@ -72,8 +75,28 @@ export function successRewardOf(c: Pick<TrainConfig, "successReward">, rewards: 
   return CORRECTNESS_REWARDS.find((n) => rewards.some((r) => r.name === n)) ?? null;
 }
 
+/** The rows one iteration scores and trains on: whole groups of G, contiguous (row i of group ⌊i/G⌋). */
+interface RolloutRows {
+  /** `[k]` the groups' problems. */
+  problems: PromptItem[];
+  /** `[k·G]` per row: problem, prompt ids, completion, the text rewards read, the group id rewards see. */
+  items: PromptItem[];
+  promptIds: number[][];
+  completions: Completion[];
+  texts: string[];
+  groupIds: number[];
+  /** `[k·G][completion length]` the iteration that sampled each token (partial rollouts only). */
+  versions?: number[][];
+  /** Metrics of the rollout phase (`partial/*`). */
+  metrics: Record<string, number>;
+  /** Tokens generated this iteration (all segments of every slot). */
+  generated: number;
+}
+
 export class GrpoTrainer {
   readonly learner: Learner;
+  /** The partial-rollout buffer (Kimi k1.5 §2.6.2), when `rolloutTokenBudget` > 0. */
+  readonly partial: PartialRollouts | null;
   readonly objective: Objective;
   /** Optimizer steps of one iteration (μ × mini-batches): the learning-rate schedule runs over all of them. */
   readonly stepsPerIteration: number;
@@ -93,6 +116,15 @@ export class GrpoTrainer {
     );
     this.stepsPerIteration = c.numIterations * c.stepsPerGeneration;
     this.#success = successRewardOf(c, d.rewards);
+    const repetition = c.repetitionStopCount > 0 ? { ngramSize: c.repetitionStopNgram, maxCount: c.repetitionStopCount } : null;
+    this.partial = c.rolloutTokenBudget > 0
+      ? new PartialRollouts({ groupSize: c.numGenerations, slots: c.promptsPerStep * c.numGenerations, budget: c.rolloutTokenBudget, maxCompletionLength: c.maxCompletionLength, repetition }, c.seed + 7)
+      : null;
+  }
+
+  /** The partial-rollout buffer's JSON (`trainer_state.json`), or null without partial rollouts. */
+  partialState(): PartialRolloutState | null {
+    return this.partial?.state() ?? null;
   }
 
   /**
@@ -112,33 +144,43 @@ export class GrpoTrainer {
     const times: Record<string, number> = {};
     const t0 = performance.now();
 
-    // 1. Rollouts: G completions for each of P prompts from π_old (= the current policy).
+    // 1. Rollouts from π_old (= the current policy): G completions for each of P prompts, or with partial rollouts
+    // the groups that completed this iteration.
     this.d.source.beginStep?.(step);
-    const problems: PromptItem[] = Array.from({ length: c.promptsPerStep }, () => this.d.source.next());
-    const items = problems.flatMap((p) => Array.from({ length: G }, () => p));
-    const sampling = { maxNewTokens: c.maxCompletionLength, temperature: c.temperature, topP: c.topP, topK: c.topK };
-    const roll = await timed(times, "generate", () => rolloutGroups(model, this.d.format, problems.map((p) => p.question), G, sampling, this.d.rng));
-    const comps = roll.completions;
+    const roll = await timed(times, "generate", () => (this.partial ? this.#partialRollout(step) : this.#rollout()));
+    const { items, completions: comps, problems } = roll;
+    const n = items.length;
 
     // 2. Rewards (rule-based, R1 §2.2.2) on the completion as the model wrote it (with a `<think>` the chat template
-    // opened); 3. advantages (group-relative for GRPO).
+    // opened), minus the repetition stop's penalty; 3. advantages (group-relative for GRPO).
     const scored = comps.map((x, i) => ({ ...x, text: roll.texts[i]! }));
-    const ctx = { step, groupSize: G, maxCompletionLength: c.maxCompletionLength, groupIds: items.map((_, i) => Math.floor(i / G)) };
-    const rewardOut = await timed(times, "reward", () => combineRewards(this.d.rewards, rewardBatch(items, scored), ctx, this.d.onWarning));
-    const adv = this.objective.advantages!(rewardOut.total, G, c);
+    const ctx = { step, groupSize: G, maxCompletionLength: c.maxCompletionLength, groupIds: roll.groupIds };
+    const rewardOut = n === 0 ? { total: [], perFn: {} } : await timed(times, "reward", () => combineRewards(this.d.rewards, rewardBatch(items, scored), ctx, this.d.onWarning));
+    const total = rewardOut.total.map((r, i) => (r !== null && comps[i]!.finishReason === "repetition" ? r - c.repetitionStopPenalty : r));
+    const adv = this.objective.advantages!(total, G, c);
     this.#observe(problems, rewardOut.perFn, G);
 
     // Rows that enter the loss: groups without signal (all-zero advantages) can be dropped; truncated completions stay
-    // in the mean over sequences but, with maskTruncatedCompletions, contribute no tokens (as TRL).
+    // in the mean over sequences but, with maskTruncatedCompletions, contribute no tokens (as TRL). With partial
+    // rollouts and maskEarlierSegments, tokens of earlier policy versions contribute none either (the row still
+    // counts in its group's baseline and in the mean over sequences).
     const groupHasSignal = (g: number) => adv.advantages.slice(g * G, (g + 1) * G).some((a) => a !== 0);
     const rows = items.map((_, i) => i).filter((i) => !c.dropZeroStdGroups || groupHasSignal(Math.floor(i / G)));
     const keep = rows.map((i) => !(c.maskTruncatedCompletions && comps[i]!.finishReason === "length"));
+    const current = roll.versions && c.maskEarlierSegments ? rows.map((i) => roll.versions![i]!.map((v) => Number(v === step))) : undefined;
+    if (roll.versions) {
+      const all = rows.reduce((a, i) => a + comps[i]!.ids.length, 0);
+      const old = rows.reduce((a, i) => a + roll.versions![i]!.filter((v) => v !== step).length, 0);
+      roll.metrics["partial/masked_token_share"] = current && all > 0 ? old / all : 0;
+      roll.metrics["partial/earlier_token_share"] = all > 0 ? old / all : 0;
+    }
 
     // 4.–5. π_old / π_ref log-probs from the trainer's own forward pass, then μ passes of optimizer steps.
     let upd: { sums: MicroMetrics; gradNorm: number; steps: number } = { sums: { loss: 0, entropySum: 0 }, gradNorm: 0, steps: 0 };
     let tokens = 0;
     if (rows.length > 0) {
-      const packed = packSequences(rows.map((i) => roll.prompts[Math.floor(i / G)]!.ids), rows.map((i) => comps[i]!.ids), model.padId, keep, TRAIN_ROW_BUCKET);
+      const lengthBucket = lengthBucketFor(Math.max(...rows.map((i) => roll.promptIds[i]!.length)) + c.maxCompletionLength);
+      const packed = packSequences(rows.map((i) => roll.promptIds[i]!), rows.map((i) => comps[i]!.ids), model.padId, keep, TRAIN_ROW_BUCKET, lengthBucket, current);
       tokens = packed.mask.reduce((a, b) => a + b, 0);
       const needs = this.objective.needs(c);
       const advantages = new Float32Array(packed.B);
@@ -146,13 +188,13 @@ export class GrpoTrainer {
       const lp = { temperature: c.temperature, microBatchSize: c.microBatchSize };
       const oldLogp = needs.oldLogp ? await timed(times, "old_logprobs", () => sequenceLogprobs(model, packed, lp)) : undefined;
       const refLogp = needs.refLogp ? await timed(times, "ref_logprobs", () => this.#reference!.logprobs(packed, lp)) : undefined;
-      const n = rows.length;
+      const nr = rows.length;
       const weights = (s: number, e: number) =>
-        tokenWeights(c.lossType, sliceRows(packed.mask, packed.T, s, e), e - s, packed.T, c.maxCompletionLength, Math.max(0, Math.min(e, n) - s));
+        tokenWeights(c.lossType, sliceRows(packed.mask, packed.T, s, e), e - s, packed.T, c.maxCompletionLength, Math.max(0, Math.min(e, nr) - s));
       // Sequence-level terms (Kimi OMD): 1/(k·P) per row = 1/(rows of the mini-batch), 0 on shape padding.
-      const rowWeights = needs.rowWeights ? (s: number, e: number) => Float32Array.from({ length: e - s }, (_, r) => (s + r < n ? 1 / (Math.min(e, n) - s) : 0)) : undefined;
+      const rowWeights = needs.rowWeights ? (s: number, e: number) => Float32Array.from({ length: e - s }, (_, r) => (s + r < nr ? 1 / (Math.min(e, nr) - s) : 0)) : undefined;
       const opts = {
-        microBatchSize: c.microBatchSize, miniBatches: c.stepsPerGeneration, epochs: c.numIterations, weights, rowWeights, rows: n,
+        microBatchSize: c.microBatchSize, miniBatches: c.stepsPerGeneration, epochs: c.numIterations, weights, rowWeights, rows: nr,
         lr: (k: number) => this.learningRate(step, k),
       };
       // Kimi k1.5 §2.3.2: each iteration is a fresh mirror-descent problem, its AdamW state reset.
@@ -165,13 +207,71 @@ export class GrpoTrainer {
       learningRate: this.learningRate(step), lossRows: rows.length, times, seconds: (performance.now() - t0) / 1000,
       reflectionPhrases: c.reflectionPhrases,
     });
-    Object.assign(metrics, this.d.source.metrics?.());
+    // Generation speed counts every token sampled this iteration (with partial rollouts: all segments of every slot).
+    metrics.tokens_per_second = roll.generated / Math.max(1e-9, times.generate ?? 0);
+    metrics["repetition/stops"] = comps.filter((x) => x.finishReason === "repetition").length;
+    Object.assign(metrics, roll.metrics, this.d.source.metrics?.());
     const samples = scored.slice(0, 2 * G).map((x, i): CompletionSample => ({
-      prompt: items[i]!.question, completion: x.text, gold: goldOf(items[i]!), reward: rewardOut.total[i] ?? null,
+      prompt: items[i]!.question, completion: x.text, gold: goldOf(items[i]!), reward: total[i] ?? null,
       rewards: Object.fromEntries(Object.entries(rewardOut.perFn).map(([k, v]) => [k, v[i] ?? null])), advantage: adv.advantages[i]!,
       finishReason: x.finishReason,
     }));
     return { metrics, samples };
+  }
+
+  /** All rollouts in one go: G completions for each of P new prompts. */
+  async #rollout(): Promise<RolloutRows> {
+    const { config: c } = this.d;
+    const G = c.numGenerations;
+    const problems: PromptItem[] = Array.from({ length: c.promptsPerStep }, () => this.d.source.next());
+    const detectors = c.repetitionStopCount > 0 ? problems.flatMap(() => Array.from({ length: G }, () => new RepetitionDetector({ ngramSize: c.repetitionStopNgram, maxCount: c.repetitionStopCount }))) : null;
+    const sampling = {
+      maxNewTokens: c.maxCompletionLength, temperature: c.temperature, topP: c.topP, topK: c.topK,
+      ...(detectors ? { stopAfter: (row: number, id: number) => detectors[row]!.push(id) } : {}),
+    };
+    const roll = await rolloutGroups(this.d.model, this.d.format, problems.map((p) => p.question), G, sampling, this.d.rng);
+    const rowsOf = <T>(f: (g: number) => T) => problems.flatMap((_, g) => Array.from({ length: G }, () => f(g)));
+    return {
+      problems, items: rowsOf((g) => problems[g]!), promptIds: rowsOf((g) => roll.prompts[g]!.ids), completions: roll.completions, texts: roll.texts,
+      groupIds: rowsOf((g) => g), metrics: {}, generated: roll.completions.reduce((a, x) => a + x.ids.length, 0),
+    };
+  }
+
+  /**
+   * Partial rollouts (Kimi k1.5 §2.6.2): continue the buffer's unfinished trajectories, start new groups in the free
+   * slots, generate one segment of at most `rolloutTokenBudget` tokens each, and return the groups whose G members
+   * have all ended.
+   */
+  async #partialRollout(step: number): Promise<RolloutRows> {
+    const { model, config: c, format } = this.d;
+    const buf = this.partial!;
+    const fresh = buf.freeGroups();
+    for (let k = 0; k < fresh; k++) buf.addGroup(this.d.source.next(), step);
+    const stats = await buf.generate(model, format, { temperature: c.temperature, topP: c.topP, topK: c.topK }, step);
+    const done = buf.takeComplete(model, format);
+    const trajectories = done.flatMap((d) => d.versions);
+    const ages = trajectories.flatMap((v) => segmentAges(v, step));
+    const rowsOf = <T>(f: (d: (typeof done)[number], m: number) => T) => done.flatMap((d) => d.completions.map((_, m) => f(d, m)));
+    return {
+      problems: done.map((d) => d.group.item),
+      items: rowsOf((d) => d.group.item),
+      promptIds: rowsOf((d) => d.prompt.ids),
+      completions: rowsOf((d, m) => d.completions[m]!),
+      texts: rowsOf((d, m) => d.prompt.completionPrefix + d.completions[m]!.text),
+      groupIds: rowsOf((d) => d.group.id),
+      versions: trajectories,
+      generated: stats.tokens,
+      metrics: {
+        "partial/buffer_size": buf.size(),
+        "partial/continued_slots": stats.continued,
+        "partial/new_slots": stats.started,
+        "partial/tokens_generated": stats.tokens,
+        "partial/groups_scored": done.length,
+        "partial/segments_per_trajectory": trajectories.length ? trajectories.reduce((a, v) => a + segmentAges(v, step).length, 0) / trajectories.length : 0,
+        "partial/segment_age_mean": ages.length ? ages.reduce((a, b) => a + b, 0) / ages.length : 0,
+        "partial/segment_age_max": ages.length ? Math.max(...ages) : 0,
+      },
+    };
   }
 
   /** Tells the source each problem's success this step (the success reward's score clipped to [0, 1], mean over G). */

@@ -95,13 +95,14 @@ export function stripCompletionPrefix(completion: string, prefix: string): strin
  * Packs `rows` into micro-batches of `microBatchSize` rows (the last padded with mask-0 rows, so every micro-batch
  * has the same row count: one jit shape per length bucket). Weights are 1 / (completion tokens of all rows).
  */
-export function sftMicroBatches(rows: SftTokens[], padId: number, microBatchSize: number): { micro: MicroBatch[]; tokens: number } {
+export function sftMicroBatches(rows: SftTokens[], padId: number, microBatchSize: number, lengthBucket?: number): { micro: MicroBatch[]; tokens: number } {
   const b = packSequences(
     rows.map((r) => r.prompt),
     rows.map((r) => r.completion),
     padId,
     undefined,
     microBatchSize,
+    lengthBucket,
   );
   const weights = tokenWeights("token_mean", b.mask, b.B, b.T, 0);
   const micro: MicroBatch[] = [];
@@ -123,8 +124,8 @@ export function sftMicroBatches(rows: SftTokens[], padId: number, microBatchSize
  * One optimizer step of SFT on `rows`: forward/backward per micro-batch, then AdamW at `lr`.
  * @returns mean completion-token NLL of the batch (nats), the pre-clip gradient norm and the completion-token count
  */
-export async function sftStep(up: Learner, rows: SftTokens[], microBatchSize: number, lr: number): Promise<{ loss: number; gradNorm: number; tokens: number }> {
-  const { micro, tokens } = sftMicroBatches(rows, up.model.padId, microBatchSize);
+export async function sftStep(up: Learner, rows: SftTokens[], microBatchSize: number, lr: number, lengthBucket?: number): Promise<{ loss: number; gradNorm: number; tokens: number }> {
+  const { micro, tokens } = sftMicroBatches(rows, up.model.padId, microBatchSize, lengthBucket);
   let loss = 0;
   for (const mb of micro) loss += (await up.accumulate(mb)).loss;
   const { gradNorm } = await up.apply(lr);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { evaluateExpression } from "../../src/data/expr.js";
 import { seeded } from "../../src/core/rng.js";
-import { arithmeticProblem, getTask, heldOutSet, HELD_OUT_POOL, TASK_NAMES, trainStream, type Problem } from "../../src/data/tasks/index.js";
+import { arithmeticProblem, getTask, multiplicationProblem, heldOutSet, HELD_OUT_POOL, TASK_NAMES, trainStream, type Problem } from "../../src/data/tasks/index.js";
 import { accuracyReward, formatReward } from "../../src/reward/index.js";
 import type { RewardBatch } from "../../src/reward/index.js";
 import { ConfigError } from "../../src/core/errors.js";
@@ -147,7 +147,7 @@ describe("task registry and held-out split", () => {
   test("unknown task names list the valid ones", () => {
     expect(() => getTask("sudoku")).toThrow(/valid: arithmetic, countdown/);
     expect(() => getTask("toString")).toThrow(ConfigError);
-    expect(TASK_NAMES).toEqual(["arithmetic", "countdown"]);
+    expect(TASK_NAMES).toEqual(["arithmetic", "countdown", "multiplication"]);
   });
 
   test("held-out set is n unique problems, reserves a pool of at least 512 keys, and is seed-determined", () => {
@@ -194,5 +194,26 @@ describe("task registry and held-out split", () => {
   test("a task too small for the held-out pool is a ConfigError, not a hang", () => {
     const tiny = getTask("countdown", { n: 2, nmax: 2, tmax: 4 });
     expect(() => heldOutSet(tiny, 10, 0)).toThrow(ConfigError);
+  });
+});
+
+describe("multiplication task", () => {
+  test("the worked trace multiplies by each digit of b and adds the shifted rows column by column", () => {
+    expect(multiplicationProblem(47, 38).solution).toBe("<think>7*8=56,4*8+5=37:376/7*3=21,4*3+2=14:141/7+1=8,3+4=7,0+1=1:1786</think><answer>1786</answer>");
+    expect(multiplicationProblem(7, 8).solution).toBe("<think>7*8=56:56</think><answer>56</answer>");
+  });
+
+  test("every trace ends in the right product, the accuracy reward accepts it, and lengths are long-tailed", async () => {
+    const task = getTask("multiplication");
+    const rng = seeded(5);
+    const problems = Array.from({ length: 400 }, () => task.sample(rng));
+    for (const p of problems) {
+      const [a, b] = p.prompt.split("*").map(Number);
+      expect(p.solution.endsWith(`:${a! * b!}</think><answer>${a! * b!}</answer>`)).toBe(true);
+    }
+    expect(await accuracyReward(solutionBatch(problems), ctx)).toEqual(problems.map(() => 1));
+    const lens = problems.map((p) => p.solution.length).sort((x, y) => x - y);
+    expect(lens[200]! * 3).toBeLessThan(lens[396]!); // the median is far below the tail
+    expect(multiplicationProblem(9999, 9999).solution.length).toBeGreaterThan(256 + 28);
   });
 });

@@ -1,7 +1,7 @@
 import type { Rng } from "../../core/rng.js";
 
 /** Names of the built-in tasks. */
-export type TaskName = "arithmetic" | "countdown";
+export type TaskName = "arithmetic" | "countdown" | "multiplication";
 
 /** One generated problem. */
 export interface Problem {

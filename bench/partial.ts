@@ -1,0 +1,92 @@
+/**
+ * Partial rollouts (Kimi k1.5 §2.6.2) on the long-tail task: `thinkrl train --dataset multiplication` with and without
+ * `--rollout-token-budget`, on each seed, one run after the other in this process. Prints one markdown table: wall
+ * time per iteration (and its generation part), tokens generated and groups scored per iteration, held-out pass@1
+ * before → after, RL minutes, and held-out accuracy gained per wall-clock minute of RL. Learning comparisons live
+ * here and in docs/kimi.md, not in tests.
+ *
+ *   npx tsx bench/partial.ts [--steps 30] [--seeds 0,1] [--budget 64] [--objective grpo] [--eval-problems 64] [--reuse]
+ *     [--prompts 8] [--generations 4] [--out runs/partial]
+ *
+ * Both arms use the same rollout settings (temperature 1, max 336 tokens, the repetition stop at 6 repeats of a
+ * 20-token n-gram), micro-batches of 8 rows (long sequences and Wasm's 4 GiB), and evaluate at T 0.6 / top-p 0.95.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { initEngine } from "../src/engine/init.js";
+
+const { values } = parseArgs({
+  options: {
+    steps: { type: "string", default: "30" },
+    seeds: { type: "string", default: "0,1" },
+    budget: { type: "string", default: "64" },
+    objective: { type: "string", default: "grpo" },
+    "eval-problems": { type: "string", default: "64" },
+    prompts: { type: "string", default: "8" },
+    generations: { type: "string", default: "4" },
+    threads: { type: "string" },
+    out: { type: "string", default: "runs/partial" },
+    /** Internal: run only this arm (budget) and seed, in this process. */
+    only: { type: "string" },
+    /** Keep runs whose summary.json exists (a bench stopped midway continues). */
+    reuse: { type: "boolean", default: false },
+  },
+});
+await initEngine("wasm", values.threads ? { threads: Number(values.threads) } : undefined);
+const { runTrain } = await import("../src/pipeline/r1-zero.js");
+
+const seeds = values.seeds!.split(",").map(Number);
+const budget = Number(values.budget);
+const arms = [
+  { name: "all at once", budget: 0 },
+  { name: `partial, budget ${budget}`, budget },
+];
+const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
+
+const dirOf = (budget: number, seed: number) => join(values.out!, `${budget === 0 ? "full" : `budget${budget}`}-seed${seed}`);
+if (values.only) {
+  // One run in this process: each run gets its own Wasm memory (compiled shapes of earlier runs are never freed, and
+  // four 30-iteration runs in one process passed the 4 GiB limit).
+  const [budgetText, seedText] = values.only.split(",");
+  const arm = arms.find((a) => a.budget === Number(budgetText))!;
+  const seed = Number(seedText);
+  await runTrain(
+      {
+        outputDir: dirOf(arm.budget, seed), dataset: "multiplication", seed, objective: values.objective, maxSteps: Number(values.steps),
+        promptsPerStep: Number(values.prompts), numGenerations: Number(values.generations), maxCompletionLength: 336,
+        rolloutTokenBudget: arm.budget, repetitionStopCount: 6, repetitionStopNgram: 20, microBatchSize: 8,
+        numEvalProblems: Number(values["eval-problems"]), evalSamples: 1, saveSteps: 0, logCompletionsSteps: 0,
+      },
+      { overwrite: true, log: { info: (m) => console.log(`[${arm.name} seed ${seed}] ${m}`), progress: () => {} } },
+  );
+  process.exit(0);
+}
+
+const rows: string[] = [];
+for (const seed of seeds) {
+  for (const arm of arms) {
+    const dir = dirOf(arm.budget, seed);
+    if (!(values.reuse && existsSync(join(dir, "summary.json")))) {
+      const args = process.argv.slice(2).filter((a) => a !== "--reuse");
+      const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...args, "--only", `${arm.budget},${seed}`], { stdio: "inherit" });
+      if (r.status !== 0) throw new Error(`run ${arm.name} seed ${seed} failed (exit ${r.status})`);
+    }
+    const s = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as { evalBefore: { metrics: Record<string, number> }; evalAfter: { metrics: Record<string, number> }; seconds: Record<string, number> };
+    const m = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+    const before = s.evalBefore.metrics["pass@1"]!;
+    const after = s.evalAfter.metrics["pass@1"]!;
+    const rlMin = s.seconds.rl! / 60;
+    const tokens = mean(m.map((r) => r["partial/tokens_generated"] ?? r["completions/mean_length"]! * Number(values.prompts) * Number(values.generations)));
+    const groups = mean(m.map((r) => r["partial/groups_scored"] ?? Number(values.prompts)));
+    rows.push(
+      `| ${arm.name} | ${seed} | ${mean(m.map((r) => r.step_seconds!)).toFixed(1)} | ${mean(m.map((r) => r["time/generate"]!)).toFixed(1)} | ${tokens.toFixed(0)} | ` +
+        `${groups.toFixed(1)} | ${(100 * before).toFixed(1)}% → ${(100 * after).toFixed(1)}% | ${rlMin.toFixed(1)} | ${((groups * m.length) / rlMin).toFixed(1)} | ${((100 * (after - before)) / rlMin).toFixed(2)} |`,
+    );
+  }
+}
+console.log(`\nmultiplication, ${values.objective}, ${values.steps} iterations, ${values.prompts} prompts × ${values.generations} samples, max 336 tokens, ${values["eval-problems"]} held-out problems × 1 sample\n`);
+console.log("| rollouts | seed | s / iteration | generate s / iteration | tokens generated / iteration | groups scored / iteration | held-out pass@1 | RL min | groups scored / RL min | pass@1 points / RL min |");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
+for (const r of rows) console.log(r);
