@@ -18,7 +18,8 @@
  * conversational form: `prompt` the messages before the reply, `chosen`/`rejected` one assistant message each), plus
  * `chosen_length`, `rejected_length`, `rejected_kind` (`wrong` | `long-correct`) and `prompt_key`.
  */
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { ConfigError, DatasetError } from "../core/errors.js";
 
 /** Kimi k1.5 §2.4: correct answers this many times longer than the chosen one are negatives too. */
@@ -39,7 +40,7 @@ export interface SampleRow {
   completion: string;
   messages?: { role: string; content: string }[];
   rewards: Record<string, number | null>;
-  provenance: { prompt_key: string; sample_index: number; tokens: number | null; correct_reward?: string; readability?: string | null };
+  provenance: { prompt_key: string; sample_index: number; tokens: number | null; keep?: string; correct_reward?: string; readability?: string | null };
 }
 
 export interface PreferencePair {
@@ -65,13 +66,19 @@ export interface PairStats {
 
 /**
  * Builds the pairs of all prompts (see the module comment), in prompt order of first appearance.
- * @throws ConfigError for a ratio < 1 or a cap < 1
+ * @throws ConfigError for a ratio < 1 or a cap < 1, rows kept by another policy than `all` (the failures are missing),
+ *   or a correctness reward that no row has
  */
 export function buildPairs(rows: readonly SampleRow[], o: PairOptions = {}): { pairs: PreferencePair[]; stats: PairStats } {
   const ratio = o.longRatio ?? LONG_CORRECT_RATIO;
   const cap = o.maxPairsPerPrompt ?? Number.POSITIVE_INFINITY;
   if (!(ratio >= 1)) throw new ConfigError(`pairs: the long-correct ratio must be ≥ 1 (got ${ratio})`);
   if (!(cap >= 1)) throw new ConfigError(`pairs: max pairs per prompt must be ≥ 1 (got ${cap})`);
+  const other = rows.find((r) => r.provenance.keep !== undefined && r.provenance.keep !== "all");
+  if (other) throw new ConfigError(`pairs: the samples were kept with --keep ${other.provenance.keep}; pairs needs every sample (thinkrl sample --keep all)`);
+  if (o.correctReward !== undefined && rows.length > 0 && !rows.some((r) => o.correctReward! in r.rewards)) {
+    throw new ConfigError(`pairs: no sample has the reward "${o.correctReward}" (they have ${Object.keys(rows[0]!.rewards).join(", ")})`);
+  }
   const byPrompt = new Map<string, SampleRow[]>();
   for (const r of rows) {
     const k = r.provenance.prompt_key;
@@ -152,6 +159,7 @@ export async function readSampleRows(file: string): Promise<SampleRow[]> {
 /** `thinkrl pairs`: reads samples, builds pairs, writes JSONL atomically. */
 export async function runPairs(input: string, out: string, o: PairOptions = {}): Promise<PairStats> {
   const { pairs, stats } = buildPairs(await readSampleRows(input), o);
+  await mkdir(dirname(out), { recursive: true });
   await writeFile(`${out}.tmp`, pairs.map((p) => JSON.stringify(p) + "\n").join(""));
   await rename(`${out}.tmp`, out);
   return stats;

@@ -18,7 +18,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "../core/errors.js";
-import type { RunLog } from "../core/log.js";
+import { plural, type RunLog } from "../core/log.js";
 import { Rng } from "../core/rng.js";
 import type { PreferenceExample } from "../data/formats/preference.js";
 import type { PromptFormat } from "../data/template.js";
@@ -264,7 +264,7 @@ export async function runDpo(o: DpoRunOptions): Promise<DpoSummary> {
   const t0 = performance.now();
   const refLp = await answerLogprobs(ref, tok.rows, c.microBatchSize);
   tok.rows.forEach((p, i) => ([p.refChosen, p.refRejected] = refLp[i]!));
-  log.info(`reference log-probs of ${tok.rows.length} pairs in ${((performance.now() - t0) / 1000).toFixed(1)} s${o.reference === null ? " (the starting model)" : ""}`);
+  log.info(`reference log-probs of ${plural(tok.rows.length, "pair")} in ${((performance.now() - t0) / 1000).toFixed(1)} s${o.reference === null ? " (the starting model)" : ""}`);
   const { train, eval: evalPairs } = splitEval(tok.rows, c.evalSplit, c.seed);
   const perEpoch = Math.ceil(train.length / c.batchSize);
   const maxSteps = perEpoch * c.epochs;
@@ -278,7 +278,7 @@ export async function runDpo(o: DpoRunOptions): Promise<DpoSummary> {
   if (o.resumeFrom) {
     log.info(`resuming from ${o.resumeFrom.dir} (step ${step}, epoch ${st.epoch + 1}, batch ${st.cursor}/${perEpoch})`);
   }
-  log.info(`DPO: ${train.length} train / ${evalPairs.length} eval pairs, ${c.epochs} epochs × ${perEpoch} steps of ${c.batchSize} pairs, β ${c.beta}`);
+  log.info(`DPO: ${train.length} train / ${plural(evalPairs.length, "eval pair")}, ${plural(c.epochs, "epoch")} × ${plural(perEpoch, "step")} of up to ${plural(c.batchSize, "pair")}, β ${c.beta}`);
 
   const trainer = new DpoTrainer(learner, train, c, rng, (s) => learningRateAt({ ...c, maxSteps }, s), st);
   let evaluated: Record<string, number> = {};

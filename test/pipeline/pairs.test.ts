@@ -34,6 +34,9 @@ test("the paper's rules: shortest correct vs longer wrong and ≥ 1.5× correct,
   expect(buildPairs(A, { maxPairsPerPrompt: 2 }).pairs.map((p) => p.rejected)).toEqual(["A-1", "A-0"]);
   expect(buildPairs(A, { longRatio: 3 }).pairs.map((p) => p.rejected)).toEqual(["A-1", "A-0"]);
   expect(() => buildPairs(A, { longRatio: 0.5 })).toThrow(/ratio must be ≥ 1/);
+  expect(() => buildPairs(A, { correctReward: "bogus" })).toThrow(/no sample has the reward "bogus" \(they have accuracy, format\)/);
+  const kept = A.map((r) => ({ ...r, provenance: { ...r.provenance, keep: "all-correct" } }));
+  expect(() => buildPairs(kept)).toThrow(/kept with --keep all-correct; pairs needs every sample/);
 });
 
 test("a chat history gives TRL's conversational layout; text prompts the text layout", () => {

@@ -107,7 +107,7 @@ describe("DPO", () => {
     const out = join(tmp, "cli");
     const r = await thinkrl(["dpo", "--dataset", data, "--out", out, "--batch-size", "8", "--epochs", "1", "--eval-split", "0.34", "--learning-rate", "1e-4"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/DPO: 16 train \/ 8 eval pairs, 1 epochs × 2 steps of 8 pairs, β 0\.1/);
+    expect(r.stdout).toMatch(/DPO: 16 train \/ 8 eval pairs, 1 epoch × 2 steps of up to 8 pairs, β 0\.1/);
     expect(r.stdout).toMatch(/DPO done: 2 steps, loss 0\.\d+, eval_loss 0\.\d+, eval accuracy \d+\.\d%, eval margin -?\d\.\d+ \(\d+ s\); model in .*final/);
     const bad = join(tmp, "bad.jsonl");
     await writeFile(bad, '{"prompt":"1+2","chosen":""}\n');

@@ -3,6 +3,7 @@
  * `--out` (or the given directory) from its latest checkpoint with the run's saved `config.json` (flags other than
  * `--epochs` are ignored then). Ctrl-C stops after the current step.
  */
+import { resolve } from "node:path";
 import { CheckpointError } from "../../core/errors.js";
 import type { RunLog } from "../../core/log.js";
 import { kebabCase } from "../../train/config.js";
@@ -15,6 +16,8 @@ export async function runDpoCommand(flags: Record<string, unknown>, log: RunLog)
   const { resume, overwrite, debug: _debug, ...rest } = flags;
   const partial: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) partial[RENAMED[k] ?? k] = v;
+  // Paths are kept absolute in config.json, so `--resume` works from any directory.
+  for (const k of ["dataset", "model", "refModel"]) if (typeof partial[k] === "string") partial[k] = resolve(partial[k] as string);
   const { resolveDpoConfig } = await import("../../train/dpo-config.js");
   const { runDpoJob, dpoResumeState } = await import("../../pipeline/dpo-job.js");
   let state: Awaited<ReturnType<typeof dpoResumeState>> | null = null;
