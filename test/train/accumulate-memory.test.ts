@@ -12,8 +12,10 @@ describe("Learner.accumulate", () => {
     expect(r.code, r.stderr).toBe(0);
     const { rss, gradBytes } = JSON.parse(r.stdout.trim().split("\n").pop()!) as { rss: number[]; gradBytes: number };
     expect(gradBytes).toBeGreaterThan(50e6);
-    // Queued adds would add 2 × gradBytes per micro-batch after the first few (≥ 8 × gradBytes over 7 more).
+    // Queued adds would add 2 × gradBytes per micro-batch after the first few (≥ 8 × gradBytes over 7 more). With the
+    // jit-arena patch (docs/jax-patch.md) the Wasm heap grows in arena-sized steps: 2.1 × gradBytes was measured on
+    // 2026-12-05, so the bound is 4 × — still half of what the bug this guards against adds.
     const growth = rss[rss.length - 1]! - rss[0]!;
-    expect(growth).toBeLessThan(2 * gradBytes);
+    expect(growth).toBeLessThan(4 * gradBytes);
   }, 150_000);
 });
