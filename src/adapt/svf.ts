@@ -131,14 +131,37 @@ export function scaledSigma(S: ArrayLike<number>, m: ArrayLike<number>, rescale:
 }
 
 /**
- * The mix of §3.2: m′ = Σ_k α_k·m_k over the experts' applied masks (after the sigmoid), by weight name.
+ * α of each expert in a mix: one number (every layer alike) or one number per decoder layer (Transformer² §3.2's
+ * per-layer option of the few-shot search).
+ */
+export type ExpertWeights = readonly (number | readonly number[])[];
+
+/** The decoder layer of a Hugging Face weight name (`model.layers.3.mlp.up_proj.weight` → 3), or -1. */
+export function layerOfWeight(name: string): number {
+  const m = /(?:^|\.)layers\.(\d+)\./.exec(name);
+  return m === null ? -1 : Number(m[1]);
+}
+
+/** α of expert `k` for the matrix `name` (its layer's value when α is per layer). */
+function alphaOf(alphas: ExpertWeights, k: number, name: string): number {
+  const a = alphas[k]!;
+  if (typeof a === "number") return a;
+  const l = layerOfWeight(name);
+  const v = a[l];
+  if (v === undefined) throw new ConfigError(`mixMasks: expert ${k + 1} has ${a.length} per-layer weights; ${name} is in layer ${l}`);
+  return v;
+}
+
+/**
+ * The mix of §3.2: m′ = Σ_k α_k·m_k over the experts' *applied* masks (after the sigmoid), by weight name; with
+ * per-layer weights, α_k is the value of the matrix's layer.
  * @returns masks by name, and whether the rescale applies (every expert `sigmoid`); null when every α is 0 (the
  *   base model, exactly)
  * @throws ConfigError when the experts' parameterisations, matrices or lengths differ, or α has the wrong length
  */
-export function mixMasks(experts: readonly SvfExpert[], alphas: readonly number[]): { masks: Map<string, Float64Array>; rescale: boolean } | null {
+export function mixMasks(experts: readonly SvfExpert[], alphas: ExpertWeights): { masks: Map<string, Float64Array>; rescale: boolean } | null {
   if (experts.length === 0 || alphas.length !== experts.length) throw new ConfigError(`mixMasks: ${alphas.length} weights for ${experts.length} experts`);
-  if (alphas.every((a) => a === 0)) return null;
+  if (alphas.every((a) => (typeof a === "number" ? a === 0 : a.every((x) => x === 0)))) return null;
   const p0 = experts[0]!.parameterization;
   if (experts.some((e) => e.parameterization !== p0)) throw new ConfigError("cannot mix sigmoid and direct SVF experts");
   const names = [...experts[0]!.vectors.keys()];
@@ -148,8 +171,10 @@ export function mixMasks(experts: readonly SvfExpert[], alphas: readonly number[
     experts.forEach((e, j) => {
       const v = e.vectors.get(name);
       if (v === undefined || v.length !== acc.length) throw new ConfigError(`cannot mix experts: ${name} is missing or has another length in expert ${j + 1}`);
+      const a = alphaOf(alphas, j, name);
+      if (a === 0) return;
       const m = appliedMask(e, v);
-      for (let i = 0; i < acc.length; i++) acc[i]! += alphas[j]! * m[i]!;
+      for (let i = 0; i < acc.length; i++) acc[i]! += a * m[i]!;
     });
     masks.set(name, acc);
   }
@@ -226,19 +251,23 @@ function withoutMatrices(base: LlamaParams, targets: readonly AdaptedMatrix[]): 
 /**
  * A model for generation with fixed singular values s′ by name (host float64), built once: a `CausalLM` sharing
  * `model`'s arrays except the adapted matrices. Matrices without an entry keep the base weights.
+ * @param dev the factors already on the device (`deviceFactors`, borrowed and kept: for many mixes of one base);
+ *   default: uploaded for this call and freed after
  * The caller disposes the returned model with `disposeAdapted` (not `dispose`, which would free the base's arrays).
  */
-export function adaptedModel(model: CausalLM, f: SvfFactors, sigmas: ReadonlyMap<string, Float64Array>): CausalLM {
-  const dev = deviceFactors(f);
+export function adaptedModel(model: CausalLM, f: SvfFactors, sigmas: ReadonlyMap<string, Float64Array>, dev?: DeviceFactors): CausalLM {
+  const own = dev === undefined;
+  const d = dev ?? deviceFactors(f);
   const mats: Record<string, Arr> = {};
   const targets = f.targets.filter((t) => sigmas.has(t.name));
   for (const t of f.targets) {
     const s = sigmas.get(t.name);
-    if (s === undefined) {
-      dev.A[t.name]!.dispose();
-      dev.Bt[t.name]!.dispose();
-    } else mats[t.name] = svfWeight(dev.A[t.name]!, np.array(Float32Array.from(s)), dev.Bt[t.name]!);
-    dev.S[t.name]!.dispose();
+    if (s !== undefined) mats[t.name] = svfWeight(own ? d.A[t.name]! : d.A[t.name]!.ref, np.array(Float32Array.from(s)), own ? d.Bt[t.name]! : d.Bt[t.name]!.ref);
+    else if (own) {
+      d.A[t.name]!.dispose();
+      d.Bt[t.name]!.dispose();
+    }
+    if (own) d.S[t.name]!.dispose();
   }
   const out = new CausalLM(model.config, withMatrices(model.params, targets, mats), model.tokenizer);
   out.logitsChunkElements = model.logitsChunkElements;
@@ -258,8 +287,9 @@ export function disposeAdapted(m: CausalLM): void {
 /**
  * A model for generation under a mix of experts (`mixMasks`): W′ per matrix, or the base model itself (the same
  * object) when every α is 0.
+ * @param dev the factors on the device, borrowed (`SvfMixer` passes them); default uploaded for this call
  */
-export function mixedModel(model: CausalLM, f: SvfFactors, experts: readonly SvfExpert[], alphas: readonly number[]): CausalLM {
+export function mixedModel(model: CausalLM, f: SvfFactors, experts: readonly SvfExpert[], alphas: ExpertWeights, dev?: DeviceFactors): CausalLM {
   experts.forEach((e, i) => checkExpertFits(e, f, `expert ${i + 1}`));
   const mix = mixMasks(experts, alphas);
   if (mix === null) return model;
@@ -268,7 +298,41 @@ export function mixedModel(model: CausalLM, f: SvfFactors, experts: readonly Svf
     const s = scaledSigma(f.byName.get(name)!.S, m, mix.rescale);
     if (s !== null) sigmas.set(name, s);
   }
-  return adaptedModel(model, f, sigmas);
+  return adaptedModel(model, f, sigmas, dev);
+}
+
+/**
+ * Many mixes of the same experts on one base (Transformer²'s second pass per query, or a CEM search): the factors
+ * go to the device once; each `model(α)` builds W′ from them. Free each model with `release`, the mixer with
+ * `dispose`.
+ */
+export class SvfMixer {
+  readonly #dev: DeviceFactors;
+  /**
+   * @throws ConfigError when an expert does not fit the factors (another base, another matrix set)
+   */
+  constructor(
+    readonly base: CausalLM,
+    readonly factors: SvfFactors,
+    readonly experts: readonly SvfExpert[],
+  ) {
+    experts.forEach((e, i) => checkExpertFits(e, factors, `expert ${i + 1}`));
+    this.#dev = deviceFactors(factors);
+  }
+
+  /** The model under α (per expert, or per expert and layer); the base itself when every α is 0. */
+  model(alphas: ExpertWeights): CausalLM {
+    return mixedModel(this.base, this.factors, this.experts, alphas, this.#dev);
+  }
+
+  /** Frees what `model` built (nothing for the base). */
+  release(m: CausalLM): void {
+    if (m !== this.base) disposeAdapted(m);
+  }
+
+  dispose(): void {
+    for (const r of [this.#dev.A, this.#dev.Bt, this.#dev.S]) for (const a of Object.values(r)) a.dispose();
+  }
 }
 
 /** The learner's frozen tree: the base without the adapted matrices, and the device factors. */

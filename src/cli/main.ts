@@ -11,6 +11,7 @@ import { ENDPOINT_DEFAULTS } from "../rollout/endpoint.js";
 import { kebabCase, resolveTrainConfig, TRAIN_DEFAULTS } from "../train/config.js";
 import { SFT_DEFAULTS } from "../train/sft-config.js";
 import { DPO_DEFAULTS } from "../train/dpo-config.js";
+import { ADAPT_DEFAULTS } from "../pipeline/adapt-config.js";
 import { deviceChoice, setDeviceChoice } from "./device.js";
 
 
@@ -477,6 +478,39 @@ export function buildCli(): Command {
     .action(async (o: Record<string, unknown>) => {
       const { runDpoCommand } = await import("./commands/dpo.js");
       await runDpoCommand(o, log);
+    });
+
+  const AD = ADAPT_DEFAULTS;
+  program
+    .command("adapt")
+    .description("Transformer² self-adaptation: pass 1 picks the SVF experts' weights α (prompt | classifier per query, few-shot CEM per task), pass 2 answers with the mix")
+    .requiredOption("--strategy <s>", "[string] prompt (the model classifies the query) | classifier (a classification expert does) | cem (few-shot search over α)")
+    .requiredOption("--experts <files>", "[paths] SVF expert files, comma-separated, one per category")
+    .requiredOption("--dataset <task>", "[string] built-in task or task mix whose held-out problems are answered")
+    .option("--categories <names>", "[strings] each expert's category, comma-separated (default: each expert's task metadata)")
+    .option("--classifier-expert <file>", "[path] the classification SVF expert (--strategy classifier)")
+    .option("--model <dir>", "[path] base model the experts were trained on (default: the dataset's shipped model)")
+    .option("--format <fmt>", "[string] compact | r1-zero | chat (default: the model's)")
+    .option("--out <dir>", "[path] results.jsonl and summary.json (default: runs/adapt-<timestamp>)")
+    .addOption(numberOption("--num-eval-problems <n>", `[number] held-out problems, per task of a mix (default: ${AD.numEvalProblems})`))
+    .addOption(numberOption("--eval-samples <n>", `[number] pass 2: samples per problem (default: ${AD.evalSamples})`))
+    .addOption(numberOption("--temperature <x>", `[number] pass 2 (default: ${AD.temperature})`))
+    .addOption(numberOption("--top-p <x>", `[number] pass 2 (default: ${AD.topP})`))
+    .addOption(numberOption("--max-completion-length <n>", `[number] pass 2 and CEM's answers (default: ${AD.maxCompletionLength})`))
+    .addOption(numberOption("--classify-max-tokens <n>", `[number] pass 1's classification answer (default: ${AD.classifyMaxTokens})`))
+    .addOption(numberOption("--few-shot <k>", `[number] CEM: few-shot examples per task, from the training data (default: ${AD.fewShot})`))
+    .addOption(numberOption("--cem-population <n>", `[number] (default: ${AD.cemPopulation})`))
+    .addOption(numberOption("--cem-elite <x>", `[number] elite share of the population (default: ${AD.cemElite})`))
+    .addOption(numberOption("--cem-iterations <n>", `[number] at most (default: ${AD.cemIterations})`))
+    .addOption(numberOption("--cem-std <x>", `[number] initial σ (default: ${AD.cemStd}); μ₀ = 1/K`))
+    .option("--cem-per-layer", "CEM: one α per expert and decoder layer")
+    .option("--cem-score <s>", `[string] accuracy (ties by log-likelihood of the solutions) | loglik (cheaper) (default: ${AD.cemScore})`)
+    .addOption(numberOption("--batch-size <n>", `[number] sequences per generate call (default: ${AD.batchSize})`))
+    .addOption(numberOption("--seed <n>", `[number] (default: ${AD.seed})`))
+    .option("--json", "print the summary as JSON")
+    .action(async (o: Record<string, unknown>) => {
+      const { runAdaptCommand } = await import("./commands/adapt.js");
+      await runAdaptCommand(o, log);
     });
 
   program

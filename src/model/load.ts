@@ -51,3 +51,11 @@ export function defaultModelDir(): string {
 export function multiplicationModelDir(): string {
   return join(packageRoot(), "assets", "multiplication-model");
 }
+
+/**
+ * The shipped checkpoint a built-in dataset is read by when no `--model` is given: the long-multiplication model
+ * for `multiplication`, else the embedded default model.
+ */
+export function datasetModelDir(dataset: string): string {
+  return dataset === "multiplication" ? multiplicationModelDir() : defaultModelDir();
+}

@@ -10,7 +10,7 @@ import { parseSafetensorsMetadata } from "../model/safetensors.js";
 import { saveModel } from "../train/state.js";
 import { readPeftAdapter, readSvfExpert } from "../adapt/node.js";
 import { svdFactors } from "../adapt/svd-cache.js";
-import { disposeAdapted, mixedModel } from "../adapt/svf.js";
+import { disposeAdapted, mixedModel, svfParamCount } from "../adapt/svf.js";
 import { disposeLoraModel, loraModel, loraParamCount } from "../adapt/lora.js";
 import { selectTargets } from "../adapt/targets.js";
 import type { CausalLM } from "../model/causal-lm.js";
@@ -36,15 +36,15 @@ export function hasAdapter(s: AdapterSpec | null | undefined): s is AdapterSpec 
  * @throws ConfigError for both kinds at once, a weight count that does not match, or an expert of another base;
  *   CheckpointError for an unreadable or ill-fitting file
  */
-export async function applyAdapter(model: CausalLM, s: AdapterSpec, log?: (m: string) => void): Promise<{ model: CausalLM; description: string; release: () => void }> {
+export async function applyAdapter(model: CausalLM, s: AdapterSpec, log?: (m: string) => void): Promise<{ model: CausalLM; description: string; release: () => void; paramCount: number }> {
   const experts = s.expert ?? [];
   if (experts.length > 0 && s.adapterPath) throw new ConfigError("pass --expert or --adapter-path, not both");
   if (s.adapterPath) {
     const a = await readPeftAdapter(s.adapterPath, model);
     const m = loraModel(model, a);
-    return { model: m, description: `LoRA ${s.adapterPath} (r ${a.r}, α ${a.alpha}, ${a.targets.length} matrices, ${loraParamCount(a).toLocaleString("en-US")} values)`, release: () => disposeLoraModel(m) };
+    return { model: m, description: `LoRA ${s.adapterPath} (r ${a.r}, α ${a.alpha}, ${a.targets.length} matrices, ${loraParamCount(a).toLocaleString("en-US")} values)`, release: () => disposeLoraModel(m), paramCount: loraParamCount(a) };
   }
-  if (experts.length === 0) return { model, description: "no adapter", release: () => {} };
+  if (experts.length === 0) return { model, description: "no adapter", release: () => {}, paramCount: 0 };
   const weights = s.expertWeights ?? (experts.length === 1 ? [1] : null);
   if (weights === null) throw new ConfigError(`${experts.length} experts need --expert-weights (one α each)`);
   if (weights.length !== experts.length || weights.some((w) => !Number.isFinite(w))) throw new ConfigError(`--expert-weights must list ${experts.length} numbers (got ${JSON.stringify(weights)})`);
@@ -55,7 +55,9 @@ export async function applyAdapter(model: CausalLM, s: AdapterSpec, log?: (m: st
   const { factors } = await svdFactors(model, targets, { onMatrix: (r, d, n) => log?.(`SVD ${d}/${n} ${r.name}${r.cached ? " (cached)" : ""}`) });
   const m = mixedModel(model, factors, files, weights);
   const mix = experts.map((f, i) => `${weights[i]}×${f}`).join(" + ");
-  return { model: m, description: `SVF ${mix} (${targets.length} matrices)`, release: () => (m === model ? undefined : disposeAdapted(m)) };
+  // Trainable values: Σ k of each expert (the mix's α are K more, chosen per query or task).
+  const paramCount = files.reduce((n, e) => n + svfParamCount(e), 0);
+  return { model: m, description: `SVF ${mix} (${targets.length} matrices)`, release: () => (m === model ? undefined : disposeAdapted(m)), paramCount };
 }
 
 /** One SVF expert file found by `listSvfExperts`: its path and metadata (as stored; `step` when a run wrote it). */

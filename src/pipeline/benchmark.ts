@@ -173,6 +173,7 @@ export async function runBenchmark(cfg: Readonly<BenchmarkConfig>, deps: Benchma
     top_p: cfg.topP,
     seconds: Number(run.seconds.toFixed(1)),
     ...(e ? { requests: e.stats.requests, retries: e.stats.retries } : {}),
+    ...(opened.adapterParams !== undefined ? { adapter_params: opened.adapterParams } : {}),
     ...run.metrics,
   };
   await mkdir(cfg.out, { recursive: true });

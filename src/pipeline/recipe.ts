@@ -7,7 +7,7 @@
  * out: runs/r1                       # run root; ${env.NAME} references allowed
  * stages:
  *   - name: cold_start
- *     type: sft                      # sft | grpo | sample | eval | merge | pairs | dpo
+ *     type: sft                      # sft | grpo | sample | eval | merge | pairs | dpo | adapt | table
  *     with: { dataset: arithmetic, num_examples: 4096, from_scratch: true }
  *   - name: reasoning_rl
  *     type: grpo
@@ -25,10 +25,11 @@ import { ConfigError } from "../core/errors.js";
 import { camelCase, resolveTrainConfig, TRAIN_DEFAULTS } from "../train/config.js";
 import { resolveSftConfig, SFT_DEFAULTS } from "../train/sft-config.js";
 import { DPO_DEFAULTS, resolveDpoConfig } from "../train/dpo-config.js";
+import { ADAPT_KEYS, resolveAdaptConfig } from "./adapt-config.js";
 import { benchmarkConfigFromOptions } from "./benchmark.js";
 import { resolveSampleConfig, sampleJobFromOptions } from "./rejection-sampling.js";
 
-export type StageType = "sft" | "grpo" | "sample" | "eval" | "merge" | "pairs" | "dpo";
+export type StageType = "sft" | "grpo" | "sample" | "eval" | "merge" | "pairs" | "dpo" | "adapt" | "table";
 
 /**
  * What each stage type exports to later stages (paths):
@@ -39,6 +40,8 @@ export type StageType = "sft" | "grpo" | "sample" | "eval" | "merge" | "pairs" |
  * - merge: `model` (the merged model directory, `thinkrl merge`);
  * - pairs: `output` (the preference pairs JSONL, `thinkrl pairs`);
  * - dpo: `model` (its `final/` model directory, `thinkrl dpo`);
+ * - adapt: `summary` (its `summary.json`, `thinkrl adapt`: pass@1 per task, the first pass's choice and cost);
+ * - table: `table` (its `table.md`: earlier stages' metrics as a markdown table, `runTableStage`);
  * and every stage `dir` (its directory).
  */
 export const STAGE_EXPORTS = {
@@ -49,6 +52,8 @@ export const STAGE_EXPORTS = {
   merge: ["model", "dir"],
   pairs: ["output", "dir"],
   dpo: ["model", "dir"],
+  adapt: ["summary", "dir"],
+  table: ["table", "dir"],
 } as const satisfies Record<StageType, readonly string[]>;
 
 export const STAGE_TYPES = Object.keys(STAGE_EXPORTS) as StageType[];
@@ -96,13 +101,15 @@ export const STAGE_KEYS: Readonly<Record<StageType, ReadonlySet<string>>> = {
   merge: new Set(["models", "weights", "maxShardSize"]),
   pairs: new Set(["samples", "longRatio", "maxPairsPerPrompt", "correctReward"]),
   dpo: new Set([...Object.keys(DPO_DEFAULTS), "dataset", "format"]),
+  adapt: new Set(ADAPT_KEYS.filter((k) => k !== "out")),
+  table: new Set(["title", "columns", "rows", "metric"]),
 };
 
 /** Keys the pipeline sets itself (each stage writes to its own directory and resumes on its own). */
 const PIPELINE_OWNED = new Set(["out", "outputDir", "resume", "json"]);
 
 /** Keys whose value is a list; a comma-separated string is accepted too. */
-const LIST_KEYS: Record<string, "string" | "number"> = { models: "string", weights: "number", rewardFuncs: "string", rewardWeights: "number", adapterTargets: "string", expert: "string", expertWeights: "number" };
+const LIST_KEYS: Record<string, "string" | "number"> = { experts: "string", categories: "string", columns: "string", models: "string", weights: "number", rewardFuncs: "string", rewardWeights: "number", adapterTargets: "string", expert: "string", expertWeights: "number" };
 
 export interface StageSpec {
   name: string;
@@ -179,6 +186,12 @@ export function parseRecipe(text: string, o: { source?: string; env?: Record<str
     }
     const spec: StageSpec = { name, type: t, with: Object.freeze(opts) };
     validateStage(spec, src);
+    if (t === "table") {
+      for (const cells of Object.values(opts.rows as Record<string, string[]>)) for (const c of cells) {
+        const stage = c.split(":")[0]!;
+        if (c !== "" && !stages.some((x) => x.name === stage)) throw new ConfigError(`${src}: stage "${name}" (table): cell "${c}" names no earlier stage`, { hint: `earlier stages: ${stages.map((x) => x.name).join(", ")}` });
+      }
+    }
     stages.push(spec);
   });
   return { name: root.name, out, stages };
@@ -221,6 +234,8 @@ function validateStage(spec: StageSpec, src: string): void {
     if (spec.type === "dpo") resolveDpoConfig({ ...w, outputDir: "x" });
     if (spec.type === "merge" && (!Array.isArray(w.models) || w.models.length < 2)) throw new ConfigError("models must list at least two model directories");
     if (spec.type === "merge" && w.weights !== undefined && (!Array.isArray(w.weights) || w.weights.length !== (w.models as unknown[]).length)) throw new ConfigError("weights must give one number per model");
+    if (spec.type === "adapt") resolveAdaptConfig({ ...w, out: "x" });
+    if (spec.type === "table") checkTableStage(spec);
     if (spec.type === "pairs" && typeof w.samples !== "string") throw new ConfigError("samples is required (a sample --keep all output, e.g. ${stages.<sample stage>.output})");
     if (spec.type === "sample" || spec.type === "eval") {
       if (typeof w.dataset !== "string" && !(spec.type === "eval" && w.dataset === undefined)) throw new ConfigError(`dataset is required (a built-in task or a file)`);
@@ -232,6 +247,25 @@ function validateStage(spec: StageSpec, src: string): void {
     }
   } catch (e) {
     fail(e);
+  }
+}
+
+/**
+ * A `table` stage: `title` (string), `columns` (labels), `rows` (a mapping: row label → one cell per column), optional
+ * `metric` (default `pass@1`). A cell is an earlier stage's name (its `metric`), `stage:key` (that stage's metric
+ * `key`, e.g. `pass@1/arithmetic` of an adapt stage or `adapter_params` of an eval stage), or "" (blank).
+ */
+function checkTableStage(spec: StageSpec): void {
+  const w = spec.with;
+  if (w.title !== undefined && typeof w.title !== "string") throw new ConfigError("title must be a string");
+  if (w.metric !== undefined && typeof w.metric !== "string") throw new ConfigError("metric must be a metric name, e.g. pass@1");
+  const cols = w.columns;
+  if (!Array.isArray(cols) || cols.length === 0) throw new ConfigError("columns must list the column labels");
+  if (!isObject(w.rows) || Object.keys(w.rows).length === 0) throw new ConfigError("rows must map each row label to its cells");
+  for (const [label, cells] of Object.entries(w.rows)) {
+    if (!Array.isArray(cells) || cells.length !== cols.length || cells.some((c) => typeof c !== "string")) {
+      throw new ConfigError(`row "${label}" must list ${cols.length} cells (stage names, stage:metric, or "")`);
+    }
   }
 }
 

@@ -92,7 +92,7 @@ export async function runRecipe(recipe: Recipe, o: RunRecipeOptions): Promise<Pi
     if (started === null) await writeAtomic(join(dir, START_FILE), { stage: spec.name, type: spec.type, with: opts });
     log.info(`${head}: ${started === null ? "running" : "continuing"} in ${dir}`);
     const ts = performance.now();
-    const r = await STAGES[spec.type](dir, opts, o);
+    const r = await STAGES[spec.type](dir, opts, o, results);
     const result: StageResult = {
       stage: spec.name,
       type: spec.type,
@@ -144,9 +144,9 @@ interface StageRun {
   resumed: boolean;
 }
 
-type StageFn = (dir: string, opts: Record<string, unknown>, o: RunRecipeOptions) => Promise<StageRun>;
+type StageFn = (dir: string, opts: Record<string, unknown>, o: RunRecipeOptions, earlier: readonly StageResult[]) => Promise<StageRun>;
 
-const STAGES = { sft: sftStage, grpo: grpoStage, sample: sampleStage, eval: evalStage, merge: mergeStage, pairs: pairsStage, dpo: dpoStage } satisfies Record<StageType, StageFn>;
+const STAGES = { sft: sftStage, grpo: grpoStage, sample: sampleStage, eval: evalStage, merge: mergeStage, pairs: pairsStage, dpo: dpoStage, adapt: adaptStage, table: tableStage } satisfies Record<StageType, StageFn>;
 
 /**
  * SFT (`thinkrl sft`) in the stage directory. A built-in task (or mix) as `dataset` is first exported as
@@ -224,7 +224,8 @@ async function evalStage(dir: string, opts: Record<string, unknown>, o: RunRecip
   });
   const { formatSummaryTable } = await import("../eval/evaluate.js");
   o.log.info(formatSummaryTable(`eval ${r.summary.dataset} (${r.layout})`, r.run.metrics, { problems: r.run.numProblems, samples: r.run.samples }));
-  return { outputs: { summary: r.summaryPath }, metrics: { ...r.run.metrics }, resumed: false };
+  const adapterParams = r.summary.adapter_params;
+  return { outputs: { summary: r.summaryPath }, metrics: { ...r.run.metrics, ...(typeof adapterParams === "number" ? { adapter_params: adapterParams } : {}) }, resumed: false };
 }
 
 /** Linear model merge (`thinkrl merge`) into `<dir>/model`; restarts when interrupted (it writes atomically). */
@@ -255,6 +256,42 @@ async function dpoStage(dir: string, opts: Record<string, unknown>, o: RunRecipe
   const metrics: StageMetrics = { loss: s.loss, steps: s.steps, pairs: s.trainPairs };
   if (!Number.isNaN(s.evalLoss)) Object.assign(metrics, { evalLoss: s.evalLoss, evalAccuracy: s.evalAccuracy, evalMargin: s.evalMargin });
   return { outputs: { model: s.finalModel }, metrics, resumed: resumeFrom !== null };
+}
+
+/** Transformer² self-adaptation (`thinkrl adapt --out <dir>`); restarts when interrupted. */
+async function adaptStage(dir: string, opts: Record<string, unknown>, o: RunRecipeOptions): Promise<StageRun> {
+  const { resolveAdaptConfig } = await import("./adapt-config.js");
+  const { runAdapt, formatAdaptSummary } = await import("./adapt-job.js");
+  const s = await runAdapt(resolveAdaptConfig({ ...opts, out: dir }), { log: o.log });
+  o.log.info(formatAdaptSummary(s));
+  const metrics: StageMetrics = { ...s.metrics, first_pass_seconds: s.firstPass.seconds, first_pass_forward_passes: s.firstPass.forwardPasses };
+  for (const [task, t] of Object.entries(s.perTask)) {
+    metrics[`${METRICS.pass1}/${task}`] = t.pass1;
+    if (t.seconds !== undefined) metrics[`cem_seconds/${task}`] = t.seconds;
+  }
+  if (s.classificationAccuracy !== null) metrics.classification_accuracy = s.classificationAccuracy;
+  return { outputs: { summary: join(dir, "summary.json") }, metrics, resumed: false };
+}
+
+/** A markdown table of earlier stages' metrics (`recipe.ts` `checkTableStage`), printed and written to `<dir>/table.md`. */
+async function tableStage(dir: string, opts: Record<string, unknown>, o: RunRecipeOptions, earlier: readonly StageResult[]): Promise<StageRun> {
+  const { isRateMetric } = await import("../eval/metrics.js");
+  const metric = (opts.metric as string | undefined) ?? METRICS.pass1;
+  const cell = (c: string): string => {
+    if (c === "") return "";
+    const [stage, key = metric] = c.split(/:(.*)/s) as [string, string?];
+    const v = earlier.find((r) => r.stage === stage)?.metrics[key];
+    if (v === undefined || !Number.isFinite(v)) return "—";
+    return isRateMetric(key.split("/")[0]!) || key === "classification_accuracy" ? `${(100 * v).toFixed(1)}%` : Number.isInteger(v) ? v.toLocaleString("en-US") : v.toFixed(1);
+  };
+  const cols = opts.columns as string[];
+  const rows = Object.entries(opts.rows as Record<string, string[]>);
+  const lines = [`| | ${cols.join(" | ")} |`, `|---|${cols.map(() => "---:").join("|")}|`, ...rows.map(([label, cells]) => `| ${label} | ${cells.map(cell).join(" | ")} |`)];
+  const text = `${opts.title ? `${String(opts.title)}\n\n` : ""}${lines.join("\n")}\n`;
+  o.log.info(text);
+  const out = join(dir, "table.md");
+  await writeFile(out, text);
+  return { outputs: { table: out }, metrics: {}, resumed: false };
 }
 
 // ── helpers ─────────────────────────────────────────────────────────────────────────────────────────────

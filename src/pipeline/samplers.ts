@@ -52,6 +52,8 @@ export interface OpenedSampler {
   format: PromptFormat;
   /** Endpoints: request counters. */
   endpoint?: { url: string; api: EndpointApi; stats: EndpointStats };
+  /** Local model with an adapter: its trainable values (SVF: Σ k over the expert files; LoRA: r·(in + out) per matrix). */
+  adapterParams?: number;
 }
 
 /**
@@ -79,12 +81,13 @@ export async function openSampler(
   const { defaultModelDir, loadModelFiles } = await import("../model/load.js");
   const loaded = (await loadModelFiles(dir ?? defaultModelDir())).model;
   const a = src.adapter;
-  const model = a && ((a.expert?.length ?? 0) > 0 || a.adapterPath) ? (await (await import("./adapters.js")).applyAdapter(loaded, a)).model : loaded;
+  const applied = a && ((a.expert?.length ?? 0) > 0 || a.adapterPath) ? await (await import("./adapters.js")).applyAdapter(loaded, a) : null;
+  const model = applied?.model ?? loaded;
   const format = await resolvePromptFormat(src.format ?? undefined, model);
   const { LocalSampler } = await import("../rollout/local-sampler.js");
   const modelName = dir ?? "embedded";
   const sampler = new LocalSampler({ model, format, rng: new Rng(o.seed), modelName, ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}) });
-  return { sampler, kind: "local", modelName, format };
+  return { sampler, kind: "local", modelName, format, ...(applied ? { adapterParams: applied.paramCount } : {}) };
 }
 
 /**

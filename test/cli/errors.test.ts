@@ -184,7 +184,7 @@ describe.concurrent("other commands", () => {
     }
     const far = await thinkrl(["xyzzy"]);
     expect(far.code).toBe(1);
-    expect(far.stderr.trim()).toMatch(/^error: unknown command 'xyzzy' \(commands: train, generate, sample, sft, eval, export, svf, filter-hackable, merge, pairs, dpo, pipeline, dashboard, web, verify\)$/);
+    expect(far.stderr.trim()).toMatch(/^error: unknown command 'xyzzy' \(commands: train, generate, sample, sft, eval, export, svf, filter-hackable, merge, pairs, dpo, adapt, pipeline, dashboard, web, verify\)$/);
   });
 
   test("a bad number names the flag the user typed (eval, sample, sft)", async ({ expect }) => {

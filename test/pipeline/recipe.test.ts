@@ -51,6 +51,9 @@ describe("recipe parsing and validation", () => {
     ["duplicate stage", recipe(stage("a", "eval", "{}") + stage("a", "eval", "{}")), /stage name "a" is used twice/],
     ["no stages", "name: t\nout: x\nstages: []\n", /"stages" must be a non-empty list/],
     ["invalid YAML", "name: t\nout: [x\n", /invalid YAML/],
+    ["table cell naming no earlier stage", recipe(stage("a", "eval", "{}") + stage("t", "table", "{ columns: [x], rows: { base: [nope] } }")), /stage "t" \(table\): cell "nope" names no earlier stage/],
+    ["table row of the wrong width", recipe(stage("a", "eval", "{}") + stage("t", "table", "{ columns: [x, y], rows: { base: [a] } }")), /row "base" must list 2 cells/],
+    ["adapt without experts", recipe(stage("a", "adapt", "{ strategy: cem, dataset: arithmetic }")), /stage "a" \(adapt\): adapt: --experts needs at least one SVF expert file/],
   ];
   test.each(bad)("%s → ConfigError", (_, text, msg) => {
     expect(() => parseRecipe(text, { env: {} })).toThrow(ConfigError);
@@ -146,6 +149,19 @@ describe("running recipes (embedded model, tiny sizes)", () => {
     expect(s.stages[3]!.outputs.model).toBe(join(out, "merged", "model"));
     expect(existsSync(join(out, "merged", "model", "tokenizer.json"))).toBe(true);
   }, 120_000);
+
+  test("a table stage lays out earlier stages' metrics (default pass@1, or stage:key) and writes table.md", async () => {
+    const out = join(dir, "table");
+    const ev = "{ format: compact, dataset: arithmetic, num_eval_problems: 4, eval_samples: 1, max_new_tokens: 32 }";
+    const r = parseRecipe(recipe(stage("e1", "eval", ev) + stage("e2", "eval", ev.replace("eval_samples: 1", "eval_samples: 2")) +
+      stage("t", "table", "{ title: Mini, columns: [pass@1, format, n], rows: { first: [e1, 'e1:format_rate', ''], second: [e2, 'e2:format_rate', 'e2:nope'] } }"), out));
+    const s = await runRecipe(r, { log: quiet });
+    const pct = (x: number | undefined) => `${(100 * x!).toFixed(1)}%`;
+    const [m1, m2] = [s.stages[0]!.metrics, s.stages[1]!.metrics];
+    const text = await readFile(join(out, "t", "table.md"), "utf8");
+    expect(text).toBe(`Mini\n\n| | pass@1 | format | n |\n|---|---:|---:|---:|\n| first | ${pct(m1["pass@1"])} | ${pct(m1.format_rate)} |  |\n| second | ${pct(m2["pass@1"])} | ${pct(m2.format_rate)} | — |\n`);
+    expect(s.stages[2]!.outputs.table).toBe(join(out, "t", "table.md"));
+  }, 60_000);
 
   test("an interrupted SFT stage resumes from its checkpoint", async () => {
     const out = join(dir, "interrupt");
