@@ -86,7 +86,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   reward: ["core", "data", "rollout"],
   eval: ["core", "data", "model", "reward", "rollout"],
   train: ["core", "data", "model", "reward", "rl", "rollout"],
-  adapt: ["core", "engine", "model"],
+  adapt: ["core", "data", "engine", "model"],
   pipeline: ["adapt", "core", "data", "eval", "model", "reward", "rollout", "train"],
   dashboard: ["core"],
   // The in-tab trainer: its session is library code; its page imports the browser entry itself (`browser.js`).

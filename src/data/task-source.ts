@@ -4,10 +4,9 @@
  */
 import { Rng } from "../core/rng.js";
 import type { PromptItem, PromptSource } from "./source.js";
-import { getTask, heldOutSet, trainStream, type Problem } from "./tasks/index.js";
+import { getTask, heldOutSet, HELD_OUT_SEED, trainStream, type Problem } from "./tasks/index.js";
 
-/** Seed offset of the held-out pool, so the evaluation set does not depend on the training seed's stream. */
-export const HELD_OUT_SEED = 10_000;
+export { HELD_OUT_SEED };
 
 /**
  * The built-in task `name` as a source: `numEval` held-out problems, training problems drawn with `seed`.

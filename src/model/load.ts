@@ -53,9 +53,21 @@ export function multiplicationModelDir(): string {
 }
 
 /**
- * The shipped checkpoint a built-in dataset is read by when no `--model` is given: the long-multiplication model
- * for `multiplication`, else the embedded default model.
+ * The shipped cold-start checkpoint of the Transformer² model (`model/t2.ts`, issue 18): character vocabulary, made by
+ * `scripts/make-t2-model.ts` on the seen `t2-*` tasks plus classification examples.
  */
-export function datasetModelDir(dataset: string): string {
-  return dataset === "multiplication" ? multiplicationModelDir() : defaultModelDir();
+export function t2ModelDir(): string {
+  return join(packageRoot(), "assets", "t2-model");
+}
+
+/**
+ * The shipped checkpoint a built-in dataset runs on by default: the long-multiplication model for `multiplication`,
+ * the Transformer² model when every task of the dataset (a name or a mix `a:2,b:1`) is a `t2-*` task, else the
+ * embedded default model.
+ */
+export function builtinModelDirFor(dataset: string): string {
+  if (dataset === "multiplication") return multiplicationModelDir();
+  const tasks = dataset.split(",").map((t) => t.split(":")[0]!.trim());
+  if (tasks.length > 0 && tasks.every((t) => /^t2-[a-z0-9-]+$/.test(t))) return t2ModelDir();
+  return defaultModelDir();
 }

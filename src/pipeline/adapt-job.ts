@@ -69,9 +69,9 @@ export interface AdaptSummary {
  */
 export async function runAdapt(cfg: Readonly<AdaptConfig>, o: { log: RunLog; model?: CausalLM }): Promise<AdaptSummary> {
   const { log } = o;
-  const { datasetModelDir, loadModelFiles } = await import("../model/load.js");
+  const { builtinModelDirFor, loadModelFiles } = await import("../model/load.js");
   const modelName = cfg.model ?? (o.model ? "given" : "embedded");
-  const model = o.model ?? (await loadModelFiles(cfg.model ?? datasetModelDir(cfg.dataset))).model;
+  const model = o.model ?? (await loadModelFiles(cfg.model ?? builtinModelDirFor(cfg.dataset))).model;
   const { openPromptSource } = await import("../data/source.js");
   const source = await openPromptSource(cfg.dataset, cfg.numEvalProblems, cfg.seed);
   const items = source.heldOut;

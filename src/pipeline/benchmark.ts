@@ -149,7 +149,7 @@ export interface BenchmarkResult {
 export async function runBenchmark(cfg: Readonly<BenchmarkConfig>, deps: BenchmarkDeps = {}): Promise<BenchmarkResult> {
   const { problems, layout } = await loadProblems(cfg);
   const opened = await openSampler(
-    { model: cfg.model, endpoint: cfg.endpoint, format: cfg.format, adapter: { expert: cfg.expert, expertWeights: cfg.expertWeights, adapterPath: cfg.adapterPath } },
+    { model: cfg.model ?? (cfg.endpoint === null && layout === "task" ? await shippedModelFor(cfg.dataset) : null), endpoint: cfg.endpoint, format: cfg.format, adapter: { expert: cfg.expert, expertWeights: cfg.expertWeights, adapterPath: cfg.adapterPath } },
     { seed: cfg.seed + EVAL_SEED_OFFSET, jitterSeed: cfg.seed, batchSize: cfg.batchSize, env: deps.env },
   );
   const params: SampleParams = { temperature: cfg.temperature, topP: cfg.topP, maxTokens: cfg.maxCompletionLength };
@@ -201,4 +201,13 @@ async function loadProblems(cfg: Readonly<BenchmarkConfig>): Promise<{ problems:
     answerField: cfg.answerField ?? undefined,
     limit: cfg.numEvalProblems ?? undefined,
   });
+}
+
+/**
+ * The shipped checkpoint a built-in task evaluates on when no `--model` is given: the Transformer² model for the
+ * `t2-*` tasks (they need its character vocabulary), else null (the embedded default model).
+ */
+async function shippedModelFor(dataset: string): Promise<string | null> {
+  const { builtinModelDirFor, t2ModelDir } = await import("../model/load.js");
+  return builtinModelDirFor(dataset) === t2ModelDir() ? t2ModelDir() : null;
 }

@@ -19,7 +19,8 @@ import { describeEval, heldOutEval, passRates, savedEvalReport } from "../eval/h
 import { METRICS } from "../eval/metrics.js";
 import { CausalLM } from "../model/causal-lm.js";
 import { defaultModelConfig, defaultTokenizerJson } from "../model/default.js";
-import { defaultModelDir, loadModelFiles, multiplicationModelDir, type LoadedModel } from "../model/load.js";
+import { t2ModelConfig, t2TokenizerJson } from "../model/t2.js";
+import { builtinModelDirFor, defaultModelDir, loadModelFiles, multiplicationModelDir, t2ModelDir, type LoadedModel } from "../model/load.js";
 import type { PartialRolloutState } from "../rollout/partial.js";
 import { initTensors, paramsFromTensors } from "../model/params.js";
 import { loadTokenizer } from "../model/tokenizer.js";
@@ -110,8 +111,10 @@ async function openPolicy(cfg: Readonly<TrainConfig>, source: PromptSource, resu
   }
   if (cfg.coldStartSteps > 0) {
     const t0 = performance.now();
-    const mc = defaultModelConfig();
-    const model = new CausalLM(mc, paramsFromTensors(mc, initTensors(mc, new Rng(cfg.seed))), loadTokenizer(defaultTokenizerJson()));
+    // The Transformer² tasks need the character vocabulary of the T2 model; every other task the embedded default's.
+    const t2 = builtinModelDirFor(cfg.dataset) === t2ModelDir();
+    const mc = t2 ? t2ModelConfig() : defaultModelConfig();
+    const model = new CausalLM(mc, paramsFromTensors(mc, initTensors(mc, new Rng(cfg.seed))), loadTokenizer(t2 ? t2TokenizerJson() : defaultTokenizerJson()));
     log.info(`cold start: ${cfg.coldStartSteps} SFT steps on worked ${source.name} solutions (batch ${cfg.coldStartBatchSize})`);
     await sftColdStart(model, source, {
       steps: cfg.coldStartSteps,
@@ -126,6 +129,10 @@ async function openPolicy(cfg: Readonly<TrainConfig>, source: PromptSource, resu
   if (cfg.dataset === "multiplication") {
     log.info(`loading the embedded long-multiplication model's cold-start checkpoint`);
     return load(multiplicationModelDir());
+  }
+  if (builtinModelDirFor(cfg.dataset) === t2ModelDir()) {
+    log.info(`loading the Transformer² model's cold-start checkpoint (assets/t2-model)`);
+    return load(t2ModelDir());
   }
   const builtin = cfg.dataset.split(",").every((t) => (TASK_NAMES as readonly string[]).includes(t.split(":")[0]!.trim()));
   if (builtin && cfg.dataset !== "arithmetic") {

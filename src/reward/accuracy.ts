@@ -2,6 +2,7 @@
  * Rule-based accuracy reward (DeepSeek-R1 §2.2.2 "Reward Modeling"): the final answer, taken from the
  * `<answer>` tag, is checked against the row's columns by exact rules. No neural reward model.
  */
+import { parseCategory } from "../data/classify.js";
 import { evaluateExpression, rational, rationalEquals, type Rational } from "../data/expr.js";
 import { extractAnswer } from "./format.js";
 import { resolveVerifyOptions, verifyAnswer, verifyFast, type ResolvedVerifyOptions, type VerifyOptions } from "./math/verify.js";
@@ -68,6 +69,18 @@ function judgeAnswer(answer: string | null, expected: unknown, o: ResolvedVerify
   return verifyAnswer(want, answer, o).then((ok) => (ok ? 1 : 0));
 }
 
+/** Classification (`t2-classify`): 1 exactly when `parseCategory` of the whole completion is `category`. */
+function judgeCategory(completion: unknown, category: unknown, categories: unknown): number | null {
+  if (typeof category !== "string" || !Array.isArray(categories) || !categories.every((c) => typeof c === "string")) return null;
+  if (typeof completion !== "string") return 0;
+  return parseCategory(completion, categories as string[]) === category ? 1 : 0;
+}
+
+/** Tasks whose answer is a plain integer `target`. */
+const INTEGER_TASKS: ReadonlySet<unknown> = new Set(["arithmetic", "multiplication", "t2-arithmetic", "t2-sequence", "t2-sum3", "t2-composed"]);
+/** Tasks judged as Countdown (`nums`, `target`). */
+const COUNTDOWN_TASKS: ReadonlySet<unknown> = new Set(["countdown", "t2-search", "t2-search-hard"]);
+
 function column(batch: RewardBatch, name: string, i: number): unknown {
   const col = batch[name];
   return Array.isArray(col) ? col[i] : undefined;
@@ -78,8 +91,9 @@ function judgeRow(batch: RewardBatch, i: number, o: ResolvedVerifyOptions): numb
   const completion = batch.completions[i];
   const answer = typeof completion === "string" ? extractAnswer(completion) : null;
   const task = column(batch, "task", i);
-  if (task === "countdown") return judgeCountdown(answer, column(batch, "nums", i), column(batch, "target", i));
-  if (task === "arithmetic" || task === "multiplication") return judgeArithmetic(answer, column(batch, "target", i));
+  if (COUNTDOWN_TASKS.has(task)) return judgeCountdown(answer, column(batch, "nums", i), column(batch, "target", i));
+  if (INTEGER_TASKS.has(task)) return judgeArithmetic(answer, column(batch, "target", i));
+  if (task === "t2-classify") return judgeCategory(completion, column(batch, "category", i), column(batch, "categories", i));
   return judgeAnswer(answer, column(batch, "answer", i), o);
 }
 
@@ -87,7 +101,11 @@ function judgeRow(batch: RewardBatch, i: number, o: ResolvedVerifyOptions): numb
  * Accuracy reward (DeepSeek-R1 §2.2.2), one score per completion, judged by the row's columns:
  * - `task: "countdown"` (+ `nums`, `target`): the answer expression (parsed by `evaluateExpression`, never
  *   eval'd) uses each number of `nums` at most once and equals `target` exactly → 1, else 0;
- * - `task: "arithmetic"` or `"multiplication"` (+ `target`): the answer is a plain integer equal to `target` → 1, else 0;
+ * - `task: "t2-search"` / `"t2-search-hard"`: as countdown;
+ * - `task: "arithmetic"`, `"multiplication"`, `"t2-arithmetic"`, `"t2-sequence"`, `"t2-sum3"` or `"t2-composed"`
+ *   (+ `target`): the answer is a plain integer equal to `target` → 1, else 0;
+ * - `task: "t2-classify"` (+ `category`, `categories`): `parseCategory` of the whole completion (its last
+ *   `\boxed{…}`) equals `category` → 1, else 0 (Transformer² §3.2's classification expert);
  * - otherwise an `answer` column: the maths verifier (`verifyAnswer`: exact numbers, LaTeX, sets, intervals,
  *   equations, …; text answers compare as strings) → 1, else 0.
  * A broken format (see `extractAnswer`) scores 0. A row with none of these columns (or malformed ones)

@@ -106,11 +106,14 @@ export function stopStringsFor(format: PromptFormat): string[] {
  * - `chat` when its tokenizer has a chat template (as TRL formats conversational data with the chat template;
  *   instruct and R1-distilled models only follow their own turn format). Base models that ship a template
  *   (Qwen2.5 base does) get it too: pass `r1-zero` to reproduce R1-Zero's plain template exactly;
- * - else `r1-zero` if the tokenizer encodes the template text faithfully (any real BPE tokenizer);
- * - else `compact` (e.g. the embedded model's 26-token vocabulary, which cannot spell the template's words).
+ * - else `r1-zero` if the tokenizer encodes the template text faithfully (any real BPE tokenizer) and the
+ *   template takes at most half the model's positions;
+ * - else `compact` (e.g. the embedded model's 26-token vocabulary, which cannot spell the template's words, or the
+ *   Transformer² model's character vocabulary, which can but would spend ~430 of its 256 positions on it).
  */
 export function defaultPromptFormat(model: CausalLM): PromptFormat {
   if (model.tokenizer.chatTemplate) return "chat";
   const probe = r1ZeroPrompt("12+34");
-  return model.tokenizer.decode(model.tokenizer.encode(probe)) === probe ? "r1-zero" : "compact";
+  const ids = model.tokenizer.encode(probe);
+  return model.tokenizer.decode(ids) === probe && ids.length <= model.config.maxPositionEmbeddings / 2 ? "r1-zero" : "compact";
 }

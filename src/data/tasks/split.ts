@@ -7,6 +7,8 @@ import { ConfigError } from "../../core/errors.js";
 import { Rng } from "../../core/rng.js";
 import type { Problem, Task } from "./types.js";
 
+/** Seed offset of the held-out pool, so the evaluation set does not depend on the training seed's stream. */
+export const HELD_OUT_SEED = 10_000;
 /** Minimum number of problem keys reserved for evaluation, whatever `n` is (so eval size can change between runs). */
 export const HELD_OUT_POOL = 512;
 /** Consecutive rejected draws after which a generator is declared exhausted (task space too small). */

@@ -1,7 +1,18 @@
 import type { Rng } from "../../core/rng.js";
 
 /** Names of the built-in tasks. */
-export type TaskName = "arithmetic" | "countdown" | "multiplication";
+export type TaskName =
+  | "arithmetic"
+  | "countdown"
+  | "multiplication"
+  // Transformer² self-adaptation (issue 18): seen tasks, the classification task, unseen tasks.
+  | "t2-arithmetic"
+  | "t2-search"
+  | "t2-sequence"
+  | "t2-classify"
+  | "t2-sum3"
+  | "t2-composed"
+  | "t2-search-hard";
 
 /** One generated problem. */
 export interface Problem {

@@ -1,0 +1,62 @@
+/**
+ * Makes the shipped cold-start checkpoint of the Transformer² model (assets/t2-model/, `model/t2.ts`): a fresh
+ * Llama-architecture model with a character vocabulary, SFT on worked solutions of the three seen tasks plus a
+ * minority of classification examples over seen queries (the R1 cold start, `sftColdStart`, on a weighted task mix).
+ * Never the unseen tasks, never held-out problems: each task of the mix excludes its held-out pool exactly as
+ * `thinkrl train` does, and `t2-classify` excludes the seen tasks' pools.
+ *
+ *   npx tsx scripts/make-t2-model.ts [--steps 600] [--batch-size 32] [--seed 0] [--out assets/t2-model] \
+ *     [--mix t2-arithmetic:6,t2-search:6,t2-sequence:6,t2-classify:3]
+ */
+import { parseArgs } from "node:util";
+import { initEngine } from "../src/engine/init.js";
+
+const DEFAULT_MIX = "t2-arithmetic:6,t2-search:6,t2-sequence:6,t2-classify:3";
+const { values } = parseArgs({ options: {
+  steps: { type: "string", default: "600" }, seed: { type: "string", default: "0" }, out: { type: "string", default: "assets/t2-model" },
+  "batch-size": { type: "string", default: "32" }, mix: { type: "string", default: DEFAULT_MIX }, lr: { type: "string" },
+  "hidden-size": { type: "string" }, "intermediate-size": { type: "string" }, layers: { type: "string" },
+} });
+await initEngine("wasm");
+const { Rng } = await import("../src/core/rng.js");
+const { openPromptSource } = await import("../src/data/source.js");
+const { T2_UNSEEN_TASKS } = await import("../src/data/tasks/index.js");
+const { CausalLM } = await import("../src/model/causal-lm.js");
+const { t2ModelConfig, t2TokenizerJson } = await import("../src/model/t2.js");
+const { initTensors, paramsFromTensors, paramsToTensors } = await import("../src/model/params.js");
+const { loadTokenizer } = await import("../src/model/tokenizer.js");
+const { saveCheckpointFiles } = await import("../src/model/checkpoint.js");
+const { sftColdStart } = await import("../src/train/cold-start.js");
+const { TRAIN_DEFAULTS } = await import("../src/train/config.js");
+
+const mix = values.mix!;
+if (mix.split(",").some((part) => (T2_UNSEEN_TASKS as readonly string[]).includes(part.split(":")[0]!.trim()))) {
+  console.error(`error: the cold-start mix must not contain an unseen task (${T2_UNSEEN_TASKS.join(", ")})`);
+  process.exit(2);
+}
+const seed = Number(values.seed);
+const base = t2ModelConfig();
+const num = (k: string, d: number) => (values[k as keyof typeof values] ? Number(values[k as keyof typeof values]) : d);
+const hidden = num("hidden-size", base.hiddenSize);
+const cfg = {
+  ...base, hiddenSize: hidden, headDim: hidden / base.numAttentionHeads, intermediateSize: num("intermediate-size", base.intermediateSize),
+  numHiddenLayers: num("layers", base.numHiddenLayers),
+};
+const model = new CausalLM(cfg, paramsFromTensors(cfg, initTensors(cfg, new Rng(seed))), loadTokenizer(t2TokenizerJson()));
+// Same held-out pools as `thinkrl train` (numEvalProblems ≤ pool size): none of them is trained on.
+const source = await openPromptSource(mix, TRAIN_DEFAULTS.numEvalProblems, seed + 1000);
+const steps = Number(values.steps);
+const t0 = performance.now();
+await sftColdStart(model, source, {
+  steps,
+  batchSize: Number(values["batch-size"]),
+  learningRate: values.lr ? Number(values.lr) : TRAIN_DEFAULTS.coldStartLearningRate,
+  warmupSteps: 50,
+  format: "compact",
+  lengthBucket: 32,
+  onStep: (s, loss, sec) => {
+    if (s % 25 === 0 || s <= 3) console.log(`sft step ${s}/${steps} loss ${loss.toFixed(4)} (${sec.toFixed(2)} s/step, ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  },
+});
+await saveCheckpointFiles(values.out!, { config: cfg, tensors: await paramsToTensors(cfg, model.params), tokenizerJson: model.tokenizer.json, dtype: "F32" });
+console.log(`saved ${values.out} after ${((performance.now() - t0) / 1000).toFixed(0)} s (${steps} steps, mix ${mix})`);
