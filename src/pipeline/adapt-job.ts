@@ -37,6 +37,8 @@ export interface AdaptResultRow extends ProblemResult {
   gold_category: string | null;
   /** Pass 1's category (prompt, classifier) — null for CEM. */
   category: string | null;
+  /** Pass 1's classification answer (prompt, classifier) — null for CEM. */
+  first_pass: string | null;
   alpha: ExpertWeights;
 }
 
@@ -99,6 +101,7 @@ export async function runAdapt(cfg: Readonly<AdaptConfig>, o: { log: RunLog; mod
 
   const alphaOf: ExpertWeights[] = new Array(items.length);
   const predicted: (string | null)[] = new Array(items.length).fill(null);
+  const firstText: (string | null)[] = new Array(items.length).fill(null);
   let firstPass: PassCost = { forwardPasses: 0, seconds: 0 };
   const perTask: AdaptSummary["perTask"] = {};
   const taskOf = (p: PromptItem) => (typeof p.columns.task === "string" ? p.columns.task : cfg.dataset);
@@ -133,6 +136,7 @@ export async function runAdapt(cfg: Readonly<AdaptConfig>, o: { log: RunLog; mod
         c.classifications.forEach((k, i) => {
           alphaOf[i] = k.alpha;
           predicted[i] = k.category;
+          firstText[i] = k.text;
         });
         firstPass = c.cost;
       } finally {
@@ -160,7 +164,7 @@ export async function runAdapt(cfg: Readonly<AdaptConfig>, o: { log: RunLog; mod
         });
         run.results.forEach((r, j) => {
           const p = items[idx[j]!]!;
-          rows[idx[j]!] = { ...r, task: taskOf(p), gold_category: typeof p.columns.category === "string" ? p.columns.category : null, category: predicted[idx[j]!]!, alpha };
+          rows[idx[j]!] = { ...r, task: taskOf(p), gold_category: typeof p.columns.category === "string" ? p.columns.category : null, category: predicted[idx[j]!]!, first_pass: firstText[idx[j]!]!, alpha };
         });
       } finally {
         mixer.release(m);
