@@ -18,7 +18,7 @@ const draw = (name: string, n: number, seed = 1): Problem[] => {
 const score = (ps: readonly Problem[], completions: readonly string[]): (number | null)[] => {
   const batch: Record<string, unknown[]> = { prompts: ps.map((p) => p.prompt), completions: [...completions] };
   for (const k of new Set(ps.flatMap((p) => Object.keys(p.columns)))) batch[k] = ps.map((p) => p.columns[k]);
-  return accuracyReward(batch as never) as (number | null)[];
+  return accuracyReward(batch as never, {} as never) as (number | null)[];
 };
 
 describe("t2 tasks", () => {
