@@ -9,7 +9,7 @@
  * long as the word problems, and a batch pads to its longest row, so one-task batches halve the work.
  *
  *   npx tsx scripts/make-t2-model.ts [--steps 600] [--batch-size 16] [--seed 0] [--out assets/t2-model] \
- *     [--mix t2-arithmetic:2,t2-search:2,t2-sequence:2,t2-classify:1] [--save-every 100]
+ *     [--mix t2-arithmetic:2,t2-search:2,t2-sequence:2,t2-classify:1] [--save-every 100] [--init DIR]
  */
 import { parseArgs } from "node:util";
 import { initEngine } from "../src/engine/init.js";
@@ -18,7 +18,7 @@ const DEFAULT_MIX = "t2-arithmetic:2,t2-search:2,t2-sequence:2,t2-classify:1";
 const { values } = parseArgs({ options: {
   steps: { type: "string", default: "600" }, seed: { type: "string", default: "0" }, out: { type: "string", default: "assets/t2-model" },
   "batch-size": { type: "string", default: "16" }, "save-every": { type: "string", default: "0" }, mix: { type: "string", default: DEFAULT_MIX }, lr: { type: "string" },
-  "hidden-size": { type: "string" }, "intermediate-size": { type: "string" }, layers: { type: "string" },
+  init: { type: "string" }, "hidden-size": { type: "string" }, "intermediate-size": { type: "string" }, layers: { type: "string" },
 } });
 await initEngine("wasm");
 const { Rng } = await import("../src/core/rng.js");
@@ -29,6 +29,7 @@ const { CausalLM } = await import("../src/model/causal-lm.js");
 const { t2ModelConfig, t2TokenizerJson } = await import("../src/model/t2.js");
 const { initTensors, paramsFromTensors, paramsToTensors } = await import("../src/model/params.js");
 const { loadTokenizer } = await import("../src/model/tokenizer.js");
+const { loadModel } = await import("../src/model/load.js");
 const { saveCheckpointFiles } = await import("../src/model/checkpoint.js");
 const { sftColdStart } = await import("../src/train/cold-start.js");
 const { TRAIN_DEFAULTS } = await import("../src/train/config.js");
@@ -46,7 +47,9 @@ const cfg = {
   ...base, hiddenSize: hidden, headDim: hidden / base.numAttentionHeads, intermediateSize: num("intermediate-size", base.intermediateSize),
   numHiddenLayers: num("layers", base.numHiddenLayers),
 };
-const model = new CausalLM(cfg, paramsFromTensors(cfg, initTensors(cfg, new Rng(seed))), loadTokenizer(t2TokenizerJson()));
+// --init DIR continues from a checkpoint (a second stage; pass another --seed so it draws other problems).
+const model = values.init ? await loadModel(values.init) : new CausalLM(cfg, paramsFromTensors(cfg, initTensors(cfg, new Rng(seed))), loadTokenizer(t2TokenizerJson()));
+if (values.init) Object.assign(cfg, model.config);
 // Same held-out pools as `thinkrl train` (numEvalProblems ≤ pool size): none of them is trained on.
 const shares = parseTaskMix(mix);
 const parts = shares.map((s) => taskSource(s.task, TRAIN_DEFAULTS.numEvalProblems, seed + 1000));
