@@ -5,26 +5,31 @@
  * Never the unseen tasks, never held-out problems: each task of the mix excludes its held-out pool exactly as
  * `thinkrl train` does, and `t2-classify` excludes the seen tasks' pools.
  *
- *   npx tsx scripts/make-t2-model.ts [--steps 600] [--batch-size 32] [--seed 0] [--out assets/t2-model] \
- *     [--mix t2-arithmetic:6,t2-search:6,t2-sequence:6,t2-classify:3]
+ * Each batch holds one task (drawn by the mix's weights, `mixSchedule`): the classification prompts are twice as
+ * long as the word problems, and a batch pads to its longest row, so one-task batches halve the work.
+ *
+ *   npx tsx scripts/make-t2-model.ts [--steps 600] [--batch-size 16] [--seed 0] [--out assets/t2-model] \
+ *     [--mix t2-arithmetic:2,t2-search:2,t2-sequence:2,t2-classify:1] [--save-every 100] [--init DIR]
  */
 import { parseArgs } from "node:util";
 import { initEngine } from "../src/engine/init.js";
 
-const DEFAULT_MIX = "t2-arithmetic:6,t2-search:6,t2-sequence:6,t2-classify:3";
+const DEFAULT_MIX = "t2-arithmetic:2,t2-search:2,t2-sequence:2,t2-classify:1";
 const { values } = parseArgs({ options: {
   steps: { type: "string", default: "600" }, seed: { type: "string", default: "0" }, out: { type: "string", default: "assets/t2-model" },
-  "batch-size": { type: "string", default: "32" }, mix: { type: "string", default: DEFAULT_MIX }, lr: { type: "string" },
-  "hidden-size": { type: "string" }, "intermediate-size": { type: "string" }, layers: { type: "string" },
+  "batch-size": { type: "string", default: "16" }, "save-every": { type: "string", default: "0" }, mix: { type: "string", default: DEFAULT_MIX }, lr: { type: "string" },
+  init: { type: "string" }, "hidden-size": { type: "string" }, "intermediate-size": { type: "string" }, layers: { type: "string" },
 } });
 await initEngine("wasm");
 const { Rng } = await import("../src/core/rng.js");
-const { openPromptSource } = await import("../src/data/source.js");
+const { parseTaskMix, mixSchedule } = await import("../src/data/source.js");
+const { taskSource } = await import("../src/data/task-source.js");
 const { T2_UNSEEN_TASKS } = await import("../src/data/tasks/index.js");
 const { CausalLM } = await import("../src/model/causal-lm.js");
 const { t2ModelConfig, t2TokenizerJson } = await import("../src/model/t2.js");
 const { initTensors, paramsFromTensors, paramsToTensors } = await import("../src/model/params.js");
 const { loadTokenizer } = await import("../src/model/tokenizer.js");
+const { loadModel } = await import("../src/model/load.js");
 const { saveCheckpointFiles } = await import("../src/model/checkpoint.js");
 const { sftColdStart } = await import("../src/train/cold-start.js");
 const { TRAIN_DEFAULTS } = await import("../src/train/config.js");
@@ -42,21 +47,34 @@ const cfg = {
   ...base, hiddenSize: hidden, headDim: hidden / base.numAttentionHeads, intermediateSize: num("intermediate-size", base.intermediateSize),
   numHiddenLayers: num("layers", base.numHiddenLayers),
 };
-const model = new CausalLM(cfg, paramsFromTensors(cfg, initTensors(cfg, new Rng(seed))), loadTokenizer(t2TokenizerJson()));
+// --init DIR continues from a checkpoint (a second stage; pass another --seed so it draws other problems).
+const model = values.init ? await loadModel(values.init) : new CausalLM(cfg, paramsFromTensors(cfg, initTensors(cfg, new Rng(seed))), loadTokenizer(t2TokenizerJson()));
+if (values.init) Object.assign(cfg, model.config);
 // Same held-out pools as `thinkrl train` (numEvalProblems ≤ pool size): none of them is trained on.
-const source = await openPromptSource(mix, TRAIN_DEFAULTS.numEvalProblems, seed + 1000);
+const shares = parseTaskMix(mix);
+const parts = shares.map((s) => taskSource(s.task, TRAIN_DEFAULTS.numEvalProblems, seed + 1000));
+const order = mixSchedule(shares.map((s) => s.weight));
+const batchSize = Number(values["batch-size"]);
+let draws = 0;
+const source = { ...parts[0]!, name: mix, next: () => parts[order[Math.floor(draws++ / batchSize) % order.length]!]!.next() };
 const steps = Number(values.steps);
+const saveEvery = Number(values["save-every"]);
+const save = async () => saveCheckpointFiles(values.out!, { config: cfg, tensors: await paramsToTensors(cfg, model.params), tokenizerJson: model.tokenizer.json, dtype: "F32" });
 const t0 = performance.now();
 await sftColdStart(model, source, {
   steps,
-  batchSize: Number(values["batch-size"]),
+  batchSize,
   learningRate: values.lr ? Number(values.lr) : TRAIN_DEFAULTS.coldStartLearningRate,
   warmupSteps: 50,
   format: "compact",
   lengthBucket: 32,
-  onStep: (s, loss, sec) => {
+  onStep: async (s, loss, sec) => {
     if (s % 25 === 0 || s <= 3) console.log(`sft step ${s}/${steps} loss ${loss.toFixed(4)} (${sec.toFixed(2)} s/step, ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    if (saveEvery > 0 && s % saveEvery === 0 && s < steps) {
+      await save();
+      console.log(`saved step ${s} to ${values.out}`);
+    }
   },
 });
-await saveCheckpointFiles(values.out!, { config: cfg, tensors: await paramsToTensors(cfg, model.params), tokenizerJson: model.tokenizer.json, dtype: "F32" });
+await save();
 console.log(`saved ${values.out} after ${((performance.now() - t0) / 1000).toFixed(0)} s (${steps} steps, mix ${mix})`);

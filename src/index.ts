@@ -20,6 +20,7 @@ export { runRecipe, type PipelineSummary } from "./pipeline/run-recipe.js";
 
 // ── data ────────────────────────────────────────────────────────────────────────────────────────────────
 export { getTask, TASK_NAMES, type Problem, type Task, type TaskName } from "./data/tasks/index.js";
+export { T2_CATEGORIES, T2_SEEN_TASKS, T2_UNSEEN_TASKS, type T2Category } from "./data/tasks/index.js";
 export { openPromptSource, type PromptItem, type PromptSource } from "./data/source.js";
 export { renderPrompt, PROMPT_FORMATS, type PromptFormat } from "./data/template.js";
 export { loadSftExamples, type SftExample } from "./data/formats/index.js";
@@ -28,6 +29,8 @@ export { loadSftExamples, type SftExample } from "./data/formats/index.js";
 export type { ModelConfig } from "./model/config.js";
 export { CausalLM } from "./model/causal-lm.js";
 export { loadModel, loadModelFiles, defaultModelDir, type LoadedModel } from "./model/load.js";
+export { t2ModelDir, builtinModelDirFor } from "./model/load.js";
+export { t2ModelConfig, t2TokenizerJson, T2_CHARS, T2_SPECIAL_TOKENS } from "./model/t2.js";
 export { saveCheckpointFiles, type SaveCheckpointOptions } from "./model/checkpoint.js";
 export { memoryFiles, urlFiles, type ModelFiles } from "./model/files.js";
 export { modelFromFiles } from "./model/from-files.js";
@@ -76,6 +79,7 @@ export {
   PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, type LoraAdapter, type LoraTrainOptions,
 } from "./adapt/lora.js";
 export { readSvfExpert, writeSvfExpert, readPeftAdapter, writePeftAdapter } from "./adapt/node.js";
+export { OTHER_CATEGORY, classificationPrompt, parseCategory } from "./adapt/classify.js";
 export { selectTargets, parseLayerList, SVF_DEFAULT_TARGETS, LORA_DEFAULT_TARGETS, type AdaptedMatrix } from "./adapt/targets.js";
 export { applyAdapter, hasAdapter, exportMerged, checkExportTarget, listSvfExperts, type AdapterSpec, type SvfExpertEntry } from "./pipeline/adapters.js";
 export { openAdapter, carveValidation, BEST_ADAPTER_DIR, type AdapterRun, type BestAdapter } from "./pipeline/adapter-run.js";

@@ -18,7 +18,7 @@ import { deviceChoice, setDeviceChoice } from "./device.js";
 /** Flag help for each train config key: "[type] what (default: x)". */
 const TRAIN_HELP: Record<string, string> = {
   seed: "seed of data, sampling and init",
-  dataset: "built-in task (arithmetic, countdown, multiplication), a mix of them (arithmetic,countdown or arithmetic:3,countdown:1), or a .jsonl file (prompt, messages or question + columns for rewards, e.g. answer)",
+  dataset: "built-in task (arithmetic, countdown, multiplication; Transformer² word tasks t2-arithmetic, t2-search, t2-sequence, t2-classify, t2-sum3, t2-composed, t2-search-hard), a mix of them (arithmetic,countdown or arithmetic:3,countdown:1), or a .jsonl file (prompt, messages or question + columns for rewards, e.g. answer)",
   promptFormat: "compact | r1-zero | chat (the model's chat template) (default: chat if the model has a chat template, compact for the embedded model, else r1-zero)",
   threads: "Wasm worker threads (default: all cores)",
   coldStartSteps: "embedded model only: SFT steps from scratch instead of the shipped cold-start checkpoint",

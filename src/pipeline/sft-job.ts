@@ -27,7 +27,9 @@ export interface SftJobOptions {
 /** Trains by `cfg` into `cfg.outputDir`. @throws as `loadSftExamples`, `loadModelFiles` and `runSft` */
 export async function runSftJob(cfg: Readonly<SftConfig>, o: SftJobOptions): Promise<SftSummary> {
   const { loadSftExamples } = await import("../data/formats/load.js");
-  const { loadModelFiles, defaultModelDir } = await import("../model/load.js");
+  const { loadModelFiles, defaultModelDir, builtinModelDirFor, t2ModelDir } = await import("../model/load.js");
+  // The `t2-*` tasks need the Transformer² model's character vocabulary; everything else starts from the embedded model.
+  const shipped = builtinModelDirFor(cfg.dataset) === t2ModelDir() ? t2ModelDir() : defaultModelDir();
   const { defaultPromptFormat } = await import("../rollout/prompt.js");
   const { runSft } = await import("../train/sft.js");
   const resumeFrom = o.resumeFrom ?? null;
@@ -35,7 +37,7 @@ export async function runSftJob(cfg: Readonly<SftConfig>, o: SftJobOptions): Pro
   const examples = await loadSftExamples(cfg.dataset, { prompt: cfg.promptField, completion: cfg.completionField, messages: cfg.messagesField });
   if (cfg.adapter === "lora") {
     // The frozen base is the run's model (a checkpoint holds the merged weights and, in adapter/, the adapter).
-    const loaded = o.model !== undefined ? null : await loadModelFiles(cfg.model ?? defaultModelDir());
+    const loaded = o.model !== undefined ? null : await loadModelFiles(cfg.model ?? shipped);
     const base = loaded?.model ?? o.model!;
     const { openLora } = await import("./lora-run.js");
     const run = await openLora({ ...cfg, objective: "nll", seed: cfg.seed }, base, o.log, resumeFrom?.dir ?? null);
@@ -49,7 +51,7 @@ export async function runSftJob(cfg: Readonly<SftConfig>, o: SftJobOptions): Pro
       run.dispose();
     }
   }
-  const loaded = resumeFrom === null && o.model !== undefined ? null : await loadModelFiles(resumeFrom?.dir ?? cfg.model ?? defaultModelDir());
+  const loaded = resumeFrom === null && o.model !== undefined ? null : await loadModelFiles(resumeFrom?.dir ?? cfg.model ?? shipped);
   const model = loaded?.model ?? o.model!;
   const format = cfg.promptFormat ?? defaultPromptFormat(model);
   return runSft({ model, examples, format, config: cfg, log: o.log, resumeFrom, signal: o.signal, generationConfig: loaded?.generationConfigJson });

@@ -19,7 +19,8 @@ export interface SftOptions {
   /** Linear warm-up steps. */
   warmupSteps: number;
   format: PromptFormat;
-  onStep?: (step: number, loss: number, seconds: number) => void;
+  /** Called after each step; a returned promise is awaited before the next step (e.g. to save a checkpoint). */
+  onStep?: (step: number, loss: number, seconds: number) => void | Promise<void>;
   /** What trains (default: all of `model`'s weights); e.g. a LoRA adapter's binding, with `model` its merged policy. */
   binding?: TrainableBinding;
   /** Sequence-length bucket of the batches (default `TRAIN_LENGTH_BUCKET`; long-tail tasks: `LONG_LENGTH_BUCKET`). */
@@ -45,7 +46,7 @@ export async function sftColdStart(model: CausalLM, source: PromptSource, o: Sft
     const rows = items.map((p) => encodeSftExample(model, o.format, p.question, p.solution!, end));
     // One micro-batch of the whole batch (the same shapes and weights as ever: the shipped checkpoint stays reproducible).
     const { loss } = await sftStep(up, rows, o.microBatchSize ?? rows.length, o.learningRate * Math.min(1, step / Math.max(1, o.warmupSteps)), o.lengthBucket);
-    o.onStep?.(step, loss, (performance.now() - t0) / 1000);
+    await o.onStep?.(step, loss, (performance.now() - t0) / 1000);
   }
   up.dispose();
 }

@@ -142,10 +142,15 @@ test("default prompt format: r1-zero when the tokenizer can spell the template, 
   const { defaultPromptFormat } = await import("../../src/rollout/prompt.js");
   const { defaultTokenizerJson } = await import("../../src/model/default.js");
   type Model = Parameters<typeof defaultPromptFormat>[0];
-  const byteLevel = { tokenizer: loadTokenizer(qwen2StyleTokenizerJson(), { clean_up_tokenization_spaces: false }) } as Model;
-  const embedded = { tokenizer: loadTokenizer(defaultTokenizerJson()) } as Model;
+  const { t2ModelConfig, t2TokenizerJson } = await import("../../src/model/t2.js");
+  const byteLevel = { tokenizer: loadTokenizer(qwen2StyleTokenizerJson(), { clean_up_tokenization_spaces: false }), config: { maxPositionEmbeddings: 2048 } } as Model;
+  const embedded = { tokenizer: loadTokenizer(defaultTokenizerJson()), config: { maxPositionEmbeddings: 128 } } as Model;
   expect(defaultPromptFormat(byteLevel)).toBe("r1-zero");
   expect(defaultPromptFormat(embedded)).toBe("compact");
+  // The Transformer² model's characters spell the template, but it would take more than its 256 positions.
+  const t2 = { tokenizer: loadTokenizer(t2TokenizerJson()), config: t2ModelConfig() } as Model;
+  expect(defaultPromptFormat(t2)).toBe("compact");
+  expect(defaultPromptFormat({ ...t2, config: { ...t2ModelConfig(), maxPositionEmbeddings: 2048 } } as Model)).toBe("r1-zero");
 });
 
 describe("encode with special tokens (tokenizer(text), issue 13)", () => {
