@@ -5,11 +5,16 @@
  *
  *   npx tsx scripts/make-default-model.ts [--steps 250] [--seed 0] [--out assets/default-model]
  *
- * The long-tail checkpoint of partial rollouts (assets/multiplication-model/, docs/kimi.md) is the same model with
+ * The long-tail checkpoint of partial rollouts (assets/multiplication-model/, docs/kimi.md) is a smaller sibling (d64) with
  * 512 positions, cold-started on long multiplication (run with nice on a shared machine):
  *
- *   nice -n 10 npx tsx scripts/make-default-model.ts --task multiplication --steps 400 --batch-size 32 \
- *     --max-positions 512 --hidden-size 64 --intermediate-size 176 --out assets/multiplication-model
+ *   nice -n 10 npx tsx scripts/make-default-model.ts --task multiplication --steps 400 --batch-size 32 --micro-batch-size 8 \
+ *     --lr 3e-3 --schedule cosine --warmup 30 --max-positions 512 --hidden-size 64 --intermediate-size 176 \
+ *     --eval-problems 256 --out assets/multiplication-model
+ *
+ * Other flags: --lr, --warmup (50), --schedule constant|cosine, --micro-batch-size, --b-digit-weights 8,4,1,0 (a
+ * narrower cold-start mix of multiplication; the default mix's held-out problems stay excluded), --eval-problems N
+ * (held-out pass@1 at the end)
  */
 import { parseArgs } from "node:util";
 import { initEngine } from "../src/engine/init.js";
