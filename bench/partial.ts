@@ -10,13 +10,15 @@
  *
  * `--prefix-bucket N` adds a third arm: partial rollouts whose re-prefill is padded to N-token buckets
  * (`rolloutPrefixBucket`) instead of one fixed length. `--eval-steps N` also evaluates every N iterations and prints
- * held-out pass@1 against RL minutes (the time of the iterations only; evaluations excluded).
+ * held-out pass@1 against RL minutes (the time of the iterations only; evaluations excluded). Each run also records
+ * its process's CPU seconds per iteration (`cpu.jsonl`; the table's last two columns), a measure that depends much
+ * less than wall time on the other jobs of a shared machine.
  *
  * Both arms use the same rollout settings (temperature 1, max 336 tokens, the repetition stop at 6 repeats of a
  * 20-token n-gram), micro-batches of 8 rows (long sequences and Wasm's 4 GiB), and evaluate at T 0.6 / top-p 0.95.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { initEngine } from "../src/engine/init.js";
@@ -61,6 +63,16 @@ if (values.only) {
   const [armKey, seedText] = values.only.split(",");
   const arm = arms.find((a) => a.key === armKey)!;
   const seed = Number(seedText);
+  // CPU seconds of this process (all its threads) per iteration, in <run>/cpu.jsonl: on a shared machine the wall time
+  // depends on the other jobs, the CPU time much less. It runs from the end of one step's row to the next; an
+  // iteration with an evaluation includes it (the table leaves those out).
+  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  let mark = cpu();
+  const cpuLog: string[] = [];
+  const callbacks = [{
+    onEvaluate: (e: { step: number }) => { if (e.step === 0) mark = cpu(); },
+    onStepEnd: (e: { step: number }) => { const now = cpu(); cpuLog.push(JSON.stringify({ step: e.step, cpu_seconds: now - mark })); mark = now; },
+  }];
   await runTrain(
       {
         outputDir: dirOf(arm.key, seed), dataset: "multiplication", seed, ...(values.model ? { model: values.model } : {}), objective: values.objective, maxSteps: Number(values.steps),
@@ -68,19 +80,18 @@ if (values.only) {
         rolloutTokenBudget: arm.budget, rolloutPrefixBucket: arm.prefixBucket, evalSteps: Number(values["eval-steps"]), repetitionStopCount: 6, repetitionStopNgram: 20, microBatchSize: 8,
         numEvalProblems: Number(values["eval-problems"]), evalSamples: 1, saveSteps: 0, logCompletionsSteps: 0,
       },
-      { overwrite: true, log: { info: (m) => console.log(`[${arm.name} seed ${seed}] ${m}`), progress: () => {} } },
+      { overwrite: true, callbacks, log: { info: (m) => console.log(`[${arm.name} seed ${seed}] ${m}`), progress: () => {} } },
   );
+  writeFileSync(join(dirOf(arm.key, seed), "cpu.jsonl"), cpuLog.join("\n") + "\n");
   process.exit(0);
 }
 
 const rows: string[] = [];
 const curves: string[] = [];
-// The two main arms on every seed run first, the prefix-bucket arm after them; the table is in seed, arm order.
+// The two main arms seed by seed (one right after the other, so they see similar machine load), then the prefix-bucket
+// arm; the table is in seed, arm order.
 const failed = new Map<string, string>();
-for (const [i, arm] of arms.entries()) {
-  if (i === 2) continue;
-  for (const seed of seeds) run(arm, seed);
-}
+for (const seed of seeds) for (const arm of arms.slice(0, 2)) run(arm, seed);
 if (arms[2]) for (const seed of seeds) run(arms[2], seed);
 function run(arm: (typeof arms)[number], seed: number): void {
   if (values.reuse && existsSync(join(dirOf(arm.key, seed), "summary.json"))) return;
@@ -94,7 +105,7 @@ for (const seed of seeds) {
     const dir = dirOf(arm.key, seed);
     const fail = failed.get(`${arm.key},${seed}`);
     if (fail !== undefined) {
-      rows.push(`| ${arm.name} | ${seed} | failed (exit ${fail}) | | | | | | | |`);
+      rows.push(`| ${arm.name} | ${seed} | failed (exit ${fail}) | | | | | | | | | |`);
       continue;
     }
     const s = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as { evalBefore: { metrics: Record<string, number> }; evalAfter: { metrics: Record<string, number> }; seconds: Record<string, number> };
@@ -105,9 +116,15 @@ for (const seed of seeds) {
     const rlMin = m.reduce((a, r) => a + r.step_seconds!, 0) / 60;
     const tokens = mean(m.map((r) => r["partial/tokens_generated"] ?? r["completions/mean_length"]! * Number(values.prompts) * Number(values.generations)));
     const groups = mean(m.map((r) => r["partial/groups_scored"] ?? Number(values.prompts)));
+    // CPU seconds per iteration, iterations with an evaluation left out; CPU minutes of RL = that × iterations.
+    const evalEvery = Number(values["eval-steps"]);
+    const cpuRows = existsSync(join(dir, "cpu.jsonl")) ? readFileSync(join(dir, "cpu.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { step: number; cpu_seconds: number }) : [];
+    const cpuIter = mean(cpuRows.filter((r) => !(evalEvery > 0 && r.step % evalEvery === 0)).map((r) => r.cpu_seconds));
+    const cpuMin = (cpuIter * m.length) / 60;
     rows.push(
       `| ${arm.name} | ${seed} | ${mean(m.map((r) => r.step_seconds!)).toFixed(1)} | ${mean(m.map((r) => r["time/generate"]!)).toFixed(1)} | ${tokens.toFixed(0)} | ` +
-        `${groups.toFixed(1)} | ${(100 * before).toFixed(1)}% → ${(100 * after).toFixed(1)}% | ${rlMin.toFixed(1)} | ${((groups * m.length) / rlMin).toFixed(1)} | ${((100 * (after - before)) / rlMin).toFixed(2)} |`,
+        `${groups.toFixed(1)} | ${(100 * before).toFixed(1)}% → ${(100 * after).toFixed(1)}% | ${rlMin.toFixed(1)} | ${((groups * m.length) / rlMin).toFixed(1)} | ${((100 * (after - before)) / rlMin).toFixed(2)} | ` +
+        `${cpuRows.length ? cpuIter.toFixed(1) : "–"} | ${cpuRows.length ? ((groups * m.length) / cpuMin).toFixed(1) : "–"} |`,
     );
     // Held-out pass@1 against RL minutes at each evaluation (before RL, every --eval-steps, after RL).
     const evals = readFileSync(join(dir, "evals.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number | string>);
@@ -118,8 +135,8 @@ for (const seed of seeds) {
   }
 }
 console.log(`\nmultiplication, ${values.objective}, ${values.steps} iterations, ${values.prompts} prompts × ${values.generations} samples, max 336 tokens, ${values["eval-problems"]} held-out problems × 1 sample\n`);
-console.log("| rollouts | seed | s / iteration | generate s / iteration | tokens generated / iteration | groups scored / iteration | held-out pass@1 | RL min | groups scored / RL min | pass@1 points / RL min |");
-console.log("|---|---|---|---|---|---|---|---|---|---|");
+console.log("| rollouts | seed | s / iteration | generate s / iteration | tokens generated / iteration | groups scored / iteration | held-out pass@1 | RL min | groups scored / RL min | pass@1 points / RL min | CPU s / iteration | groups scored / CPU min |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(r);
 console.log("\nHeld-out pass@1 by iteration (iteration: RL minutes so far, pass@1)\n");
 console.log("| rollouts | seed | iteration: RL min, pass@1 |");
