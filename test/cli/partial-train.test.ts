@@ -20,7 +20,7 @@ test("train --rollout-token-budget runs with --objective grpo and --objective om
   const grpo = join(tmp, "grpo");
   const omd = join(tmp, "omd");
   const [g, o] = await Promise.all([
-    thinkrl(["train", "--objective", "grpo", "--out", grpo, ...common]),
+    thinkrl(["train", "--objective", "grpo", "--rollout-prefix-bucket", "16", "--out", grpo, ...common]),
     thinkrl(["train", "--objective", "omd", "--dataset", "multiplication", "--max-completion-length", "48", "--out", omd, ...common]),
   ]);
   for (const [r, dir] of [[g, grpo], [o, omd]] as const) {
