@@ -69,6 +69,7 @@ const TRAIN_HELP: Record<string, string> = {
   klDirection: "reinforce: the β-weighted KL to the reference — policy_ref = KL(π_θ‖π_ref) (Transformer² paper) | ref_policy = KL(π_ref‖π_θ) (its reference code)",
   resetOptimizer: "reset AdamW's moments and step count every iteration (default: false; true for omd)",
   rolloutTokenBudget: "partial rollouts (Kimi §2.6.2): output tokens per trajectory per iteration; unfinished ones continue next iteration (0 = off)",
+  rolloutPrefixBucket: "partial rollouts: pad each segment's prompt + prefix to a multiple of N tokens (0 = one fixed length, 64 + max completion length)",
   maskEarlierSegments: "partial rollouts: leave tokens of earlier policy versions out of the loss",
   repetitionStopNgram: "repetition stop: n-gram size in tokens",
   repetitionStopCount: "repetition stop: end a rollout when its latest n-gram occurred N times (0 = off)",

@@ -63,6 +63,11 @@ export interface PartialRolloutOptions {
   maxCompletionLength: number;
   /** The n-gram repetition stop, or null for none. */
   repetition: RepetitionStopOptions | null;
+  /**
+   * Prompt + prefix of each prefill are left-padded to a multiple of this many tokens; 0 or absent = one fixed length,
+   * `PREFIX_BUCKET + maxCompletionLength`, for every segment (`rolloutPrefixBucket`).
+   */
+  prefixBucket?: number;
 }
 
 /** What one iteration's generation did. */
@@ -174,10 +179,10 @@ export class PartialRollouts {
         history: rows.map((r) => r.t.ids),
         stopStrings: stopStringsFor(format),
         stopAfter: detectors === null ? undefined : (row, id) => row < rows.length && detectors[row]!.push(id),
-        // One prefill shape and one cache length for every segment: prompt + prefix are left-padded to a multiple of
-        // PREFIX_BUCKET + maxLen tokens. With prefix-length buckets, each iteration's larger prefill allocated anew
-        // and a 30-iteration run passed Wasm's 4 GiB between iterations 10 and 20.
-        promptBucket: PREFIX_BUCKET + maxLen,
+        // By default one prefill shape for every segment: prompt + prefix are left-padded to PREFIX_BUCKET + maxLen
+        // tokens (before jax-js's Wasm jit arena, each larger bucketed prefill allocated anew and a 30-iteration run
+        // passed 4 GiB). With `prefixBucket`, to a multiple of it: less padding, one shape per bucket.
+        promptBucket: this.o.prefixBucket ? this.o.prefixBucket : PREFIX_BUCKET + maxLen,
       },
       new Rng(0), // unused: every row has its own generator
     );

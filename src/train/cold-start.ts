@@ -27,6 +27,14 @@ export interface SftOptions {
   lengthBucket?: number;
   /** Rows per forward/backward pass (default: the whole batch; long sequences need fewer for Wasm's 4 GiB). */
   microBatchSize?: number;
+  /**
+   * Sort each batch by length and pad each micro-batch only to its own longest row (`sftMicroBatches`); the same
+   * token-mean loss with less padding. Default false (one padded batch: the shipped default checkpoint stays
+   * reproducible).
+   */
+  sortByLength?: boolean;
+  /** Learning-rate schedule after the warm-up: constant (default) or cosine decay to 10% of `learningRate` at `steps`. */
+  schedule?: "constant" | "cosine";
 }
 
 /**
@@ -45,8 +53,19 @@ export async function sftColdStart(model: CausalLM, source: PromptSource, o: Sft
       });
     const rows = items.map((p) => encodeSftExample(model, o.format, p.question, p.solution!, end));
     // One micro-batch of the whole batch (the same shapes and weights as ever: the shipped checkpoint stays reproducible).
-    const { loss } = await sftStep(up, rows, o.microBatchSize ?? rows.length, o.learningRate * Math.min(1, step / Math.max(1, o.warmupSteps)), o.lengthBucket);
+    const { loss } = await sftStep(up, rows, o.microBatchSize ?? rows.length, sftLearningRate(o, step), o.lengthBucket, o.sortByLength);
     await o.onStep?.(step, loss, (performance.now() - t0) / 1000);
   }
   up.dispose();
+}
+
+/**
+ * The cold start's learning rate at 1-based `step`: linear warm-up over `warmupSteps`, then constant or a cosine decay
+ * from `learningRate` to 10% of it at `steps` (Loshchilov & Hutter 2017, SGDR eq. 5 with η_min = 0.1·η_max).
+ */
+export function sftLearningRate(o: Pick<SftOptions, "steps" | "learningRate" | "warmupSteps" | "schedule">, step: number): number {
+  const warm = Math.min(1, step / Math.max(1, o.warmupSteps));
+  if (o.schedule !== "cosine" || step <= o.warmupSteps) return o.learningRate * warm;
+  const progress = Math.min(1, (step - o.warmupSteps) / Math.max(1, o.steps - o.warmupSteps));
+  return o.learningRate * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress)));
 }

@@ -99,6 +99,12 @@ export interface TrainConfig {
    * and continued next iteration (its group is scored once all G members end). 0 = off (every completion in one go).
    */
   rolloutTokenBudget: number;
+  /**
+   * Partial rollouts: prompt + prefix of a segment's prefill are left-padded to a multiple of this many tokens (fewer
+   * padded tokens, one jit shape per bucket); 0 = one fixed prefill length for every segment (64 + maxCompletionLength,
+   * the fewest shapes). Default 0.
+   */
+  rolloutPrefixBucket: number;
   /** Partial rollouts: leave tokens sampled by earlier policy versions out of the loss (slime `--mask-offpolicy-in-partial-rollout`). Default true. */
   maskEarlierSegments: boolean;
   /** Repetition stop: end a rollout when its latest n-gram of this many tokens has occurred `repetitionStopCount` times. Default 20. */
@@ -238,6 +244,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "outputDir">> = Object.f
   omdLevel: "sequence",
   resetOptimizer: false,
   rolloutTokenBudget: 0,
+  rolloutPrefixBucket: 0,
   maskEarlierSegments: true,
   repetitionStopNgram: 20,
   repetitionStopCount: 0,
@@ -357,6 +364,7 @@ export function resolveTrainConfig(partial: Record<string, unknown>): Readonly<T
   int("curriculumSwitchStep", 0);
   int("difficultySamples", 1);
   int("rolloutTokenBudget", 0);
+  int("rolloutPrefixBucket", 0);
   int("repetitionStopNgram", 1);
   int("repetitionStopCount", 0);
   if (cfg.repetitionStopCount === 1) throw new ConfigError(`${named("repetitionStopCount")} must be 0 (off) or ≥ 2 (got 1)`);

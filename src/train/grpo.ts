@@ -118,7 +118,7 @@ export class GrpoTrainer {
     this.#success = successRewardOf(c, d.rewards);
     const repetition = c.repetitionStopCount > 0 ? { ngramSize: c.repetitionStopNgram, maxCount: c.repetitionStopCount } : null;
     this.partial = c.rolloutTokenBudget > 0
-      ? new PartialRollouts({ groupSize: c.numGenerations, slots: c.promptsPerStep * c.numGenerations, budget: c.rolloutTokenBudget, maxCompletionLength: c.maxCompletionLength, repetition }, c.seed + 7)
+      ? new PartialRollouts({ groupSize: c.numGenerations, slots: c.promptsPerStep * c.numGenerations, budget: c.rolloutTokenBudget, maxCompletionLength: c.maxCompletionLength, repetition, prefixBucket: c.rolloutPrefixBucket }, c.seed + 7)
       : null;
   }
 

@@ -92,10 +92,42 @@ export function stripCompletionPrefix(completion: string, prefix: string): strin
 }
 
 /**
+ * Like `sftMicroBatches`, but the rows are sorted by length first and each micro-batch is padded only to its own
+ * longest row (rounded up to `lengthBucket`). The loss is the same token mean over the whole batch (weights
+ * 1 / completion tokens of all rows); only the padding is smaller, so a batch with one long row (a long-tail task)
+ * does not pad every row to that length. One jit shape per length bucket.
+ */
+function sortedMicroBatches(rows: SftTokens[], padId: number, microBatchSize: number, lengthBucket?: number): { micro: MicroBatch[]; tokens: number } {
+  const sorted = [...rows].sort((a, b) => a.prompt.length + a.completion.length - (b.prompt.length + b.completion.length));
+  const packed = [];
+  for (let s = 0; s < sorted.length; s += microBatchSize) {
+    const part = sorted.slice(s, s + microBatchSize);
+    packed.push(packSequences(part.map((r) => r.prompt), part.map((r) => r.completion), padId, undefined, microBatchSize, lengthBucket));
+  }
+  const tokens = packed.reduce((a, b) => a + b.mask.reduce((x, m) => x + m, 0), 0);
+  const micro: MicroBatch[] = packed.map((b) => ({
+    B: b.B,
+    T: b.T,
+    tokens: b.tokens,
+    targets: b.targets,
+    mask: b.mask,
+    weights: b.mask.map((m) => (tokens > 0 ? m / tokens : 0)),
+  }));
+  return { micro, tokens };
+}
+
+/**
  * Packs `rows` into micro-batches of `microBatchSize` rows (the last padded with mask-0 rows, so every micro-batch
  * has the same row count: one jit shape per length bucket). Weights are 1 / (completion tokens of all rows).
  */
-export function sftMicroBatches(rows: SftTokens[], padId: number, microBatchSize: number, lengthBucket?: number): { micro: MicroBatch[]; tokens: number } {
+export function sftMicroBatches(
+  rows: SftTokens[],
+  padId: number,
+  microBatchSize: number,
+  lengthBucket?: number,
+  sortByLength = false,
+): { micro: MicroBatch[]; tokens: number } {
+  if (sortByLength) return sortedMicroBatches(rows, padId, microBatchSize, lengthBucket);
   const b = packSequences(
     rows.map((r) => r.prompt),
     rows.map((r) => r.completion),
@@ -124,8 +156,15 @@ export function sftMicroBatches(rows: SftTokens[], padId: number, microBatchSize
  * One optimizer step of SFT on `rows`: forward/backward per micro-batch, then AdamW at `lr`.
  * @returns mean completion-token NLL of the batch (nats), the pre-clip gradient norm and the completion-token count
  */
-export async function sftStep(up: Learner, rows: SftTokens[], microBatchSize: number, lr: number, lengthBucket?: number): Promise<{ loss: number; gradNorm: number; tokens: number }> {
-  const { micro, tokens } = sftMicroBatches(rows, up.model.padId, microBatchSize, lengthBucket);
+export async function sftStep(
+  up: Learner,
+  rows: SftTokens[],
+  microBatchSize: number,
+  lr: number,
+  lengthBucket?: number,
+  sortByLength = false,
+): Promise<{ loss: number; gradNorm: number; tokens: number }> {
+  const { micro, tokens } = sftMicroBatches(rows, up.model.padId, microBatchSize, lengthBucket, sortByLength);
   let loss = 0;
   for (const mb of micro) loss += (await up.accumulate(mb)).loss;
   const { gradNorm } = await up.apply(lr);

@@ -63,6 +63,9 @@ describe("partial rollouts", () => {
     expect(parts.decodes.length).toBeGreaterThan(1); // some member needed more than one 8-token segment
     expect(ids(parts.done)).toEqual(ids(whole.done));
     expect(parts.done.completions.map((c) => c.text)).toEqual(whole.done.completions.map((c) => c.text));
+    // The same with the re-prefill padded to 8-token buckets instead of one fixed length (`rolloutPrefixBucket`).
+    const bucketed = new PartialRollouts({ groupSize: 3, slots: 3, budget: 8, maxCompletionLength: MAX, repetition: null, prefixBucket: 8 }, 11);
+    expect(ids((await runToCompletion(bucketed, () => model, counts)).done)).toEqual(ids(whole.done));
     // Each iteration decodes (after its one prefill of prompt + prefix) only the new tokens of its longest row.
     const lens = parts.done.versions;
     parts.decodes.forEach((d, k) => {

@@ -22,6 +22,7 @@ const { loadSftExamples } = await import("../../src/data/formats/load.js");
 const { encodePrompt } = await import("../../src/rollout/prompt.js");
 const { runSft, tokenizeSft } = await import("../../src/train/sft.js");
 const { sftEvalLoss, sftMicroBatches } = await import("../../src/train/sft-batch.js");
+const { sftLearningRate } = await import("../../src/train/cold-start.js");
 const { resolveSftConfig } = await import("../../src/train/sft-config.js");
 const { listCheckpoints } = await import("../../src/train/state.js");
 type ModelConfig = import("../../src/model/config.js").ModelConfig;
@@ -102,6 +103,42 @@ describe("SFT loss mask", () => {
     for (let i = 0; i < mb.mask.length; i++) nll -= mb.mask[i]! * logp[i]!;
     expect(await sftEvalLoss(model, [r, r], 4)).toBeCloseTo(nll / tokens, 5);
     model.dispose();
+  });
+
+  test("sorted micro-batches: less padding, the same token-mean loss as one padded batch", async () => {
+    const model = tinyModel();
+    const rows = tokenizeSft(model, [
+      { prompt: "12*3", completion: "<think>2*3=6,1*3=3:36</think><answer>36</answer>" },
+      { prompt: "1+2", completion: "<think>1+2=3</think><answer>3</answer>" },
+      { prompt: "7*8", completion: "<think>7*8=56</think><answer>56</answer>" },
+      { prompt: "0+3", completion: "<think>0+3=3</think><answer>3</answer>" },
+    ].map((e, i) => ({ ...e, where: `r:${i}` })), "compact", 64).rows;
+    const loss = async (micro: { B: number; T: number; tokens: Int32Array; targets: Int32Array; mask: Float32Array; weights: Float32Array }[]) => {
+      let l = 0;
+      for (const mb of micro) {
+        const { logp } = await model.sequenceLogprobs(mb);
+        for (let i = 0; i < mb.mask.length; i++) l -= mb.weights[i]! * logp[i]!;
+      }
+      return l;
+    };
+    const plain = sftMicroBatches(rows, model.padId, 2, 8);
+    const sorted = sftMicroBatches(rows, model.padId, 2, 8, true);
+    expect(sorted.tokens).toBe(plain.tokens);
+    const cells = (m: typeof plain.micro) => m.reduce((a, mb) => a + mb.B * mb.T, 0);
+    expect(cells(sorted.micro)).toBeLessThan(cells(plain.micro));
+    expect(sorted.micro.reduce((a, mb) => a + mb.weights.reduce((x, w) => x + w, 0), 0)).toBeCloseTo(1, 6);
+    expect(await loss(sorted.micro)).toBeCloseTo(await loss(plain.micro), 5);
+    model.dispose();
+  });
+
+  test("cold-start learning rate: warm-up, then constant or cosine to 10%", () => {
+    const o = { steps: 110, learningRate: 1e-3, warmupSteps: 10 };
+    expect(sftLearningRate(o, 5)).toBeCloseTo(5e-4, 12);
+    expect(sftLearningRate(o, 110)).toBeCloseTo(1e-3, 12);
+    const c = { ...o, schedule: "cosine" as const };
+    expect(sftLearningRate(c, 10)).toBeCloseTo(1e-3, 12);
+    expect(sftLearningRate(c, 60)).toBeCloseTo(1e-3 * (0.1 + 0.45), 12); // halfway: cos(π/2) = 0
+    expect(sftLearningRate(c, 110)).toBeCloseTo(1e-4, 12);
   });
 
   test("long examples are cut on the right to maxLength; prompts that fill it are dropped", () => {
