@@ -96,7 +96,10 @@ const NULLABLE_NUMBERS = new Set(["threads"]);
 export function parseValue(flag: string, raw: string, def: unknown): unknown {
   if (Array.isArray(def)) {
     const parts = raw.split(",").map((s) => s.trim()).filter(Boolean);
-    return typeof def[0] === "number" ? parts.map(Number) : parts;
+    if (typeof def[0] !== "number") return parts;
+    const bad = parts.find((s) => Number.isNaN(Number(s)));
+    if (bad !== undefined) throw new ThinkrlError(`${flag} expects comma-separated numbers (got "${bad}" in "${raw}")`);
+    return parts.map(Number);
   }
   if (typeof def === "number") {
     const n = Number(raw);

@@ -24,14 +24,16 @@ export async function runDpoJob(cfg: Readonly<DpoConfig>, o: DpoJobOptions): Pro
   const { loadPreferenceExamples } = await import("../data/formats/preference.js");
   const { loadModelFiles, defaultModelDir } = await import("../model/load.js");
   const { defaultPromptFormat } = await import("../rollout/prompt.js");
-  const { runDpo } = await import("../train/dpo.js");
+  const { runDpo, assertSameShape } = await import("../train/dpo.js");
   const resumeFrom = o.resumeFrom ?? null;
-  if (resumeFrom === null) await prepareRunDir(cfg.outputDir, { overwrite: o.overwrite });
+  // Inputs are read and checked before an existing run is replaced, so bad input loses nothing.
   const examples = await loadPreferenceExamples(cfg.dataset, { prompt: cfg.promptField, chosen: cfg.chosenField, rejected: cfg.rejectedField });
   const start = cfg.model ?? defaultModelDir();
   const loaded = await loadModelFiles(resumeFrom?.dir ?? start);
   const refDir = cfg.refModel ?? (resumeFrom !== null ? start : null);
   const reference = refDir === null ? null : (await loadModelFiles(refDir)).model;
+  if (reference !== null) assertSameShape(reference, loaded.model);
+  if (resumeFrom === null) await prepareRunDir(cfg.outputDir, { overwrite: o.overwrite });
   const format = cfg.promptFormat ?? defaultPromptFormat(loaded.model);
   return runDpo({ model: loaded.model, reference, examples, format, config: cfg, log: o.log, resumeFrom, signal: o.signal, generationConfig: loaded.generationConfigJson });
 }

@@ -248,16 +248,31 @@ export interface DpoRunOptions {
   signal?: AbortSignal;
 }
 
+/** The shape fields compared by `assertSameShape` (ModelConfig keys). */
+const SHAPE_KEYS = ["modelType", "vocabSize", "hiddenSize", "intermediateSize", "numHiddenLayers", "numAttentionHeads", "numKeyValueHeads", "headDim"] as const;
+
+/**
+ * Refuses a reference model whose architecture differs from the policy's. DPO's π_ref is the model the policy
+ * started from (Rafailov et al. 2023, §4: π_ref = π_SFT), so another shape is a wrong directory, and another
+ * vocabulary would score different tokens.
+ * @throws ConfigError naming the first differing config field
+ */
+export function assertSameShape(reference: Pick<CausalLM, "config">, policy: Pick<CausalLM, "config">): void {
+  for (const k of SHAPE_KEYS) {
+    if (reference.config[k] !== policy.config[k]) throw new ConfigError(`the reference model's ${k} (${String(reference.config[k])}) differs from the policy's (${String(policy.config[k])}): --ref-model must have the policy's shape`);
+  }
+}
+
 /**
  * Trains `o.model` in place by DPO and writes the run directory (see the module comment).
  * @throws ConfigError when no pair fits in `maxLength`, when a resumed run has no reference model, or when the
- *   reference model's vocabulary differs from the policy's
+ *   reference model's shape differs from the policy's (`assertSameShape`)
  */
 export async function runDpo(o: DpoRunOptions): Promise<DpoSummary> {
   const { model, config: c, log } = o;
   if (o.resumeFrom && o.reference === null) throw new ConfigError("a resumed DPO run needs its reference model (the starting model)");
   const ref = o.reference ?? model;
-  if (ref.config.vocabSize !== model.config.vocabSize) throw new ConfigError(`the reference model's vocabulary (${ref.config.vocabSize}) differs from the policy's (${model.config.vocabSize})`);
+  assertSameShape(ref, model);
   const tok = tokenizePairs(model, o.examples, o.format, c.maxLength);
   if (tok.rows.length === 0) throw new ConfigError(`no pair fits in maxLength ${c.maxLength} (all ${tok.dropped} prompts are longer)`);
   if (tok.truncated + tok.dropped > 0) log.info(`note: ${tok.truncated} pairs cut to ${c.maxLength} tokens, ${tok.dropped} dropped (prompt alone too long)`);

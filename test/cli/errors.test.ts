@@ -194,4 +194,17 @@ describe.concurrent("other commands", () => {
       expect(r.stderr.trim()).toBe(`error: ${flag} expects a number (got "abc")`);
     }
   });
+
+  test("a number list with a non-number, and --resume with --overwrite (sft, dpo), fail in one line", async ({ expect }) => {
+    const [m, ...both] = await Promise.all([
+      thinkrl(["merge", "--models", "a,b", "--weights", "3,x", "--out", outDir()]),
+      ...["sft", "dpo"].map((cmd) => thinkrl([cmd, "--resume", outDir(), "--overwrite"])),
+    ]);
+    expect(m!.code).toBe(1);
+    expect(m!.stderr.trim()).toBe('error: --weights expects comma-separated numbers (got "x" in "3,x")');
+    for (const r of both) {
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe("error: --resume continues the run and --overwrite deletes it: pass one of them");
+    }
+  });
 });

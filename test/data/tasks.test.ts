@@ -34,9 +34,9 @@ describe("arithmetic task", () => {
   });
 
   test("checked solutions (long-CoT data) add a check that does real work: the inverse operation, or the steps redone", () => {
-    expect(arithmeticProblem(47, "+", 85).checkedSolution).toBe("<think>7+5=12,4+8+1=13:12-5=7,12-8=4,0-0=0</think><answer>132</answer>");
-    expect(arithmeticProblem(503, "-", 78).checkedSolution).toBe("<think>13-8=5,9-7=2,4-0=4:5+8=13,2+7+1=10,4+0+1=5</think><answer>425</answer>");
-    expect(arithmeticProblem(47, "*", 6).checkedSolution).toBe("<think>7*6=42,4*6+4=28:7*6=42,4*6+4=28</think><answer>282</answer>");
+    expect(arithmeticProblem(47, "+", 85).checkedSolution).toBe("<think>7+5=12,4+8+1=13=132:12-5=7,12-8=4,0-0=0</think><answer>132</answer>");
+    expect(arithmeticProblem(503, "-", 78).checkedSolution).toBe("<think>13-8=5,9-7=2,4-0=4=425:5+8=13,2+7+1=10,4+0+1=5</think><answer>425</answer>");
+    expect(arithmeticProblem(47, "*", 6).checkedSolution).toBe("<think>7*6=42,4*6+4=28=282:7*6=42,4*6+4=28</think><answer>282</answer>");
   });
 
   test("a seed fixes the problem sequence", () => {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { initEngine } from "../../src/engine/init.js";
-import { tinyModel } from "../helpers/tiny-model.js";
+import { tinyConfig, tinyModel } from "../helpers/tiny-model.js";
 import { thinkrl } from "../helpers/cli.js";
 
 await initEngine("wasm");
@@ -113,5 +113,16 @@ describe("DPO", () => {
     await writeFile(bad, '{"prompt":"1+2","chosen":""}\n');
     const e = await thinkrl(["dpo", "--dataset", bad, "--out", join(tmp, "x")]);
     expect([e.code, e.stderr.trim()]).toEqual([1, `error: ${bad}:1: 'rejected' is missing`]);
+  });
+});
+
+describe("DPO reference model", () => {
+  test("a reference of another shape than the policy is refused, naming the field", async () => {
+    const { assertSameShape } = await import("../../src/train/dpo.js");
+    const policy = { config: await tinyConfig() };
+    expect(() => assertSameShape(policy, policy)).not.toThrow();
+    expect(() => assertSameShape({ config: { ...policy.config, hiddenSize: policy.config.hiddenSize * 2 } }, policy)).toThrow(
+      `the reference model's hiddenSize (${policy.config.hiddenSize * 2}) differs from the policy's (${policy.config.hiddenSize}): --ref-model must have the policy's shape`,
+    );
   });
 });

@@ -4,7 +4,7 @@
  * `--epochs` are ignored then). Ctrl-C stops after the current step.
  */
 import { resolve } from "node:path";
-import { CheckpointError } from "../../core/errors.js";
+import { CheckpointError, ConfigError } from "../../core/errors.js";
 import type { RunLog } from "../../core/log.js";
 import { kebabCase } from "../../train/config.js";
 import { startEngineFor } from "./shared.js";
@@ -14,6 +14,7 @@ const RENAMED: Record<string, string> = { out: "outputDir", format: "promptForma
 
 export async function runDpoCommand(flags: Record<string, unknown>, log: RunLog): Promise<void> {
   const { resume, overwrite, debug: _debug, ...rest } = flags;
+  if (resume !== undefined && resume !== false && overwrite === true) throw new ConfigError("--resume continues the run and --overwrite deletes it: pass one of them");
   const partial: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) partial[RENAMED[k] ?? k] = v;
   // Paths are kept absolute in config.json, so `--resume` works from any directory.

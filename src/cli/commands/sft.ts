@@ -4,7 +4,7 @@
  * `--epochs` are ignored then). Ctrl-C stops after the current step.
  */
 import { join } from "node:path";
-import { CheckpointError } from "../../core/errors.js";
+import { CheckpointError, ConfigError } from "../../core/errors.js";
 import type { SftLog } from "../../train/sft.js";
 import { kebabCase } from "../../train/config.js";
 import { startEngineFor } from "./shared.js";
@@ -14,6 +14,7 @@ const RENAMED: Record<string, string> = { out: "outputDir", format: "promptForma
 
 export async function runSftCommand(flags: Record<string, unknown>, log: SftLog): Promise<void> {
   const { resume, overwrite, debug: _debug, ...rest } = flags;
+  if (resume !== undefined && resume !== false && overwrite === true) throw new ConfigError("--resume continues the run and --overwrite deletes it: pass one of them");
   const partial: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) partial[RENAMED[k] ?? k] = v;
   const { resolveSftConfig } = await import("../../train/sft-config.js");

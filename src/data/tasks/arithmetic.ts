@@ -117,13 +117,14 @@ export function arithmeticProblem(a: number, op: ArithmeticOp, b: number): Probl
   const steps = op === "+" ? additionSteps(a, b) : op === "-" ? subtractionSteps(a, b) : multiplicationSteps(a, b);
   const target = op === "+" ? a + b : op === "-" ? a - b : a * b;
   const prompt = `${a}${op}${b}`;
-  // The check: a+b=s is checked by working s-b (giving a), a-b=d by working d+b (giving a), a*d by redoing each step.
+  // The result is written out (=s), then checked: a+b=s by working s-b (giving a), a-b=d by working d+b (giving a),
+  // a*d by redoing each step; the answer then copies the written result.
   const check = op === "+" ? subtractionSteps(target, b) : op === "-" ? additionSteps(target, b) : multiplicationSteps(a, b);
   return {
     key: `arithmetic:${prompt}`,
     prompt,
     solution: `<think>${steps.join(",")}</think><answer>${target}</answer>`,
-    checkedSolution: `<think>${steps.join(",")}:${check.join(",")}</think><answer>${target}</answer>`,
+    checkedSolution: `<think>${steps.join(",")}=${target}:${check.join(",")}</think><answer>${target}</answer>`,
     columns: { task: "arithmetic", target },
     difficulty: workDifficulty(steps),
   };
