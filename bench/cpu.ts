@@ -194,7 +194,7 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
   };
   const shapes: [number, number, number, keyof typeof forms][] = [
     [64 * 128, D, F, "nn"], [64 * 128, F, D, "nt"], [D, 64 * 128, F, "tn"], [64, D, F, "nn"],
-    ...(name === "default" ? ([[2048, 2048, 2048, "nn"]] as const) : []),
+    ...(name === "default" ? [[2048, 2048, 2048, "nn"] as [number, number, number, keyof typeof forms]] : []),
   ];
   for (const [M, K, N, form] of shapes) {
     const a = np.array(new Float32Array(M * K).fill(0.01)).reshape(form === "tn" ? [K, M] : [M, K]);
