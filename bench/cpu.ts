@@ -3,7 +3,11 @@
  * (a hand-written PyTorch model of the same architecture, Debian's python3-torch + OpenBLAS) on the same shapes.
  * Prints one markdown table with a ratio column (thinkrl time / PyTorch time).
  *
- *   npm run build && node dist/bench/cpu.js [--threads 2] [--reps 3] [--models default,mid] [--no-torch] [--profile]
+ *   npm run build && node dist/bench/cpu.js [--threads 2] [--reps 3] [--models default,mid,small] [--no-torch] [--profile]
+ *     [--reference numpy] [--only-matmul] [--baseline]
+ *
+ * `--baseline` runs every thinkrl row a second time with JAXJS_WASM_MATMUL=0 (jax-js's own Wasm matmul instead of the
+ * thinkrl wasm-packed-matmul patch) and prints it as an extra column: before/after in one run.
  *
  * Rows: generation of exactly `--new-tokens` tokens per row (KV cache, temperature 1, EOS ignored: the bench runs
  * on a copy of the config with no EOS ids) at several batch sizes; one GRPO policy update (PolicyUpdater, GRPO
@@ -31,6 +35,7 @@ const { values } = parseArgs({
     reference: { type: "string", default: "torch" }, // torch | numpy (numpy: matmul rows only, OpenBLAS sgemm)
     "only-matmul": { type: "boolean", default: false },
     "relaxed-simd": { type: "boolean", default: false }, // V8 flag --experimental-wasm-relaxed-simd for thinkrl
+    baseline: { type: "boolean", default: false }, // also run thinkrl with JAXJS_WASM_MATMUL=0 (jax-js's own matmul)
     profile: { type: "boolean", default: false },
     worker: { type: "string" }, // internal: run one model's thinkrl rows and print them as JSON
   },
@@ -50,6 +55,7 @@ const { Learner } = await import("../src/train/learner.js");
 const { grpo, nll } = await import("../src/rl/losses/index.js");
 const { generate } = await import("../src/rollout/generate.js");
 const { tokenWeights } = await import("../src/rl/aggregate.js");
+const { stories260kShapedConfig } = await import("./small-llama.js");
 
 interface Spec {
   name: string;
@@ -77,6 +83,8 @@ function midConfig(): ModelConfig {
 const SPECS: Record<string, Spec> = {
   default: { name: "default", cfg: defaultModelConfig(), gen: [1, 8, 64], train: [[64, 128, 64], [64, 512, 16]] },
   mid: { name: "mid", cfg: midConfig(), gen: [1, 8], train: [[64, 128, 16]] },
+  // llama2.c's stories260K sizes (bench/small-llama.ts), the small pretrained Llama of issue 15.
+  small: { name: "small", cfg: stories260kShapedConfig(), gen: [8, 64], train: [[64, 128, 64]] },
 };
 
 function paramCount(c: ModelConfig): number {
@@ -175,18 +183,29 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
     console.error(`  score ${B}x${T}: ${ts.ms.toFixed(0)} ms (+${ts.firstExtra.toFixed(0)} first)`);
   }
 
-  // Single matmuls at the shapes that dominate: a training projection (B·T × D × F) and a decode step's (64 × D × F).
+  // Single matmuls at the shapes that dominate: a training projection (B·T × D × F) and a decode step's (64 × D × F),
+  // and the two products of its backward pass with an operand read transposed: dY·Wᵀ ("nt": [B·T, F] times W stored
+  // [D, F]) and Xᵀ·dY ("tn": X stored [B·T, D], the weight gradient [D, F]).
   const D = cfg.hiddenSize, F = cfg.intermediateSize;
-  const mm = jit((a: npT.Array, b: npT.Array) => np.matmul(a, b));
-  const shapes: [number, number, number][] = [[64 * 128, D, F], [64, D, F], ...(name === "default" ? ([[2048, 2048, 2048]] as [number, number, number][]) : [])];
-  for (const [M, K, N] of shapes) {
-    const a = np.array(new Float32Array(M * K).fill(0.01)).reshape([M, K]);
-    const b = np.array(new Float32Array(K * N).fill(0.01)).reshape([K, N]);
+  const forms = {
+    nn: jit((a: npT.Array, b: npT.Array) => np.matmul(a, b)),
+    nt: jit((a: npT.Array, b: npT.Array) => np.matmul(a, b.transpose([1, 0]))),
+    tn: jit((a: npT.Array, b: npT.Array) => np.matmul(a.transpose([1, 0]), b)),
+  };
+  const shapes: [number, number, number, keyof typeof forms][] = [
+    [64 * 128, D, F, "nn"], [64 * 128, F, D, "nt"], [D, 64 * 128, F, "tn"], [64, D, F, "nn"],
+    ...(name === "default" ? [[2048, 2048, 2048, "nn"] as [number, number, number, keyof typeof forms]] : []),
+  ];
+  for (const [M, K, N, form] of shapes) {
+    const a = np.array(new Float32Array(M * K).fill(0.01)).reshape(form === "tn" ? [K, M] : [M, K]);
+    const b = np.array(new Float32Array(K * N).fill(0.01)).reshape(form === "nt" ? [N, K] : [K, N]);
     const n = Math.max(5, Math.min(100, Math.floor(2e9 / (2 * M * K * N))));
-    const t = await timeIt(async () => (await mm(a.ref, b.ref).blockUntilReady()).dispose(), n);
+    const t = await timeIt(async () => (await forms[form](a.ref, b.ref).blockUntilReady()).dispose(), n);
     a.dispose();
     b.dispose();
-    rows.push({ model: label, what: `matmul ${M}×${K}×${N}`, thinkrl: t.ms, compile: t.firstExtra, work: 2 * M * K * N, unit: "GFLOP/s", key: `mm:${M}x${K}x${N}` });
+    const tag = form === "nn" ? "" : `:${form}`;
+    const what = `matmul ${M}×${K}×${N}${form === "nt" ? " (B read transposed, dY·Wᵀ)" : form === "tn" ? " (A read transposed, Xᵀ·dY)" : ""}`;
+    rows.push({ model: label, what, thinkrl: t.ms, compile: t.firstExtra, work: 2 * M * K * N, unit: "GFLOP/s", key: `mm:${M}x${K}x${N}${tag}` });
   }
 }
 
@@ -198,6 +217,7 @@ if (values.worker !== undefined) {
 
 // Each model runs in its own process: jax-js's Wasm allocator keeps freed blocks per size class, so one model's
 // buffers would count against the next one's 4 GiB.
+const baseMs = new Map<string, number>();
 for (const name of modelNames) {
   if (SPECS[name] === undefined) throw new Error(`unknown model ${name} (have: ${Object.keys(SPECS).join(", ")})`);
   const argv = [
@@ -210,6 +230,14 @@ for (const name of modelNames) {
   const out = JSON.parse(r.stdout) as { rows: Row[]; profileNotes: string[] };
   rows.push(...out.rows);
   profileNotes.push(...out.profileNotes);
+  if (values.baseline) {
+    // The same rows on jax-js's own Wasm matmul kernel (the thinkrl wasm-packed-matmul patch switched off).
+    console.error(`[cpu bench] ${name} again with JAXJS_WASM_MATMUL=0`);
+    const env = { ...process.env, JAXJS_WASM_MATMUL: "0" };
+    const b = spawnSync(process.execPath, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24, env });
+    if (b.status !== 0) throw new Error(`thinkrl baseline worker for ${name} failed (${b.status})`);
+    for (const row of (JSON.parse(b.stdout) as { rows: Row[] }).rows) baseMs.set(`${row.model}/${row.key}`, row.thinkrl);
+  }
 }
 
 // ---- PyTorch reference, same shapes ----
@@ -268,12 +296,15 @@ if (!values["no-torch"] && values.reference === "numpy") {
 const fmtMs = (ms: number) => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`);
 const rate = (r: Row, ms: number) => (r.unit === "GFLOP/s" ? `${(r.work / ms / 1e6).toFixed(1)} GFLOP/s` : `${(r.work / (ms / 1000)).toFixed(0)} tok/s`);
 const refName = values.reference === "numpy" ? "OpenBLAS (numpy)" : "PyTorch";
-const head = ["model", "what", "thinkrl", refName, `ratio (thinkrl / ${refName})`, "thinkrl compile (first call extra)", `${refName} first call extra`];
+const baseHead = values.baseline ? ["thinkrl, jax-js matmul (JAXJS_WASM_MATMUL=0)"] : [];
+const head = ["model", "what", ...baseHead, "thinkrl", refName, `ratio (thinkrl / ${refName})`, "thinkrl compile (first call extra)", `${refName} first call extra`];
 const table = rows.map((r) => {
   const t = torchMs.get(`${r.model.split(" ")[0]}/${r.key}`);
+  const base = baseMs.get(`${r.model}/${r.key}`);
   return [
     r.model,
     r.what,
+    ...(values.baseline ? [base === undefined ? "—" : `${fmtMs(base)} (${rate(r, base)})`] : []),
     `${fmtMs(r.thinkrl)} (${rate(r, r.thinkrl)})`,
     t ? `${fmtMs(t.ms)} (${rate(r, t.ms)})` : "—",
     t ? `${(r.thinkrl / t.ms).toFixed(1)}×` : "—",

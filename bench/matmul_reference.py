@@ -2,7 +2,7 @@
 
     python3 bench/matmul_reference.py --matmul 2048x2048x2048,8192x128x336 [--threads 2]
 
-Shapes are MxKxN; prints JSON {numpy, blas, matmul: [{shape, ms, gflops}]} (median of repeated calls after a warm-up).
+Shapes are MxKxN, optionally with a suffix :nt (B stored [N, K] and read transposed) or :tn (A stored [K, M]); prints JSON {numpy, blas, matmul: [{shape, ms, gflops}]} (median of repeated calls after a warm-up).
 Set OPENBLAS_NUM_THREADS before starting Python to pin BLAS threads (bench/cpu.ts does).
 """
 import argparse
@@ -29,9 +29,14 @@ def main():
     out = {"numpy": np.__version__, "blas": blas_name(), "matmul": []}
     rng = np.random.default_rng(0)
     for shape in [s for s in args.matmul.split(",") if s]:
-        M, K, N = (int(x) for x in shape.split("x"))
-        a = rng.standard_normal((M, K), dtype=np.float32)
-        b = rng.standard_normal((K, N), dtype=np.float32)
+        dims, _, form = shape.partition(":")
+        M, K, N = (int(x) for x in dims.split("x"))
+        a = rng.standard_normal((K, M) if form == "tn" else (M, K), dtype=np.float32)
+        b = rng.standard_normal((N, K) if form == "nt" else (K, N), dtype=np.float32)
+        if form == "tn":
+            a = a.T
+        if form == "nt":
+            b = b.T
         c = a @ b
         n = max(5, min(100, int(2e9 / (2 * M * K * N))))
         times = []
