@@ -92,6 +92,8 @@ export interface TrainProfile {
   /** Device time of the micro-batch's kernels (timestamp queries), total and by kernel label (largest first). */
   kernelMs?: number;
   topKernelTimes?: string;
+  /** The 40 kernel groups with the most device time: label (+ reduction), count, ms, a sample of the expression. */
+  kernelTimesByLabel?: { label: string; count: number; ms: number; exp?: string }[];
   /** Queue submits of kernel work in one micro-batch (jax-js patch; absent unpatched). */
   submits?: number;
   /** shape label → { seconds per call, TFLOP/s, calls per micro-batch } */
@@ -320,7 +322,7 @@ async function profileTrain(gen: import("../src/model/causal-lm.js").CausalLM, r
     dy.dispose();
   }
   console.error(`[thinkrl] train micro-batch ${rows}×${T}: ${microSeconds.toFixed(2)} s (forward alone ${forwardSeconds.toFixed(2)} s); ${k.total} dispatches (top: ${top}); matmuls timed alone sum to ${matmulSeconds.toFixed(2)} s`);
-  return { rows, forwardSeconds, forwardBackwardSeconds: microSeconds, dispatches: k.total, topKernels: top, kernelMs: kt.totalMs, topKernelTimes: topKernelTimes(kt, 20), submits, matmuls, matmulSeconds };
+  return { rows, forwardSeconds, forwardBackwardSeconds: microSeconds, dispatches: k.total, topKernels: top, kernelMs: kt.totalMs, topKernelTimes: topKernelTimes(kt, 20), kernelTimesByLabel: kt.byLabel.slice(0, 40), submits, matmuls, matmulSeconds };
 }
 
 /** One matmul of the per-matmul table: label, M, K, N and the operand form (see bench/gpu_matmul.py). */

@@ -5,22 +5,26 @@
  */
 
 /** Per-label dispatch count and summed device time (ms) while `fn` ran, largest first; `totalMs` sums them all. */
-export async function kernelTimes(fn: () => Promise<unknown>): Promise<{ totalMs: number; dispatches: number; byLabel: { label: string; count: number; ms: number }[] }> {
+export async function kernelTimes(fn: () => Promise<unknown>): Promise<{ totalMs: number; dispatches: number; byLabel: { label: string; count: number; ms: number; exp?: string }[] }> {
   const { profiler } = await import("@jax-js/jax");
   performance.clearMeasures();
   profiler.startTrace();
   await fn();
   profiler.stopTrace();
   await new Promise((r) => setTimeout(r, 500)); // the last timestamp batch is read back asynchronously
-  const m = new Map<string, { count: number; ms: number }>();
+  const m = new Map<string, { count: number; ms: number; exp?: string }>();
   let totalMs = 0;
   const entries = performance.getEntriesByType("measure");
   for (const e of entries) {
-    const x = m.get(e.name) ?? { count: 0, ms: 0 };
+    // jax-js labels a kernel `Kernel[size]`; its reduction (op:size) and expression tell kernels of one size apart.
+    const props = new Map((((e as PerformanceMeasure).detail as { devtools?: { properties?: [string, string][] } } | null)?.devtools?.properties ?? []).map(([k, v]) => [k, v]));
+    const red = props.get("reduction");
+    const key = red ? `${e.name} reduce ${red}` : e.name;
+    const x = m.get(key) ?? { count: 0, ms: 0, exp: props.get("exp")?.slice(0, 300) };
     x.count++;
     x.ms += e.duration;
     totalMs += e.duration;
-    m.set(e.name, x);
+    m.set(key, x);
   }
   performance.clearMeasures();
   const byLabel = [...m.entries()].map(([label, x]) => ({ label, ...x })).sort((a, b) => b.ms - a.ms);

@@ -124,6 +124,38 @@ describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
     expect(out.tiled).toBeGreaterThanOrEqual(8); // forward, input-gradient and weight-gradient matmuls took the tiled kernel
   }, 90_000);
 
+  test("later calls of a jitted gradient run eagerly from the executable cache (jit-eager patch) and equal Wasm's", async () => {
+    const out = await page.evaluate(async () => {
+      const g = globalThis as unknown as { jax: any; __jaxjsWebgpuStats: { cachedExecutables: number } };
+      const { init, numpy: np, jit, valueAndGrad } = g.jax;
+      await init("webgpu", "wasm");
+      const loss = (w: any, x: any) => np.tanh(np.matmul(np.tanh(np.matmul(x, w.a)), w.b)).sum();
+      const f = jit(valueAndGrad(loss));
+      const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 331 + i * 0.53) * 0.3);
+      const run = async (device: string, seed: number) => {
+        const w = { a: np.array(fill(48 * 64, 1), { device }).reshape([48, 64]), b: np.array(fill(64 * 40, 2), { device }).reshape([64, 40]) };
+        // the input goes through an eager op first, so the program also has to submit its inputs' pending kernels
+        const x = np.array(fill(96 * 48, seed), { device }).reshape([96, 48]).mul(2);
+        const [v, gr] = f(w, x);
+        return [(await v.data()) as Float32Array, (await gr.a.data()) as Float32Array, (await gr.b.data()) as Float32Array];
+      };
+      const rows: { maxErr: number; eager: number }[] = [];
+      for (const seed of [3, 4, 5]) {
+        const c0 = g.__jaxjsWebgpuStats.cachedExecutables;
+        const gpu = await run("webgpu", seed);
+        const eager = g.__jaxjsWebgpuStats.cachedExecutables - c0;
+        const cpu = await run("wasm", seed);
+        let maxErr = 0;
+        for (let k = 0; k < 3; k++) for (let i = 0; i < cpu[k]!.length; i++) maxErr = Math.max(maxErr, Math.abs(gpu[k]![i]! - cpu[k]![i]!) / Math.max(1, Math.abs(cpu[k]![i]!)));
+        rows.push({ maxErr, eager });
+      }
+      return rows;
+    });
+    for (const r of out) expect(r.maxErr).toBeLessThan(1e-5);
+    expect(out[0]!.eager).toBe(0); // the first call builds its pipelines (asynchronously, as jax-js does)
+    expect(out[1]!.eager).toBeGreaterThan(3); // the program's kernels found in the cache: it runs eagerly from now on
+  }, 60_000);
+
   test("a jitted program of many kernels is one queue submit; its result equals Wasm's", async () => {
     const out = await page.evaluate(async () => {
       const g = globalThis as unknown as { jax: any; __jaxjsWebgpuStats: { submits: number } };
