@@ -7,7 +7,7 @@
  * one score vector. Pure: no model, no engine; the caller's `score` does the work.
  */
 import { ConfigError } from "../core/errors.js";
-import type { Rng } from "../core/rng.js";
+import { gaussian, type Rng } from "../core/rng.js";
 
 /** A score vector, compared lexicographically (element 0 first); higher is better. */
 export type CemScore = readonly number[];
@@ -75,12 +75,6 @@ export function compareScores(a: CemScore, b: CemScore): number {
 /** Elite count of a population: max(2, round(population × fraction)), at most the population. */
 export function eliteCount(population: number, fraction: number): number {
   return Math.min(population, Math.max(2, Math.round(population * fraction)));
-}
-
-function gaussian(rng: Rng): number {
-  const u1 = 1 - rng.next();
-  const u2 = rng.next();
-  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
 /**

@@ -21,7 +21,7 @@
  */
 import { jit, nn, numpy as np, tree, type JsTree } from "@jax-js/jax";
 import { ConfigError } from "../core/errors.js";
-import type { Rng } from "../core/rng.js";
+import { gaussian, type Rng } from "../core/rng.js";
 import { CausalLM } from "../model/causal-lm.js";
 import type { LayerParams, LlamaParams } from "../model/llama.js";
 import type { AdaptedMatrix } from "./targets.js";
@@ -96,12 +96,6 @@ export function initSvfExpert(factors: SvfFactors, o: { parameterization: SvfPar
     vectors.set(t.name, v);
   }
   return { parameterization: o.parameterization, maxMult: o.maxMult ?? 1, vectors, meta: { ...o.meta, baseHash: factors.baseHash } };
-}
-
-function gaussian(rng: Rng): number {
-  const u1 = 1 - rng.next();
-  const u2 = rng.next();
-  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
 /** The applied mask of one vector on the host (float64): sigmoid(p)·maxMult, or z. */

@@ -113,6 +113,13 @@ export class Rng {
 }
 
 /** Shorthand for `new Rng(seed)`. */
+/** A standard normal draw from two uniforms of `rng` (Box–Muller, cosine branch). */
+export function gaussian(rng: Rng): number {
+  const u1 = 1 - rng.next();
+  const u2 = rng.next();
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
+
 export function seeded(seed: number): Rng {
   return new Rng(seed);
 }

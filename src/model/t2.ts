@@ -11,34 +11,18 @@
  * `<think>…</think><answer>…</answer>` + EOS).
  */
 import type { ModelConfig } from "./config.js";
+import { DEFAULT_SPECIAL_TOKENS, defaultModelConfig } from "./default.js";
 import { buildCharTokenizerJson } from "./tokenizer.js";
 
 /** Special tokens, ids 0..6 (the embedded default model's, so the compact format works unchanged). */
-export const T2_SPECIAL_TOKENS = ["<pad>", "<bos>", "<eos>", "<think>", "</think>", "<answer>", "</answer>"];
+export const T2_SPECIAL_TOKENS = DEFAULT_SPECIAL_TOKENS;
 
 /** Printable ASCII (0x20 space … 0x7e `~`) then newline: every character a `t2-*` prompt or completion uses. */
 export const T2_CHARS: readonly string[] = [...Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)), "\n"];
 
 /** The T2 model's config (vocabulary 7 special + 96 characters = 103). */
 export function t2ModelConfig(): ModelConfig {
-  return {
-    modelType: "llama",
-    vocabSize: T2_SPECIAL_TOKENS.length + T2_CHARS.length,
-    hiddenSize: 128,
-    intermediateSize: 384,
-    numHiddenLayers: 4,
-    numAttentionHeads: 4,
-    numKeyValueHeads: 2,
-    headDim: 32,
-    rmsNormEps: 1e-5,
-    ropeTheta: 10000,
-    maxPositionEmbeddings: 256,
-    tieWordEmbeddings: false,
-    attentionBias: false,
-    bosTokenId: 1,
-    eosTokenId: [2],
-    padTokenId: 0,
-  };
+  return { ...defaultModelConfig(), vocabSize: T2_SPECIAL_TOKENS.length + T2_CHARS.length, intermediateSize: 384, maxPositionEmbeddings: 256 };
 }
 
 /** Hugging Face `tokenizer.json` of the T2 model (`buildCharTokenizerJson` over `T2_CHARS`). */

@@ -23,11 +23,11 @@ import type { CausalLM } from "../model/causal-lm.js";
 import { LocalSampler } from "../rollout/local-sampler.js";
 import { OTHER_CATEGORY } from "../adapt/classify.js";
 import { readSvfExpert } from "../adapt/node.js";
-import { baseHash, svdFactors } from "../adapt/svd-cache.js";
+import { baseHash } from "../adapt/svd-cache.js";
 import { SvfMixer, type ExpertWeights, type SvfExpert } from "../adapt/svf.js";
-import { selectTargets } from "../adapt/targets.js";
 import type { AdaptConfig, AdaptStrategy } from "./adapt-config.js";
 import { cemAdapt, classifyQueries, fewShotExamples, type PassCost } from "./self-adapt.js";
+import { expertFactors } from "./adapters.js";
 import { resolvePromptFormat } from "./samplers.js";
 
 /** One query's row of `results.jsonl`. */
@@ -90,12 +90,7 @@ export async function runAdapt(cfg: Readonly<AdaptConfig>, o: { log: RunLog; mod
   });
   if (new Set(categories).size !== categories.length) throw new ConfigError(`adapt: two experts share a category (${categories.join(", ")}); pass --categories`);
   const format = await resolvePromptFormat(cfg.format ?? undefined, model);
-  const factorsFor = async (es: readonly SvfExpert[]) => {
-    const names = new Set(es.flatMap((e) => [...e.vectors.keys()]));
-    const targets = selectTargets(model.config.numHiddenLayers, ["proj"]).filter((t) => names.has(t.name));
-    if (targets.length !== names.size) throw new ConfigError(`adapt: an expert adapts matrices this model does not have`);
-    return (await svdFactors(model, targets, { onMatrix: (r, d, n) => log.progress(`SVD ${d}/${n} ${r.name}${r.cached ? " (cached)" : ""}`) })).factors;
-  };
+  const factorsFor = (es: readonly SvfExpert[]) => expertFactors(model, es, "adapt: an expert", (m) => log.progress(m));
   const mixer = new SvfMixer(model, await factorsFor(experts), experts);
   log.info(`adapt (${cfg.strategy}): ${plural(items.length, "held-out problem")} of ${cfg.dataset}; ${plural(experts.length, "expert")} for ${categories.join(", ")}`);
 

@@ -10,7 +10,7 @@ import { parseSafetensorsMetadata } from "../model/safetensors.js";
 import { saveModel } from "../train/state.js";
 import { readPeftAdapter, readSvfExpert } from "../adapt/node.js";
 import { svdFactors } from "../adapt/svd-cache.js";
-import { disposeAdapted, mixedModel, svfParamCount } from "../adapt/svf.js";
+import { disposeAdapted, mixedModel, svfParamCount, type SvfExpert, type SvfFactors } from "../adapt/svf.js";
 import { disposeLoraModel, loraModel, loraParamCount } from "../adapt/lora.js";
 import { selectTargets } from "../adapt/targets.js";
 import type { CausalLM } from "../model/causal-lm.js";
@@ -49,15 +49,24 @@ export async function applyAdapter(model: CausalLM, s: AdapterSpec, log?: (m: st
   if (weights === null) throw new ConfigError(`${experts.length} experts need --expert-weights (one α each)`);
   if (weights.length !== experts.length || weights.some((w) => !Number.isFinite(w))) throw new ConfigError(`--expert-weights must list ${experts.length} numbers (got ${JSON.stringify(weights)})`);
   const files = await Promise.all(experts.map((f) => readSvfExpert(f)));
-  const names = new Set(files.flatMap((e) => [...e.vectors.keys()]));
-  const targets = selectTargets(model.config.numHiddenLayers, ["proj"]).filter((t) => names.has(t.name));
-  if (targets.length !== names.size) throw new ConfigError(`${experts.join(", ")}: adapts matrices this model does not have`);
-  const { factors } = await svdFactors(model, targets, { onMatrix: (r, d, n) => log?.(`SVD ${d}/${n} ${r.name}${r.cached ? " (cached)" : ""}`) });
+  const factors = await expertFactors(model, files, experts.join(", "), log);
   const m = mixedModel(model, factors, files, weights);
   const mix = experts.map((f, i) => `${weights[i]}×${f}`).join(" + ");
   // Trainable values: Σ k of each expert (the mix's α are K more, chosen per query or task).
   const paramCount = files.reduce((n, e) => n + svfParamCount(e), 0);
-  return { model: m, description: `SVF ${mix} (${targets.length} matrices)`, release: () => (m === model ? undefined : disposeAdapted(m)), paramCount };
+  return { model: m, description: `SVF ${mix} (${factors.targets.length} matrices)`, release: () => (m === model ? undefined : disposeAdapted(m)), paramCount };
+}
+
+/**
+ * The (cached) SVD factors of the matrices `experts` adapt on `model`.
+ * @param label names the experts in the error
+ * @throws ConfigError when an expert adapts a matrix the model does not have
+ */
+export async function expertFactors(model: CausalLM, experts: readonly SvfExpert[], label: string, log?: (m: string) => void): Promise<SvfFactors> {
+  const names = new Set(experts.flatMap((e) => [...e.vectors.keys()]));
+  const targets = selectTargets(model.config.numHiddenLayers, ["proj"]).filter((t) => names.has(t.name));
+  if (targets.length !== names.size) throw new ConfigError(`${label}: adapts matrices this model does not have`);
+  return (await svdFactors(model, targets, { onMatrix: (r, d, n) => log?.(`SVD ${d}/${n} ${r.name}${r.cached ? " (cached)" : ""}`) })).factors;
 }
 
 /** One SVF expert file found by `listSvfExperts`: its path and metadata (as stored; `step` when a run wrote it). */
