@@ -129,11 +129,12 @@ export async function loadBenchmark(path: string, o: BenchmarkReadOptions = {}):
 
 /**
  * Problems from a prompt source's items (e.g. `openPromptSource(…).heldOut`), judged by their columns
- * (`accuracyJudge`); the gold answer shown in results is the `target` or `answer` column.
+ * (`accuracyJudge`); the gold answer shown in results is the `target` or `answer` column, else (classification
+ * tasks such as `t2-classify`) the `category` column.
  */
 export function fromPromptItems(items: readonly PromptItem[]): EvalProblem[] {
   return items.map((p) => {
-    const g = p.columns.target ?? p.columns.answer;
+    const g = p.columns.target ?? p.columns.answer ?? p.columns.category;
     return { id: p.key, question: p.question, gold: g === undefined || g === null ? null : String(g), columns: p.columns };
   });
 }

@@ -131,6 +131,9 @@ describe("evaluate on hand-checked problems (scripted sampler)", () => {
       [false, false, true],
     ]);
     expect(run.results.map((r) => r.gold)).toEqual(["5", "8", "11"]);
+    // A classification row's gold is its category (t2-classify has no target/answer column).
+    const cls = fromPromptItems([{ key: "k", question: "q", columns: { task: "t2-classify", category: "search", categories: ["arithmetic", "search"] } }]);
+    expect(cls[0]!.gold).toBe("search");
     const m = run.metrics;
     expect(m["pass@1"]).toBe(4 / 9);
     expect(m["cons@3"]).toBe(1 / 3);
