@@ -87,7 +87,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   eval: ["core", "data", "model", "reward", "rollout"],
   train: ["core", "data", "model", "reward", "rl", "rollout"],
   adapt: ["core", "data", "engine", "model"],
-  pipeline: ["adapt", "core", "data", "eval", "model", "reward", "rollout", "train"],
+  pipeline: ["adapt", "core", "data", "engine", "eval", "model", "reward", "rollout", "train"],
   dashboard: ["core"],
   // The in-tab trainer: its session is library code; its page imports the browser entry itself (`browser.js`).
   web: ["core", "dashboard", "data", "model", "reward", "rollout", "train", "browser.js"],

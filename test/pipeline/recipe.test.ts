@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { initEngine } from "../../src/engine/init.js";
-import { ConfigError } from "../../src/core/errors.js";
+import { CheckpointError, ConfigError } from "../../src/core/errors.js";
 import { parseRecipe } from "../../src/pipeline/recipe.js";
 import { startOpenAIServer, type OpenAIServer } from "../helpers/openai-server.js";
 
@@ -104,7 +104,7 @@ describe("running recipes (embedded model, tiny sizes)", () => {
         out,
       ),
     );
-    const s = await runRecipe(r, { log: quiet });
+    const s = await runRecipe(r, { log: quiet, inProcess: true });
     expect(s.stages.map((x) => x.status)).toEqual(["ran", "ran", "ran", "ran", "ran"]);
     expect(s.stages[0]!.outputs.model).toBe(join(out, "cold", "final"));
     expect(s.stages[1]!.outputs.model).toBe(join(out, "rl", "checkpoint-2"));
@@ -121,13 +121,13 @@ describe("running recipes (embedded model, tiny sizes)", () => {
     const onDisk = JSON.parse(await readFile(join(out, "pipeline-summary.json"), "utf8"));
     expect(onDisk.stages.map((x: { stage: string }) => x.stage)).toEqual(["cold", "rl", "rs", "rs_sft", "score"]);
 
-    const again = await runRecipe(r, { log: quiet });
+    const again = await runRecipe(r, { log: quiet, inProcess: true });
     expect(again.stages.map((x) => x.status)).toEqual(["skipped", "skipped", "skipped", "skipped", "skipped"]);
     expect(again.stages.map((x) => x.metrics)).toEqual(s.stages.map((x) => x.metrics));
 
     // Changing a finished stage's options is refused rather than silently skipped.
     const changed = parseRecipe(recipe(stage("cold", "sft", "{ dataset: arithmetic, num_examples: 32, batch_size: 8 }"), out));
-    await expect(runRecipe(changed, { log: quiet })).rejects.toThrow(/stage cold: its options changed/);
+    await expect(runRecipe(changed, { log: quiet, inProcess: true })).rejects.toThrow(/stage cold: its options changed/);
   }, 120_000);
 
   test("long2short stages: sample --keep all → pairs → dpo, and merge, wire their outputs", async () => {
@@ -142,7 +142,7 @@ describe("running recipes (embedded model, tiny sizes)", () => {
         out,
       ),
     );
-    const s = await runRecipe(r, { log: quiet });
+    const s = await runRecipe(r, { log: quiet, inProcess: true });
     expect(s.stages.map((x) => x.status)).toEqual(["ran", "ran", "ran", "ran"]);
     expect(s.stages[1]!.metrics.pairs).toBeGreaterThan(0);
     expect(s.stages[2]!.outputs.model).toBe(join(out, "dpo", "final"));
@@ -155,7 +155,7 @@ describe("running recipes (embedded model, tiny sizes)", () => {
     const ev = "{ format: compact, dataset: arithmetic, num_eval_problems: 4, eval_samples: 1, max_new_tokens: 32 }";
     const r = parseRecipe(recipe(stage("e1", "eval", ev) + stage("e2", "eval", ev.replace("eval_samples: 1", "eval_samples: 2")) +
       stage("t", "table", "{ title: Mini, columns: [pass@1, format, n], rows: { first: [e1, 'e1:format_rate', ''], second: [e2, 'e2:format_rate', 'e2:nope'] } }"), out));
-    const s = await runRecipe(r, { log: quiet });
+    const s = await runRecipe(r, { log: quiet, inProcess: true });
     const pct = (x: number | undefined) => `${(100 * x!).toFixed(1)}%`;
     const [m1, m2] = [s.stages[0]!.metrics, s.stages[1]!.metrics];
     const text = await readFile(join(out, "t", "table.md"), "utf8");
@@ -163,19 +163,30 @@ describe("running recipes (embedded model, tiny sizes)", () => {
     expect(s.stages[2]!.outputs.table).toBe(join(out, "t", "table.md"));
   }, 60_000);
 
-  test("an interrupted SFT stage resumes from its checkpoint", async () => {
+  // The default: each stage in its own child process with a fresh engine. Its log lines stream back (the abort below
+  // is triggered by one), the signal is relayed to it, and its StageRun and errors cross back intact.
+  test("in child processes: an interrupted SFT stage resumes from its checkpoint; a stage's error keeps its class and message", async () => {
     const out = join(dir, "interrupt");
     const r = parseRecipe(recipe(stage("cold", "sft", "{ dataset: arithmetic, num_examples: 32, batch_size: 8, micro_batch_size: 8, eval_split: 0, save_steps: 1, learning_rate: 1.0e-3 }"), out));
     const stop = new AbortController();
-    const log = { info: () => {}, progress: (m: string) => void (m.startsWith("step 2/") && stop.abort()) };
+    const lines: string[] = [];
+    const log = { info: (m: string) => void lines.push(m), progress: (m: string) => void (m.startsWith("step 2/") && stop.abort()) };
     await expect(runRecipe(r, { log, signal: stop.signal })).rejects.toBeInstanceOf(PipelineInterrupted);
+    expect(lines).toContain(`saved ${join(out, "cold", "checkpoint-2")}`);
     expect(existsSync(join(out, "cold", "checkpoint-2"))).toBe(true);
     expect(existsSync(join(out, "cold", DONE_FILE))).toBe(false);
     const s = await runRecipe(r, { log: quiet });
     expect(s.stages[0]!.status).toBe("resumed");
+    expect(s.stages[0]!.outputs.model).toBe(join(out, "cold", "final"));
+    expect(s.stages[0]!.metrics.steps).toBe(4);
     const steps = (await readFile(join(out, "cold", "metrics.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l).step);
     expect(steps).toEqual([1, 2, 3, 4]);
-  }, 60_000);
+
+    const bad = parseRecipe(recipe(stage("score", "eval", "{ model: /nonexistent/model, format: compact, dataset: arithmetic, num_eval_problems: 4 }"), join(dir, "bad")));
+    const err = await runRecipe(bad, { log: quiet }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as Error).message).toMatch(/^checkpoint directory \/nonexistent\/model does not exist$/);
+  }, 90_000);
 
   test("r1-distill shape: teacher endpoint → sample (verifier-correct only) → SFT → eval", async () => {
     const out = join(dir, "distill");
@@ -185,7 +196,7 @@ describe("running recipes (embedded model, tiny sizes)", () => {
         stage("student", "eval", "{ model: '${stages.distill.model}', format: compact, dataset: arithmetic, num_eval_problems: 4, eval_samples: 1, max_new_tokens: 32 }"),
       out,
     );
-    const s = await runRecipe(parseRecipe(text, { env: { TEACHER_URL: server.url, TEACHER_MODEL: "teacher" } }), { log: quiet });
+    const s = await runRecipe(parseRecipe(text, { env: { TEACHER_URL: server.url, TEACHER_MODEL: "teacher" } }), { log: quiet, inProcess: true });
     const rows = (await readFile(join(out, "teacher", "samples.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
     expect(rows).toHaveLength(16);
     expect(rows.every((r) => r.rewards.accuracy === 1 && r.provenance.model === "teacher")).toBe(true);

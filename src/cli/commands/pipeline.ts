@@ -1,7 +1,7 @@
 /**
  * `thinkrl pipeline <recipe.yaml>`: runs a multi-stage recipe (`pipeline/recipe.ts`, `pipeline/run-recipe.ts`).
- * The recipe is checked completely before the engine starts; Ctrl-C stops at the next safe point and a rerun
- * continues where it stopped.
+ * The recipe is checked completely before any stage starts; each stage runs in its own child process with a fresh
+ * engine (`pipeline/stage-process.ts`). Ctrl-C stops at the next safe point and a rerun continues where it stopped.
  */
 import { readFile } from "node:fs/promises";
 import { ConfigError } from "../../core/errors.js";
@@ -19,11 +19,11 @@ export async function runPipelineCommand(path: string, o: Record<string, unknown
     for (const s of recipe.stages) log.info(`  ${s.name} (${s.type}) → ${STAGE_EXPORTS[s.type].join(", ")}: ${JSON.stringify(s.with)}`);
     return;
   }
-  const { initEngine } = await import("../../engine/init.js");
-  await initEngine((await import("../device.js")).deviceChoice());
+  const { deviceChoice } = await import("../device.js");
   const { runRecipe } = await import("../../pipeline/run-recipe.js");
   // Ctrl-C: stop at the next safe point (an SFT step, a sampled prompt, the end of a stage); GRPO stages have none
-  // before they end, so a second Ctrl-C exits at once (the rerun resumes from the last checkpoint).
+  // before they end, so a second Ctrl-C exits at once, killing the stage's process (the rerun resumes from the
+  // last checkpoint).
   const stop = new AbortController();
   const onInt = () => {
     if (stop.signal.aborted) process.exit(130);
@@ -32,7 +32,7 @@ export async function runPipelineCommand(path: string, o: Record<string, unknown
   };
   process.on("SIGINT", onInt);
   try {
-    await runRecipe(recipe, { log, signal: stop.signal });
+    await runRecipe(recipe, { log, signal: stop.signal, device: deviceChoice() });
   } finally {
     process.off("SIGINT", onInt);
   }
