@@ -16,9 +16,10 @@ import { initEngine } from "../src/engine/init.js";
 
 const DEFAULT_MIX = "t2-arithmetic:2,t2-search:2,t2-sequence:2,t2-classify:1";
 const { values } = parseArgs({ options: {
-  steps: { type: "string", default: "600" }, seed: { type: "string", default: "0" }, out: { type: "string", default: "assets/t2-model" },
-  "batch-size": { type: "string", default: "16" }, "save-every": { type: "string", default: "0" }, mix: { type: "string", default: DEFAULT_MIX }, lr: { type: "string" },
-  init: { type: "string" }, "hidden-size": { type: "string" }, "intermediate-size": { type: "string" }, layers: { type: "string" },
+  steps: { type: "string", default: "1400" }, seed: { type: "string", default: "0" }, out: { type: "string", default: "assets/t2-model" },
+  "batch-size": { type: "string", default: "16" }, "save-every": { type: "string", default: "0" }, mix: { type: "string", default: DEFAULT_MIX }, lr: { type: "string", default: "3e-3" },
+  init: { type: "string" }, warmup: { type: "string", default: "100" }, schedule: { type: "string", default: "cosine" },
+  "micro-batch-size": { type: "string" }, "sort-by-length": { type: "boolean", default: false }, "hidden-size": { type: "string" }, "intermediate-size": { type: "string" }, layers: { type: "string" },
 } });
 await initEngine("wasm");
 const { Rng } = await import("../src/core/rng.js");
@@ -60,16 +61,29 @@ const source = { ...parts[0]!, name: mix, next: () => parts[order[Math.floor(dra
 const steps = Number(values.steps);
 const saveEvery = Number(values["save-every"]);
 const save = async () => saveCheckpointFiles(values.out!, { config: cfg, tensors: await paramsToTensors(cfg, model.params), tokenizerJson: model.tokenizer.json, dtype: "F32" });
+const recent = new Map<string, { sum: number; n: number }>();
 const t0 = performance.now();
 await sftColdStart(model, source, {
   steps,
   batchSize,
-  learningRate: values.lr ? Number(values.lr) : TRAIN_DEFAULTS.coldStartLearningRate,
-  warmupSteps: 50,
+  learningRate: Number(values.lr),
+  warmupSteps: Number(values.warmup),
+  schedule: values.schedule === "cosine" ? "cosine" : "constant",
   format: "compact",
-  lengthBucket: 32,
+  lengthBucket: values["sort-by-length"] ? 16 : 32,
+  ...(values["micro-batch-size"] ? { microBatchSize: Number(values["micro-batch-size"]) } : {}),
+  sortByLength: values["sort-by-length"],
   onStep: async (s, loss, sec) => {
-    if (s % 25 === 0 || s <= 3) console.log(`sft step ${s}/${steps} loss ${loss.toFixed(4)} (${sec.toFixed(2)} s/step, ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    // Step s trains on batch s − 1, i.e. the task order[(s − 1) mod |order|]; the log shows each task's mean loss
+    // over its batches since the last line.
+    const task = shares[order[(s - 1) % order.length]!]!.task;
+    const acc = recent.get(task) ?? { sum: 0, n: 0 };
+    recent.set(task, { sum: acc.sum + loss, n: acc.n + 1 });
+    if (s % 25 === 0 || s <= 3) {
+      const per = [...recent].map(([t, a]) => `${t.replace(/^t2-/, "")} ${(a.sum / a.n).toFixed(3)}`).join(", ");
+      console.log(`sft step ${s}/${steps} loss ${per} (${sec.toFixed(2)} s/step, ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      recent.clear();
+    }
     if (saveEvery > 0 && s % saveEvery === 0 && s < steps) {
       await save();
       console.log(`saved step ${s} to ${values.out}`);

@@ -3,8 +3,9 @@
  * in natural text whose prompts carry no task tag or category keyword, each phrased by one of several templates, so
  * telling them apart takes reading the question, not one word. Each needs a different skill:
  *
- * - `t2-arithmetic` (category `arithmetic`): add or subtract two 2–3 digit numbers — "What is 37 and 48 together?",
- *   "Take 19 from 52." — worked column by column from the right as `arithmetic` does: `<think>7+8=15,3+4+1=8</think>
+ * - `t2-arithmetic` (category `arithmetic`): add or subtract two 2-digit numbers — "What is 37 and 48 together?",
+ *   "Take 19 from 52." — first written as an equation (reading the words: which number, which operation, which
+ *   order), then worked column by column from the right as `arithmetic` does: `<think>37+48,7+8=15,3+4+1=8</think>
  *   <answer>85</answer>`.
  * - `t2-search` (category `search`): Countdown — "Make 22 from 3, 5 and 7." — reach the target with + - * / using
  *   each number at most once; the worked solution lists each step: `<think>3*5=15,15+7=22</think><answer>(3*5)+7</answer>`.
@@ -50,7 +51,7 @@ const SUB_TEMPLATES = [
   "What is the difference between {a} and {b}?",
 ];
 
-/** Random number with 2..3 digits. */
+/** Random number with minDigits..maxDigits digits. */
 function operand(rng: Rng, minDigits: number, maxDigits: number): number {
   const nd = rng.int(minDigits, maxDigits);
   return rng.int(10 ** (nd - 1), 10 ** nd - 1);
@@ -69,20 +70,20 @@ export function t2ArithmeticProblem(a: number, op: "+" | "-", b: number, t: numb
   return {
     key: `t2-arithmetic:${a}${op}${b}`,
     prompt: fill(templates[t % templates.length]!, { a, b }),
-    solution: `<think>${steps.join(",")}</think><answer>${target}</answer>`,
+    solution: `<think>${a}${op}${b},${steps.join(",")}</think><answer>${target}</answer>`,
     columns: { task: "t2-arithmetic", category: "arithmetic", target },
     difficulty: workDifficulty(steps),
   };
 }
 
-/** `t2-arithmetic`: a + b or a − b (a ≥ b) with 2–3 digit operands, one of six phrasings per operation. */
+/** `t2-arithmetic`: a + b or a − b (a ≥ b) with 2-digit operands (10..99), one of six phrasings per operation. */
 export function t2ArithmeticTask(): Task {
   return {
     name: "t2-arithmetic",
     sample(rng: Rng): Problem {
       const op = rng.choice(["+", "-"] as const);
-      let a = operand(rng, 2, 3);
-      let b = operand(rng, 2, 3);
+      let a = operand(rng, 2, 2);
+      let b = operand(rng, 2, 2);
       if (op === "-" && b > a) [a, b] = [b, a];
       return t2ArithmeticProblem(a, op, b, rng.int(0, ADD_TEMPLATES.length - 1));
     },
@@ -98,12 +99,16 @@ const SEARCH_TEMPLATES = [
   "Reach {t} with {nums}.",
 ];
 
+/** Countdown numbers of `t2-search` / `t2-search-hard` lie in 1..T2_SEARCH_NMAX, targets in 1..T2_SEARCH_TMAX. */
+export const T2_SEARCH_NMAX = 8;
+export const T2_SEARCH_TMAX = 50;
+
 /**
  * A Countdown problem (from `countdownTask`'s generator, so every target is reachable) phrased in words.
  * @param n how many numbers; the `task` column and key prefix are `name`
  */
 function searchTask(name: "t2-search" | "t2-search-hard", n: number): Task {
-  const inner = countdownTask({ n, nmax: 10, tmax: 99 });
+  const inner = countdownTask({ n, nmax: T2_SEARCH_NMAX, tmax: T2_SEARCH_TMAX });
   return {
     name,
     sample(rng: Rng): Problem {
@@ -121,7 +126,7 @@ function searchTask(name: "t2-search" | "t2-search-hard", n: number): Task {
   };
 }
 
-/** `t2-search`: Countdown over 3 numbers in 1..10, targets 1..99, one of six phrasings. */
+/** `t2-search`: Countdown over 3 numbers in 1..8, targets 1..50, one of six phrasings. */
 export function t2SearchTask(): Task {
   return searchTask("t2-search", 3);
 }

@@ -3,9 +3,9 @@
  * type rather than a relabelled seen one. `columns.category` is the nearest seen category where one skill covers the
  * task, else `other` (the base weights under the prompt / classifier strategies):
  *
- * - `t2-sum3` (category `arithmetic`): three numbers in one question — "Start with 52, add 19, then take 7." — two
- *   column-by-column operations chained, the intermediate result written after `:`:
- *   `<think>2+9=11,5+1+1=7:71,1-7...</think>`. A harder variant of `t2-arithmetic`.
+ * - `t2-sum3` (category `arithmetic`): three numbers in one question — "Start with 52, add 19, then take 7." — the
+ *   equation first, then two column-by-column operations chained, the intermediate result written after `:`:
+ *   `<think>52+19-7,2+9=11,5+1+1=7:71,1-7...</think>`. A harder variant of `t2-arithmetic`.
  * - `t2-composed` (category `other`): a sequence step then an arithmetic step — "Add 5 to the term after 2, 4, 6." —
  *   `<think>6-4=2,6+2=8,8+5=13</think><answer>13</answer>`; it needs two seen skills, so no single expert owns it.
  * - `t2-search-hard` (category `search`, defined with `t2-search`): Countdown over four numbers.
@@ -44,7 +44,7 @@ export function t2Sum3Task(): Task {
         return {
           key: `t2-sum3:${a}${op1}${b}${op2}${c}`,
           prompt: t.text.replace("{a}", String(a)).replace("{b}", String(b)).replace("{c}", String(c)),
-          solution: `<think>${s1.join(",")}:${mid},${s2.join(",")}</think><answer>${target}</answer>`,
+          solution: `<think>${a}${op1}${b}${op2}${c},${s1.join(",")}:${mid},${s2.join(",")}</think><answer>${target}</answer>`,
           columns: { task: "t2-sum3", category: "arithmetic", target },
           difficulty: workDifficulty([...s1, ...s2]),
         };
