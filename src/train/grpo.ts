@@ -293,8 +293,11 @@ export class GrpoTrainer {
   }
 }
 
-/** The gold answer a problem's rewards are judged against, for logs (null when it has none). */
+/**
+ * The gold answer a problem's rewards are judged against, for logs: its `answer`, `target` or `solution` column, else
+ * (classification tasks such as `t2-classify`) its `category`; null when it has none.
+ */
 export function goldOf(p: PromptItem): string | null {
-  const g = p.columns.answer ?? p.columns.target ?? p.columns.solution;
+  const g = p.columns.answer ?? p.columns.target ?? p.columns.solution ?? p.columns.category;
   return g === undefined || g === null ? null : typeof g === "string" ? g : JSON.stringify(g);
 }

@@ -8,6 +8,7 @@ import { t2ModelConfig, t2TokenizerJson } from "../../src/model/t2.js";
 import { builtinModelDirFor, defaultModelDir, multiplicationModelDir, t2ModelDir } from "../../src/model/load.js";
 import { accuracyReward } from "../../src/reward/accuracy.js";
 import type { Problem } from "../../src/data/tasks/index.js";
+import { goldOf } from "../../src/train/grpo.js";
 
 const ALL = [...T2_SEEN_TASKS, "t2-classify", ...T2_UNSEEN_TASKS] as const;
 const draw = (name: string, n: number, seed = 1): Problem[] => {
@@ -65,6 +66,11 @@ describe("t2 tasks", () => {
     for (const p of a) byKey.set(p.key, (byKey.get(p.key) ?? new Set()).add(p.solution));
     for (const sols of byKey.values()) expect(sols.size).toBe(1);
     for (const name of [...T2_SEEN_TASKS, ...T2_UNSEEN_TASKS]) expect(heldOutSet(getTask(name), 0, HELD_OUT_SEED).keys.size).toBe(512);
+  });
+
+  test("the gold logged for a t2-classify rollout is its category; other tasks log their answer", () => {
+    for (const p of draw("t2-classify", 20)) expect(goldOf({ key: p.key, question: p.prompt, columns: p.columns })).toBe(p.columns.category);
+    for (const p of draw("t2-arithmetic", 5)) expect(goldOf({ key: p.key, question: p.prompt, columns: p.columns })).not.toBe(p.columns.category);
   });
 
   test("t2-classify never uses a query held out by a seen task", () => {
