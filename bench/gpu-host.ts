@@ -51,7 +51,7 @@ for (let i = 0; i < Number(values.reps); i++) {
   ms.push(performance.now() - t0);
 }
 const k = await kernelCounts(micro);
-const st = (globalThis as { __jaxjsWebgpuStats?: { submits: number } }).__jaxjsWebgpuStats;
-console.log(JSON.stringify({ microBatchMs: ms.map((x) => Math.round(x)), kernels: k.total, submits: st?.submits, env: Object.fromEntries(Object.entries(process.env).filter(([e]) => e.startsWith("JAXJS_"))) }));
+const st = (globalThis as { __jaxjsWebgpuStats?: { submits: number; passes?: number } }).__jaxjsWebgpuStats;
+console.log(JSON.stringify({ microBatchMs: ms.map((x) => Math.round(x)), kernels: k.total, submits: st?.submits, computePasses: st?.passes, env: Object.fromEntries(Object.entries(process.env).filter(([e]) => e.startsWith("JAXJS_"))) }));
 up.dispose();
 process.exit(0);

@@ -131,7 +131,7 @@ const { grpo, nll } = await import("../src/rl/losses/index.js");
     res.notes!.push(`WebGPU device: ${feats.adapter}; device features: ${feats.deviceFeatures.join(", ")}; subgroup-matrix configs: ${feats.subgroupMatrixConfigs.join(", ") || "none"}`);
     console.error(`[thinkrl] ${res.notes![0]}`);
   }
-  const env = ["JAXJS_WEBGPU_MATMUL", "JAXJS_WEBGPU_BATCH", "JAXJS_WEBGPU_MATMUL_TILE"].filter((e) => process.env[e] !== undefined).map((e) => `${e}=${process.env[e]}`);
+  const env = ["JAXJS_WEBGPU_MATMUL", "JAXJS_WEBGPU_BATCH", "JAXJS_WEBGPU_MATMUL_TILE", "JAXJS_WEBGPU_JIT_EAGER", "JAXJS_WEBGPU_ONE_PASS"].filter((e) => process.env[e] !== undefined).map((e) => `${e}=${process.env[e]}`);
   if (env.length) res.notes!.push(`jax-js patch switches: ${env.join(" ")}`);
   const save = () => writeFileSync(jsonOut, JSON.stringify(res, null, 2));
   save();
@@ -296,23 +296,14 @@ async function profileTrain(gen: import("../src/model/causal-lm.js").CausalLM, r
   const fwd = jit((x: npT.Array, w: npT.Array) => np.matmul(x, w));
   const dx = jit((dy: npT.Array, w: npT.Array) => np.matmul(dy, w.transpose()));
   const dw = jit((x: npT.Array, dy: npT.Array) => np.matmul(x.transpose(), dy));
-  const time = async (f: (a: npT.Array, b: npT.Array) => npT.Array, a: npT.Array, b: npT.Array) => {
-    (await f(a.ref, b.ref).blockUntilReady()).dispose();
-    const ts: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      t0 = now();
-      (await f(a.ref, b.ref).blockUntilReady()).dispose();
-      ts.push(now() - t0);
-    }
-    return ts.sort((p, q) => p - q)[2]!;
-  };
+  const time = async (f: (a: npT.Array, b: npT.Array) => npT.Array, a: npT.Array, b: npT.Array, outElements: number) => (await timeMatmul(f, a, b, outElements)).seconds;
   const matmuls: TrainProfile["matmuls"] = {};
   let matmulSeconds = 0;
   for (const [m, k, n, calls] of linears) {
     const x = np.array(new Float32Array(m * k).fill(0.01)).reshape([m, k]);
     const w = np.array(new Float32Array(k * n).fill(0.01)).reshape([k, n]);
     const dy = np.array(new Float32Array(m * n).fill(0.01)).reshape([m, n]);
-    for (const [name, s] of [[`${m}×${k}×${n} x·W`, await time(fwd, x, w)], [`${m}×${n}×${k} dY·Wᵀ`, await time(dx, dy, w)], [`${k}×${m}×${n} Xᵀ·dY`, await time(dw, x, dy)]] as [string, number][]) {
+    for (const [name, s] of [[`${m}×${k}×${n} x·W`, await time(fwd, x, w, m * n)], [`${m}×${n}×${k} dY·Wᵀ`, await time(dx, dy, w, m * k)], [`${k}×${m}×${n} Xᵀ·dY`, await time(dw, x, dy, k * n)]] as [string, number][]) {
       matmuls[name] = { seconds: s, tflops: (2 * m * k * n) / s / 1e12, calls };
       matmulSeconds += s * calls;
       console.error(`[thinkrl] matmul ${name}: ${(s * 1000).toFixed(2)} ms, ${((2 * m * k * n) / s / 1e12).toFixed(2)} TFLOP/s, ×${calls} a micro-batch`);
@@ -327,6 +318,35 @@ async function profileTrain(gen: import("../src/model/causal-lm.js").CausalLM, r
 
 /** One matmul of the per-matmul table: label, M, K, N and the operand form (see bench/gpu_matmul.py). */
 type MatmulShape = [string, number, number, number, "nn" | "nt" | "tn"];
+
+/**
+ * Device time of one call of the jitted product `f(a, b)`, compile and upload excluded: a warm-up call first, then
+ * five timings of `reps` back-to-back calls each (median), where every call's kernels are submitted
+ * (`blockUntilReady` on each result — disposing a result before it is read would drop its queued kernels, and
+ * jax-js would never run them) and the clock stops only after `queue.onSubmittedWorkDone()`, i.e. when the GPU has
+ * finished them all. `reps` aims at ~50 ms a timing and keeps the live outputs under 4 GiB.
+ */
+export async function timeMatmul(f: (a: npT.Array, b: npT.Array) => npT.Array, a: npT.Array, b: npT.Array, outElements: number): Promise<{ seconds: number; reps: number }> {
+  const { getWebGPUDevice, defaultDevice } = await import("@jax-js/jax");
+  const gpu = defaultDevice() === "webgpu" ? getWebGPUDevice() : null;
+  const once = async (reps: number) => {
+    const outs: npT.Array[] = [];
+    if (gpu) await gpu.queue.onSubmittedWorkDone();
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) outs.push(f(a.ref, b.ref));
+    await Promise.all(outs.map((o) => o.blockUntilReady()));
+    if (gpu) await gpu.queue.onSubmittedWorkDone();
+    const s = (performance.now() - t0) / 1000;
+    for (const o of outs) o.dispose();
+    return s / reps;
+  };
+  await once(1);
+  const probe = await once(1);
+  const reps = Math.max(1, Math.min(200, Math.ceil(0.05 / probe), Math.floor(2 ** 32 / (4 * outElements))));
+  const ts: number[] = [];
+  for (let i = 0; i < 5; i++) ts.push(await once(reps));
+  return { seconds: ts.sort((p, q) => p - q)[2]!, reps };
+}
 
 /** The matmuls of one 0.5B GRPO micro-batch (Qwen2.5-0.5B: hidden 896, kv 128, MLP 4864, vocabulary 151,936). */
 function matmulShapes(which: string): MatmulShape[] {
@@ -347,7 +367,7 @@ async function matmulWorker(jsonOut: string): Promise<void> {
   await initEngine("webgpu");
   const { gpuFeatureReport } = await import("../src/engine/gpu-features.js");
   const { jit, numpy: np } = await import("@jax-js/jax");
-  const res: { features: unknown; shapes: Record<string, { seconds: number; tflops: number; maxRelError: number; kernel?: unknown }> } = { features: gpuFeatureReport(), shapes: {} };
+  const res: { features: unknown; shapes: Record<string, { seconds: number; reps: number; tflops: number; maxRelError: number; kernel?: unknown }> } = { features: gpuFeatureReport(), shapes: {} };
   const stats = (globalThis as { __jaxjsWebgpuStats?: { matmuls: unknown[] } }).__jaxjsWebgpuStats;
   const fill = (n: number, seed: number) => {
     const a = new Float32Array(n);
@@ -381,22 +401,8 @@ async function matmulWorker(jsonOut: string): Promise<void> {
       maxErr = Math.max(maxErr, Math.abs(got[i * N + j]! - ref));
       maxRef = Math.max(maxRef, Math.abs(ref));
     }
-    const once = async (reps: number) => {
-      const t0 = performance.now();
-      let last: npT.Array | null = null;
-      for (let r = 0; r < reps; r++) {
-        last?.dispose();
-        last = f(a.ref, b.ref);
-      }
-      await last!.blockUntilReady();
-      last!.dispose();
-      return (performance.now() - t0) / 1000 / reps;
-    };
-    const reps = Math.max(1, Math.min(50, Math.ceil(0.05 / (await once(1)))));
-    const ts: number[] = [];
-    for (let i = 0; i < 5; i++) ts.push(await once(reps));
-    const seconds = ts.sort((p, q) => p - q)[2]!;
-    res.shapes[label] = { seconds, tflops: (2 * M * K * N) / seconds / 1e12, maxRelError: maxErr / maxRef, kernel: stats?.matmuls.slice(before) };
+    const { seconds, reps } = await timeMatmul(f, a, b, M * N);
+    res.shapes[label] = { seconds, reps, tflops: (2 * M * K * N) / seconds / 1e12, maxRelError: maxErr / maxRef, kernel: stats?.matmuls.slice(before) };
     console.error(`[thinkrl] ${label} ${M}×${K}×${N}: ${(seconds * 1e3).toFixed(2)} ms, ${((2 * M * K * N) / seconds / 1e12).toFixed(2)} TFLOP/s, max rel. error ${(maxErr / maxRef).toExponential(1)}`);
     a.dispose();
     b.dispose();

@@ -156,9 +156,9 @@ describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
     expect(out[1]!.eager).toBeGreaterThan(3); // the program's kernels found in the cache: it runs eagerly from now on
   }, 60_000);
 
-  test("a jitted program of many kernels is one queue submit; its result equals Wasm's", async () => {
+  test("a jitted program of many kernels is one queue submit and one compute pass; its result equals Wasm's", async () => {
     const out = await page.evaluate(async () => {
-      const g = globalThis as unknown as { jax: any; __jaxjsWebgpuStats: { submits: number } };
+      const g = globalThis as unknown as { jax: any; __jaxjsWebgpuStats: { submits: number; passes: number } };
       const { init, numpy: np, jit } = g.jax;
       await init("webgpu", "wasm");
       // Reductions do not fuse with each other in jax-js: each line is at least one kernel.
@@ -171,14 +171,17 @@ describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
       const run = async (device: string) => (await f(np.array(data, { device }).reshape([64, 32])).data()) as Float32Array;
       await run("webgpu"); // compile
       const s0 = g.__jaxjsWebgpuStats.submits;
+      const p0 = g.__jaxjsWebgpuStats.passes;
       const gpu = await run("webgpu");
       const submits = g.__jaxjsWebgpuStats.submits - s0;
+      const passes = g.__jaxjsWebgpuStats.passes - p0; // patch 202: the program's dispatches share one compute pass
       const cpu = await run("wasm");
       let maxErr = 0;
       for (let i = 0; i < cpu.length; i++) maxErr = Math.max(maxErr, Math.abs(gpu[i]! - cpu[i]!) / Math.max(1, Math.abs(cpu[i]!)));
-      return { submits, maxErr };
+      return { submits, passes, maxErr };
     });
     expect(out.maxErr).toBeLessThan(1e-5);
     expect(out.submits).toBe(1);
+    expect(out.passes).toBe(1);
   }, 30_000);
 });
