@@ -4,10 +4,14 @@
  * Prints one markdown table with a ratio column (thinkrl time / PyTorch time).
  *
  *   npm run build && node dist/bench/cpu.js [--threads 2] [--reps 3] [--models default,mid,small] [--no-torch] [--profile]
- *     [--reference numpy] [--only-matmul] [--baseline]
+ *     [--reference numpy] [--only-matmul | --only-gen | --only-train] [--gen 1,8,64] [--baseline] [--baseline-env NAME=VALUE]
+ *     [--rounds N]
  *
  * `--baseline` runs every thinkrl row a second time with JAXJS_WASM_MATMUL=0 (jax-js's own Wasm matmul instead of the
- * thinkrl wasm-packed-matmul patch) and prints it as an extra column: before/after in one run.
+ * thinkrl wasm-packed-matmul patch) and prints it as an extra column: before/after in one run. `--baseline-env` names
+ * another switch for that second run (and implies `--baseline`), e.g. `JAXJS_WASM_MAIN_THREAD_WORK=-1` (small Wasm
+ * kernels back on the worker pool, jax-js patch 103 off). `--rounds N` alternates the two runs N times (on, off, on,
+ * off, …: a loaded machine's drift hits both) and prints every round's time, with the load average at each start.
  *
  * Rows: generation of exactly `--new-tokens` tokens per row (KV cache, temperature 1, EOS ignored: the bench runs
  * on a copy of the config with no EOS ids) at several batch sizes; one GRPO policy update (PolicyUpdater, GRPO
@@ -15,7 +19,7 @@
  * Times are medians after one warm-up call; the warm-up's extra time (jit compile for thinkrl) is reported apart.
  */
 import { spawnSync } from "node:child_process";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -34,6 +38,11 @@ const { values } = parseArgs({
     "no-torch": { type: "boolean", default: false },
     reference: { type: "string", default: "torch" }, // torch | numpy (numpy: matmul rows only, OpenBLAS sgemm)
     "only-matmul": { type: "boolean", default: false },
+    "only-gen": { type: "boolean", default: false }, // generation rows only
+    "only-train": { type: "boolean", default: false }, // GRPO update and scoring rows only
+    gen: { type: "string" }, // generation batch sizes (default: the model's list)
+    "baseline-env": { type: "string" }, // NAME=VALUE for the baseline run (default JAXJS_WASM_MATMUL=0); implies --baseline
+    rounds: { type: "string", default: "1" },
     "relaxed-simd": { type: "boolean", default: false }, // V8 flag --experimental-wasm-relaxed-simd for thinkrl
     baseline: { type: "boolean", default: false }, // also run thinkrl with JAXJS_WASM_MATMUL=0 (jax-js's own matmul)
     profile: { type: "boolean", default: false },
@@ -130,7 +139,8 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
   console.error(`[cpu bench] ${label}`);
 
   const onlyMatmul = values["only-matmul"];
-  for (const B of onlyMatmul ? [] : spec.gen) {
+  const gens = values.gen ? values.gen.split(",").map(Number) : spec.gen;
+  for (const B of onlyMatmul || values["only-train"] ? [] : gens) {
     const prompts = Array.from({ length: B }, () => PROMPT);
     const run = async () => {
       const out = await generate(model, prompts, { maxNewTokens: newTokens, temperature: 1, topP: 1, topK: 0 }, new Rng(2));
@@ -139,7 +149,7 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
     const t = await timeIt(run, Math.max(1, Math.floor(reps / 2)));
     rows.push({ model: label, what: `generate B${B} × ${newTokens} tok`, thinkrl: t.ms, compile: t.firstExtra, work: B * newTokens, unit: "tok/s", key: `gen:${B}` });
     console.error(`  gen B${B}: ${t.ms.toFixed(0)} ms (+${t.firstExtra.toFixed(0)} first)`);
-    if (values.profile && B === spec.gen[spec.gen.length - 1]) {
+    if (values.profile && B === gens[gens.length - 1]) {
       const short = async () => void (await generate(model, prompts, { maxNewTokens: 9, temperature: 1, topP: 1, topK: 0 }, new Rng(2)));
       await short();
       const k = await kernelCounts(short);
@@ -147,7 +157,7 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
     }
   }
 
-  for (const [B, T, micro] of onlyMatmul ? [] : spec.train) {
+  for (const [B, T, micro] of onlyMatmul || values["only-gen"] ? [] : spec.train) {
     const up = new Learner(model, grpo, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
     const rng = new Rng(1);
     const tokens = Int32Array.from({ length: B * T }, () => rng.int(0, cfg.vocabSize - 1));
@@ -192,7 +202,7 @@ for (const name of values.worker === undefined ? [] : [values.worker]) {
     nt: jit((a: npT.Array, b: npT.Array) => np.matmul(a, b.transpose([1, 0]))),
     tn: jit((a: npT.Array, b: npT.Array) => np.matmul(a.transpose([1, 0]), b)),
   };
-  const shapes: [number, number, number, keyof typeof forms][] = [
+  const shapes: [number, number, number, keyof typeof forms][] = values["only-gen"] || values["only-train"] ? [] : [
     [64 * 128, D, F, "nn"], [64 * 128, F, D, "nt"], [D, 64 * 128, F, "tn"], [64, D, F, "nn"],
     ...(name === "default" ? [[2048, 2048, 2048, "nn"] as [number, number, number, keyof typeof forms]] : []),
   ];
@@ -217,28 +227,45 @@ if (values.worker !== undefined) {
 
 // Each model runs in its own process: jax-js's Wasm allocator keeps freed blocks per size class, so one model's
 // buffers would count against the next one's 4 GiB.
-const baseMs = new Map<string, number>();
+const baseline = values.baseline || values["baseline-env"] !== undefined;
+const [baseVar, baseVal] = (values["baseline-env"] ?? "JAXJS_WASM_MATMUL=0").split("=") as [string, string];
+const rounds = Math.max(1, Number(values.rounds));
+const baseMs = new Map<string, number[]>();
+const mainMs = new Map<string, number[]>();
+const loads: string[] = [];
+const load1 = () => loadavg()[0]!.toFixed(1);
 for (const name of modelNames) {
   if (SPECS[name] === undefined) throw new Error(`unknown model ${name} (have: ${Object.keys(SPECS).join(", ")})`);
   const argv = [
     ...(values["relaxed-simd"] ? ["--experimental-wasm-relaxed-simd"] : []),
     fileURLToPath(import.meta.url), "--worker", name, "--threads", String(threads), "--reps", String(reps), "--new-tokens", String(newTokens),
     ...(values["only-matmul"] ? ["--only-matmul"] : []),
+    ...(values["only-gen"] ? ["--only-gen"] : []),
+    ...(values["only-train"] ? ["--only-train"] : []),
+    ...(values.gen ? ["--gen", values.gen] : []),
   ];
-  const r = spawnSync(process.execPath, values.profile ? [...argv, "--profile"] : argv, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`thinkrl worker for ${name} failed (${r.status})`);
-  const out = JSON.parse(r.stdout) as { rows: Row[]; profileNotes: string[] };
-  rows.push(...out.rows);
-  profileNotes.push(...out.profileNotes);
-  if (values.baseline) {
-    // The same rows on jax-js's own Wasm matmul kernel (the thinkrl wasm-packed-matmul patch switched off).
-    console.error(`[cpu bench] ${name} again with JAXJS_WASM_MATMUL=0`);
-    const env = { ...process.env, JAXJS_WASM_MATMUL: "0" };
-    const b = spawnSync(process.execPath, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24, env });
-    if (b.status !== 0) throw new Error(`thinkrl baseline worker for ${name} failed (${b.status})`);
-    for (const row of (JSON.parse(b.stdout) as { rows: Row[] }).rows) baseMs.set(`${row.model}/${row.key}`, row.thinkrl);
+  for (let round = 0; round < rounds; round++) {
+    loads.push(`${name} round ${round + 1} on: load ${load1()}`);
+    const r = spawnSync(process.execPath, values.profile ? [...argv, "--profile"] : argv, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`thinkrl worker for ${name} failed (${r.status})`);
+    const out = JSON.parse(r.stdout) as { rows: Row[]; profileNotes: string[] };
+    if (round === 0) {
+      rows.push(...out.rows);
+      profileNotes.push(...out.profileNotes);
+    }
+    for (const row of out.rows) mainMs.set(`${row.model}/${row.key}`, [...(mainMs.get(`${row.model}/${row.key}`) ?? []), row.thinkrl]);
+    if (baseline) {
+      // The same rows with one patch switched off (default: the wasm-packed-matmul patch, jax-js's own Wasm matmul).
+      console.error(`[cpu bench] ${name} again with ${baseVar}=${baseVal}`);
+      loads.push(`${name} round ${round + 1} off: load ${load1()}`);
+      const env = { ...process.env, [baseVar]: baseVal };
+      const b = spawnSync(process.execPath, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24, env });
+      if (b.status !== 0) throw new Error(`thinkrl baseline worker for ${name} failed (${b.status})`);
+      for (const row of (JSON.parse(b.stdout) as { rows: Row[] }).rows) baseMs.set(`${row.model}/${row.key}`, [...(baseMs.get(`${row.model}/${row.key}`) ?? []), row.thinkrl]);
+    }
   }
 }
+for (const r of rows) r.thinkrl = median(mainMs.get(`${r.model}/${r.key}`) ?? [r.thinkrl]);
 
 // ---- PyTorch reference, same shapes ----
 type TorchOut = {
@@ -296,16 +323,18 @@ if (!values["no-torch"] && values.reference === "numpy") {
 const fmtMs = (ms: number) => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`);
 const rate = (r: Row, ms: number) => (r.unit === "GFLOP/s" ? `${(r.work / ms / 1e6).toFixed(1)} GFLOP/s` : `${(r.work / (ms / 1000)).toFixed(0)} tok/s`);
 const refName = values.reference === "numpy" ? "OpenBLAS (numpy)" : "PyTorch";
-const baseHead = values.baseline ? ["thinkrl, jax-js matmul (JAXJS_WASM_MATMUL=0)"] : [];
+const baseHead = baseline ? [`thinkrl, ${baseVar}=${baseVal}`] : [];
 const head = ["model", "what", ...baseHead, "thinkrl", refName, `ratio (thinkrl / ${refName})`, "thinkrl compile (first call extra)", `${refName} first call extra`];
 const table = rows.map((r) => {
   const t = torchMs.get(`${r.model.split(" ")[0]}/${r.key}`);
-  const base = baseMs.get(`${r.model}/${r.key}`);
+  const bases = baseMs.get(`${r.model}/${r.key}`);
+  const base = bases === undefined ? undefined : median(bases);
+  const all = (xs: number[] | undefined) => (xs && xs.length > 1 ? ` [${xs.map((x) => fmtMs(x)).join(", ")}]` : "");
   return [
     r.model,
     r.what,
-    ...(values.baseline ? [base === undefined ? "—" : `${fmtMs(base)} (${rate(r, base)})`] : []),
-    `${fmtMs(r.thinkrl)} (${rate(r, r.thinkrl)})`,
+    ...(baseline ? [base === undefined ? "—" : `${fmtMs(base)} (${rate(r, base)})${all(bases)}`] : []),
+    `${fmtMs(r.thinkrl)} (${rate(r, r.thinkrl)})${all(mainMs.get(`${r.model}/${r.key}`))}`,
     t ? `${fmtMs(t.ms)} (${rate(r, t.ms)})` : "—",
     t ? `${(r.thinkrl / t.ms).toFixed(1)}×` : "—",
     r.key.startsWith("mm:") ? "" : fmtMs(Math.max(0, r.compile)),
@@ -316,6 +345,7 @@ const w = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length
 const line = (r: string[]) => "| " + r.map((c, i) => c.padEnd(w[i]!)).join(" | ") + " |";
 console.log(`${new Date().toISOString().slice(0, 10)}; ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}; Node ${process.version}; jax-js Wasm, ${threads} threads`);
 for (const s of torchInfo) console.log(s);
+if (baseline) console.log(`baseline column: ${baseVar}=${baseVal}; ${rounds} round(s), medians (each round in brackets); ${loads.join("; ")}`);
 console.log();
 console.log(line(head));
 console.log("|" + w.map((n) => "-".repeat(n + 2)).join("|") + "|");

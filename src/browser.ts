@@ -61,7 +61,7 @@ export { parseGenerationConfig, samplingDefaults, effectiveEosIds, generationCon
 export { defaultModelConfig, defaultTokenizerJson } from "./model/default.js";
 export { paramsFromTensors, paramsToTensors, initTensors } from "./model/params.js";
 export { forward, forwardHidden, decodeStep, type LlamaParams, type LayerParams, type KVCache } from "./model/llama.js";
-export { tokenLogprobs, hiddenLogprobs, takeLast, logitScale, effectiveTemperature } from "./model/logprobs.js";
+export { tokenLogprobs, targetLogprobs, hiddenLogprobs, hiddenTargetLogprobs, takeLast, logitScale, effectiveTemperature } from "./model/logprobs.js";
 
 // rollout
 export { generate, useDeviceSampling, type Completion, type GenerateOptions, type FinishReason } from "./rollout/generate.js";

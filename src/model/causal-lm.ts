@@ -3,11 +3,11 @@
  * points the rest of thinkrl uses (prefill, decode step, per-token log-probs). jit compiles once per input shape,
  * so callers pad to a few length buckets (`bucket`).
  */
-import { jit, nn, numpy as np, random, tree } from "@jax-js/jax";
+import { jit, numpy as np, random, tree } from "@jax-js/jax";
 import type { ModelConfig } from "./config.js";
 import { defaultLogitsChunkElements } from "../engine/limits.js";
 import { decodeStep, forwardHidden, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
-import { hiddenLogprobs, logitScale, takeLast } from "./logprobs.js";
+import { hiddenTargetLogprobs, logitScale, targetLogprobs } from "./logprobs.js";
 import { decodePositionInputs, fullPositionInputs } from "./positions.js";
 import type { TextTokenizer } from "./tokenizer.js";
 
@@ -114,13 +114,12 @@ export class CausalLM {
     this.#decodeSample = jit(
       (p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KVCache[], slot: np.Array, invTemp: np.Array, noise: np.Array, seed: np.Array) => {
         const out = decodeStep(p, cfg, token, pos, cache, slot);
-        const V = out.logits.shape[1]!;
         const scaled = out.logits.mul(invTemp); // [B, V]
         // Gumbel-max: argmax(z + g), g ~ Gumbel(0, 1) i.i.d., is an exact sample of softmax(z) (Gumbel 1954;
         // Maddison et al. 2014 §2). noise = 0 turns it into greedy argmax.
         const g = random.gumbel(random.key(seed), scaled.shape).mul(noise);
         const id = np.argmax(scaled.ref.add(g), -1); // [B] int32
-        const logprob = takeLast(nn.logSoftmax(scaled, -1), id.ref, V); // [B]
+        const logprob = targetLogprobs(scaled, id.ref); // [B]
         return { id, logprob, cache: out.cache };
       },
     );
@@ -131,7 +130,7 @@ export class CausalLM {
         x.k.dispose();
         x.v.dispose();
       }
-      return hiddenLogprobs(hidden, head, targets, scale, this.logitsChunkElements);
+      return { logp: hiddenTargetLogprobs(hidden, head, targets, scale, this.logitsChunkElements) };
     });
   }
 
@@ -227,21 +226,21 @@ export class CausalLM {
   }
 
   /**
-   * Per-token log-probs and entropies of `targets` under softmax(logits / temperature) (`model/logprobs.ts`: the same
-   * path and temperature rule as the learner's), without gradients.
-   * @returns logp `[B, T]`, entropy `[B, T]` as host arrays
+   * Per-token log-probs of `targets` under softmax(logits / temperature) (`model/logprobs.ts`: the same path and
+   * temperature rule as the learner's, without the entropy and without a `[B, T, V]` log-softmax), without gradients.
+   * @returns logp `[B, T]` as a host array
    */
-  async sequenceLogprobs(batch: SequenceBatch, temperature = 1, params: LlamaParams = this.params): Promise<{ logp: Float32Array; entropy: Float32Array }> {
+  async sequenceLogprobs(batch: SequenceBatch, temperature = 1, params: LlamaParams = this.params): Promise<{ logp: Float32Array }> {
     const { B, T } = batch;
     return splitRowsOnHeapLimit(
       B,
       `scoring ${B} × ${T} tokens`,
       (b0, b1) => this.#sequenceLogprobsRows({ tokens: batch.tokens.subarray(b0 * T, b1 * T), targets: batch.targets.subarray(b0 * T, b1 * T), B: b1 - b0, T }, temperature, params),
-      (a, b) => ({ logp: concatF32(a.logp, b.logp), entropy: concatF32(a.entropy, b.entropy) }),
+      (a, b) => ({ logp: concatF32(a.logp, b.logp) }),
     );
   }
 
-  async #sequenceLogprobsRows(batch: SequenceBatch, temperature: number, params: LlamaParams): Promise<{ logp: Float32Array; entropy: Float32Array }> {
+  async #sequenceLogprobsRows(batch: SequenceBatch, temperature: number, params: LlamaParams): Promise<{ logp: Float32Array }> {
     const { B, T } = batch;
     const out = callReleasingInputs(this.#logprobs, [
       tree.ref(params),
@@ -250,9 +249,7 @@ export class CausalLM {
       fullPositionInputs(this.config, B, T),
       np.array([logitScale(temperature)]),
     ]);
-    const logp = (await out.logp.data()) as Float32Array;
-    const entropy = (await out.entropy.data()) as Float32Array;
-    return { logp, entropy };
+    return { logp: (await out.logp.data()) as Float32Array };
   }
 
   dispose(): void {

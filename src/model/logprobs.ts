@@ -4,12 +4,13 @@
  * Temperature T scales the logits: softmax(logits / T). T = 0 means greedy decoding, and the log-probs reported for
  * it are taken at T = 1 (`logitScale(0) = 1`) — in host sampling (`rollout/sampling.ts`), device sampling
  * (`CausalLM.decodeSample`) and every log-prob of the trainer alike. The trainer's log-probs (π_θ with gradients,
- * π_old, π_ref) all go through `hiddenLogprobs`, which scales the hidden states by 1/T before the LM head (the same
+ * π_old, π_ref) all go through `hiddenLogprobs` (the learner: log-probs and entropy) or `hiddenTargetLogprobs`
+ * (scoring: log-probs only), which scale the hidden states by 1/T before the LM head (the same
  * product as scaling the logits, computed on a `[N, D]` instead of a `[N, V]` array). They still differ in the last
  * float32 bits, because jax-js compiles the program with a backward pass differently from the one without (≈1e-6
  * on a log-prob of −10; the default run's step-1 k3 KL at β > 0 is −5·10⁻¹⁰, before and after this module).
  */
-import { nn, numpy as np } from "@jax-js/jax";
+import { lax, nn, numpy as np } from "@jax-js/jax";
 import { LOGITS_CHUNK_ELEMENTS } from "../engine/limits.js";
 
 type Arr = np.Array;
@@ -37,14 +38,57 @@ export function takeLast(x: Arr, ids: Arr, V: number): Arr {
 }
 
 /**
- * Per-token log-probabilities of `targets` under softmax(logits), and the entropy of that distribution (logits
- * already scaled by the temperature: `hiddenLogprobs` scales the hidden states). Selection is a compare-and-sum
- * (`takeLast`; jax-js `take` on views fails under jit(grad)).
+ * log Σ_v exp(x[..., v]) over the last axis, `[..., V]` → `[..., 1]` (keepdims), as max + log Σ exp(x − max) with the
+ * max outside the gradient. Consumes `x`.
+ */
+function logsumexpLast(x: Arr): { max: Arr; lse: Arr } {
+  const max = lax.stopGradient(np.max(x.ref, -1, { keepdims: true }));
+  const lse = np.log(np.exp(x.sub(max.ref)).sum(-1, { keepdims: true }));
+  return { max, lse };
+}
+
+/**
+ * Per-token log-probabilities of `targets` under softmax(logits): x_t − logsumexp(x) at every position, without a
+ * `[B, T, V]` log-softmax — every term is a reduction over the last axis that reads the logits once (jax-js fuses the
+ * elementwise part into the reduction), so besides the logits only `[B, T]` arrays exist (score heap at
+ * 256 × 151,936: 297 MiB with `nn.logSoftmax`, 1 MiB this way; `bench/logprobs.ts`). Computed as
+ * (x_t − max) − log Σ exp(x − max), the same float operations as picking from `nn.logSoftmax`, so the values are
+ * those of `referenceTokenLogprobs`. Selection is a compare-and-sum (`takeLast`; jax-js `take` on views fails under
+ * jit(grad)).
+ * @param logits `[..., V]` (consumed); targets `[...]` int32 (consumed)
+ * @returns logp `[...]`
+ */
+export function targetLogprobs(logits: Arr, targets: Arr): Arr {
+  const V = logits.shape[logits.ndim - 1]!;
+  const { max, lse } = logsumexpLast(logits.ref);
+  const picked = takeLast(logits, targets, V);
+  return picked.sub(np.squeeze(max, -1)).sub(np.squeeze(lse, -1));
+}
+
+/**
+ * `targetLogprobs` and the entropy of the distribution (logits already scaled by the temperature:
+ * `hiddenLogprobs` scales the hidden states). Entropy H = log Z − Σ softmax(x)·(x − max), with log Z = log Σ exp(x − max):
+ * one more fused reduction, again without a `[B, T, V]` intermediate.
  * @param logits `[B, T, V]` (consumed); targets `[B, T]` int32 (consumed)
  * @returns logp `[B, T]`, entropy `[B, T]` (nats)
  */
 export function tokenLogprobs(logits: Arr, targets: Arr): { logp: Arr; entropy: Arr } {
-  const V = logits.shape[2]!;
+  const V = logits.shape[logits.ndim - 1]!;
+  const { max, lse } = logsumexpLast(logits.ref);
+  const shifted = logits.ref.sub(max.ref); // x − max: fused into each reduction below, never stored
+  const expectation = np.exp(shifted.ref.sub(lse.ref)).mul(shifted).sum(-1);
+  const entropy = np.squeeze(lse.ref, -1).sub(expectation);
+  const logp = takeLast(logits, targets, V).sub(np.squeeze(max, -1)).sub(np.squeeze(lse, -1));
+  return { logp, entropy };
+}
+
+/**
+ * The materialising form `tokenLogprobs` replaced: `nn.logSoftmax` over `[B, T, V]`, then pick and entropy from it.
+ * Kept as the reference for tests and `bench/logprobs.ts`; not used by the library.
+ * @param logits `[B, T, V]` (consumed); targets `[B, T]` int32 (consumed)
+ */
+export function referenceTokenLogprobs(logits: Arr, targets: Arr): { logp: Arr; entropy: Arr } {
+  const V = logits.shape[logits.ndim - 1]!;
   const lsm = nn.logSoftmax(logits, -1);
   const logp = takeLast(lsm.ref, targets, V);
   const entropy = np.exp(lsm.ref).mul(lsm).sum(-1).neg();
@@ -67,13 +111,28 @@ export function tokenLogprobs(logits: Arr, targets: Arr): { logp: Arr; entropy: 
  * @returns logp `[B, T]`, entropy `[B, T]` (nats)
  */
 export function hiddenLogprobs(hidden: Arr, head: Arr, targets: Arr, temperature: number | Arr, maxElements = LOGITS_CHUNK_ELEMENTS): { logp: Arr; entropy: Arr } {
+  const r = chunkedLogprobs(hidden, head, targets, temperature, maxElements, true);
+  return { logp: r.logp, entropy: r.entropy! };
+}
+
+/**
+ * `hiddenLogprobs` without the entropy: only the targets' log-probs (`targetLogprobs` per chunk), for the callers
+ * that need nothing else — scoring (π_old, π_ref, SFT/DPO/eval losses through `CausalLM.sequenceLogprobs`).
+ * Arguments as `hiddenLogprobs`; returns logp `[B, T]`.
+ */
+export function hiddenTargetLogprobs(hidden: Arr, head: Arr, targets: Arr, temperature: number | Arr, maxElements = LOGITS_CHUNK_ELEMENTS): Arr {
+  return chunkedLogprobs(hidden, head, targets, temperature, maxElements, false).logp;
+}
+
+function chunkedLogprobs(hidden: Arr, head: Arr, targets: Arr, temperature: number | Arr, maxElements: number, withEntropy: boolean): { logp: Arr; entropy?: Arr } {
+  const pick = (logits: Arr, t: Arr): { logp: Arr; entropy?: Arr } => (withEntropy ? tokenLogprobs(logits, t) : { logp: targetLogprobs(logits, t) });
   if (typeof temperature !== "number") hidden = hidden.mul(temperature);
   else if (logitScale(temperature) !== 1) hidden = hidden.mul(logitScale(temperature));
   const [B, T, D] = hidden.shape as [number, number, number];
   const V = head.shape[1]!;
   const N = B * T;
   const cap = Math.max(1, Math.floor(maxElements / V));
-  if (cap >= N) return tokenLogprobs(np.matmul(hidden, head), targets);
+  if (cap >= N) return pick(np.matmul(hidden, head), targets);
   // The fewest chunks the cap allows, equal in size but for the last: on the H200 the LM-head backward was fastest
   // in the largest chunk measured (2048 rows) and slow in small ones (128, 220 rows), so no needlessly small chunks.
   const rows = Math.ceil(N / Math.ceil(N / cap));
@@ -84,12 +143,12 @@ export function hiddenLogprobs(hidden: Arr, head: Arr, targets: Arr, temperature
   for (let s = 0; s < N; s += rows) {
     const e = Math.min(N, s + rows);
     const logits = np.matmul(h.ref.slice([s, e]), head.ref).reshape([1, e - s, V]);
-    const r = tokenLogprobs(logits, t.ref.slice([s, e]).reshape([1, e - s]));
+    const r = pick(logits, t.ref.slice([s, e]).reshape([1, e - s]));
     logp.push(r.logp.reshape([e - s]));
-    entropy.push(r.entropy.reshape([e - s]));
+    if (r.entropy) entropy.push(r.entropy.reshape([e - s]));
   }
   h.dispose();
   t.dispose();
   head.dispose();
-  return { logp: np.concatenate(logp, 0).reshape([B, T]), entropy: np.concatenate(entropy, 0).reshape([B, T]) };
+  return { logp: np.concatenate(logp, 0).reshape([B, T]), entropy: withEntropy ? np.concatenate(entropy, 0).reshape([B, T]) : undefined };
 }
