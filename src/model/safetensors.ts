@@ -51,7 +51,9 @@ export function parseSafetensors(buf: Uint8Array, source = "<buffer>"): Map<stri
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const headerLen = view.getBigUint64(0, true);
   if (headerLen > BigInt(Math.min(MAX_HEADER_BYTES, buf.byteLength - 8))) {
-    throw bad(`header length ${headerLen} exceeds file size ${buf.byteLength} or the ${MAX_HEADER_BYTES}-byte limit`);
+    throw bad(
+      `not a safetensors file: header length ${headerLen} exceeds file size ${buf.byteLength} or the ${MAX_HEADER_BYTES}-byte limit`,
+    );
   }
   const n = Number(headerLen);
   let header: unknown;
@@ -102,7 +104,7 @@ export function parseSafetensors(buf: Uint8Array, source = "<buffer>"): Map<stri
 export function parseSafetensorsMetadata(buf: Uint8Array, source = "<buffer>"): Record<string, string> {
   if (buf.byteLength < 8) throw new CheckpointError(`${source}: file too short for a safetensors header`);
   const n = Number(new DataView(buf.buffer, buf.byteOffset, 8).getBigUint64(0, true));
-  if (n > buf.byteLength - 8) throw new CheckpointError(`${source}: header length ${n} exceeds file size`);
+  if (n > buf.byteLength - 8) throw new CheckpointError(`${source}: not a safetensors file: header length ${n} exceeds file size ${buf.byteLength}`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + n))) as Record<string, unknown>;

@@ -131,7 +131,7 @@ describe("safetensors reading", () => {
 
   test("header length past end of file → CheckpointError", () => {
     const file = rawFile({}, new Uint8Array(0), 1_000_000n);
-    expectCheckpointError(() => parseSafetensors(file, "x.safetensors"), /header length 1000000 exceeds file size/);
+    expectCheckpointError(() => parseSafetensors(file, "x.safetensors"), /not a safetensors file: header length 1000000 exceeds file size/);
   });
 
   test("header that is not JSON → CheckpointError", () => {
