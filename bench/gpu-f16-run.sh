@@ -3,8 +3,9 @@
 # limit (a crash or hang costs one variant), then the whole-matrix check against torch and torch's own timings:
 #   source .device/setup.sh && source .device/setup-thinkrl.sh && OUT=$OUT bash bench/gpu-f16-run.sh [variants] [shapes]
 # → $OUT/f16/<variant>/{f16-matmul.json,log}, $OUT/f16/torch.json, $OUT/f16/table.md (printed last)
+# Default variants: the best of the 2026-12-06 H100 runs first (docs/benchmarks.md, issue 14 fourth session).
 set -uo pipefail
-VARIANTS=${1:-naive-2x4,naive-4x4,multi-2x4-2x2,multi-4x4-2x2,multi-4x2-2x2,multi-2x2-2x2,multi-4x4-2x1,smem-128x128x32-2x2,dbuf-128x128x32-2x2,dbuf-128x128x32-2x4,dbuf-64x64x32-2x2,dbuf-128x64x32-2x2,dbuf-64x128x32-2x2,dbuf-128x128x16-2x2}
+VARIANTS=${1:-smem-128x128x32-2x2,smem-64x128x32-2x2,smem-128x128x32-2x4,smem-128x256x32-2x4,smem-256x128x32-4x2,naive-2x4,multi-4x4-2x1,dbuf-128x128x32-2x4}
 SHAPES=${2:-4096x4096x4096,2048x896x4864,2048x4864x896}
 PER=${F16_PER_VARIANT_S:-45}
 DUMP=${F16_DUMP:-/tmp/f16mm}
