@@ -26,8 +26,7 @@ step() { # name, seconds wanted (capped by what is left), command...
 step onepass 210 node dist/bench/gpu.js --models qwen0.5b --batches 64 --train-seconds 45 --tokenizer-dir $TOK --out "$OUT/onepass"
 step eager 100 env JAXJS_WEBGPU_ONE_PASS=0 node dist/bench/gpu.js --models qwen0.5b --batches 64 --train-seconds 35 --skip-torch --out "$OUT/eager"
 step lazy 110 env JAXJS_WEBGPU_ONE_PASS=0 JAXJS_WEBGPU_JIT_EAGER=0 node dist/bench/gpu.js --models qwen0.5b --batches 64 --train-seconds 18 --skip-torch --out "$OUT/lazy"
-step f16 70 node dist/bench/gpu-f16-matmul.js --out "$OUT/f16" --dump /tmp/f16mm
-step f16check 40 python3 bench/gpu_f16_matmul_check.py --dump /tmp/f16mm --json "$OUT/f16/torch.json"
+step f16 150 env OUT="$OUT" F16_PER_VARIANT_S=15 bash bench/gpu-f16-run.sh
 step matmuls 120 node dist/bench/gpu.js --matmuls --matmul-shapes all --matmul-variants "patched=" --out "$OUT/mm"
 echo "total $(( $(date +%s) - start )) s" >> "$OUT/steps.txt"
 cat "$OUT/steps.txt"

@@ -354,6 +354,7 @@ function matmulShapes(which: string): MatmulShape[] {
   const out: MatmulShape[] = [];
   if (which !== "4096") {
     for (const [name, d, n] of [["q/o", 896, 896], ["k/v", 896, 128], ["gate/up", 896, 4864], ["down", 4864, 896], ["LM head", 896, 151936]] as [string, number, number][]) {
+      if (which === "core" && name === "LM head") continue; // `core`: the step's shapes without the LM head, and 4096³
       out.push([`${name} x·W`, T, d, n, "nn"], [`${name} dY·Wᵀ`, T, n, d, "nt"], [`${name} Xᵀ·dY`, d, T, n, "tn"]);
     }
   }
@@ -367,7 +368,7 @@ async function matmulWorker(jsonOut: string): Promise<void> {
   await initEngine("webgpu");
   const { gpuFeatureReport } = await import("../src/engine/gpu-features.js");
   const { jit, numpy: np } = await import("@jax-js/jax");
-  const res: { features: unknown; shapes: Record<string, { seconds: number; reps: number; tflops: number; maxRelError: number; kernel?: unknown }> } = { features: gpuFeatureReport(), shapes: {} };
+  const res: { features: unknown; shapes: Record<string, { seconds: number; reps: number; tflops: number; deviceSeconds?: number; deviceTflops?: number; deviceKernels?: string[]; maxRelError: number; kernel?: unknown }> } = { features: gpuFeatureReport(), shapes: {} };
   const stats = (globalThis as { __jaxjsWebgpuStats?: { matmuls: unknown[] } }).__jaxjsWebgpuStats;
   const fill = (n: number, seed: number) => {
     const a = new Float32Array(n);
@@ -402,8 +403,19 @@ async function matmulWorker(jsonOut: string): Promise<void> {
       maxRef = Math.max(maxRef, Math.abs(ref));
     }
     const { seconds, reps } = await timeMatmul(f, a, b, M * N);
-    res.shapes[label] = { seconds, reps, tflops: (2 * M * K * N) / seconds / 1e12, maxRelError: maxErr / maxRef, kernel: stats?.matmuls.slice(before) };
-    console.error(`[thinkrl] ${label} ${M}×${K}×${N}: ${(seconds * 1e3).toFixed(2)} ms, ${((2 * M * K * N) / seconds / 1e12).toFixed(2)} TFLOP/s, max rel. error ${(maxErr / maxRef).toExponential(1)}`);
+    // Device time of the product's kernel alone (timestamp queries around its compute pass, 10 calls): the wall time
+    // above also holds each call's host work (jax-js dispatch, buffer creation, bind groups), which dominates small
+    // products; the largest kernel by device time is the product (a transpose copy, if any, shows as a second label).
+    const kt = await kernelTimes(async () => {
+      const outs: npT.Array[] = [];
+      for (let r = 0; r < 10; r++) outs.push(f(a.ref, b.ref));
+      await Promise.all(outs.map((o) => o.blockUntilReady()));
+      for (const o of outs) o.dispose();
+    });
+    const top = kt.byLabel[0];
+    const deviceSeconds = top && top.count > 0 ? top.ms / 1e3 / top.count : NaN;
+    res.shapes[label] = { seconds, reps, tflops: (2 * M * K * N) / seconds / 1e12, deviceSeconds, deviceTflops: (2 * M * K * N) / deviceSeconds / 1e12, deviceKernels: kt.byLabel.slice(0, 3).map((x) => `${x.label} ×${x.count} ${x.ms.toFixed(3)} ms`), maxRelError: maxErr / maxRef, kernel: stats?.matmuls.slice(before) };
+    console.error(`[thinkrl] ${label} ${M}×${K}×${N}: ${(seconds * 1e3).toFixed(2)} ms, ${((2 * M * K * N) / seconds / 1e12).toFixed(2)} TFLOP/s wall, ${((2 * M * K * N) / deviceSeconds / 1e12).toFixed(2)} device (${(deviceSeconds * 1e3).toFixed(3)} ms), max rel. error ${(maxErr / maxRef).toExponential(1)}`);
     a.dispose();
     b.dispose();
     writeFileSync(jsonOut, JSON.stringify(res, null, 2));
@@ -417,7 +429,7 @@ async function matmulTable(outDir: string): Promise<void> {
     const [name, env = ""] = v.split(/=(.*)/s) as [string, string?];
     return { name, env: Object.fromEntries(env.split(",").filter((e) => e).map((e) => e.split("=") as [string, string])) };
   });
-  const ours: Record<string, { shapes: Record<string, { tflops: number; maxRelError: number }>; features?: unknown }> = {};
+  const ours: Record<string, { shapes: Record<string, { tflops: number; deviceTflops?: number; maxRelError: number }>; features?: unknown }> = {};
   for (const v of variants) {
     const p = join(outDir, `matmul-${v.name}.json`);
     const code = await new Promise<number>((resolve) => {
@@ -434,10 +446,12 @@ async function matmulTable(outDir: string): Promise<void> {
     if (existsSync(p)) torch = JSON.parse(readFileSync(p, "utf8"));
   }
   const f = (x: number | undefined) => (x === undefined ? "—" : x.toFixed(x < 10 ? 2 : 1));
-  const lines = [`| matmul | M × K × N | ${variants.map((v) => `thinkrl ${v.name} (TFLOP/s)`).join(" | ")} | torch fp32 | torch bf16 | max rel. error (all variants) |`, `|---|---|${variants.map(() => "---|").join("")}---|---|---|`];
+  // each thinkrl cell: wall-clock TFLOP/s of back-to-back calls / TFLOP/s of the product kernel's device time
+  const lines = [`| matmul | M × K × N | ${variants.map((v) => `thinkrl ${v.name} (TFLOP/s wall / device)`).join(" | ")} | torch fp32 | torch bf16 | max rel. error (all variants) |`, `|---|---|${variants.map(() => "---|").join("")}---|---|---|`];
   for (const [label, M, K, N] of shapes) {
     const errs = variants.map((v) => ours[v.name]?.shapes[label]?.maxRelError).filter((e): e is number => e !== undefined);
-    lines.push(`| ${label} | ${M} × ${K} × ${N} | ${variants.map((v) => f(ours[v.name]?.shapes[label]?.tflops)).join(" | ")} | ${f(torch?.fp32[label]?.tflops)} | ${f(torch?.bf16[label]?.tflops)} | ${errs.length ? Math.max(...errs).toExponential(1) : "—"} |`);
+    const cell = (r?: { tflops: number; deviceTflops?: number }) => (r ? `${f(r.tflops)} / ${f(r.deviceTflops)}` : "—");
+    lines.push(`| ${label} | ${M} × ${K} × ${N} | ${variants.map((v) => cell(ours[v.name]?.shapes[label])).join(" | ")} | ${f(torch?.fp32[label]?.tflops)} | ${f(torch?.bf16[label]?.tflops)} | ${errs.length ? Math.max(...errs).toExponential(1) : "—"} |`);
   }
   const md = lines.join("\n");
   writeFileSync(join(outDir, "matmul-table.md"), md + "\n");

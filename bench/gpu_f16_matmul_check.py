@@ -19,6 +19,8 @@ import torch
 p = argparse.ArgumentParser()
 p.add_argument("--dump", required=True)
 p.add_argument("--json", required=True)
+p.add_argument("--results", help="folder of the Node bench's per-variant outputs (<variant>/f16-matmul.json) for --table")
+p.add_argument("--table", help="write a markdown table: TFLOP/s per variant and shape, whole-matrix error vs torch")
 a = p.parse_args()
 torch.backends.cuda.matmul.allow_tf32 = False
 dev = "cuda"
@@ -74,3 +76,33 @@ for fa in sorted(glob.glob(os.path.join(a.dump, "*.a.f16"))):
     torch.cuda.empty_cache()
 with open(a.json, "w") as f:
     json.dump(out, f, indent=2)
+
+if a.results and a.table:
+    # the Node bench's timings (one process per variant) beside the whole-matrix error computed above
+    node = {}
+    for fj in sorted(glob.glob(os.path.join(a.results, "*", "f16-matmul.json"))):
+        with open(fj) as f:
+            j = json.load(f)
+        for label, sh in j.get("shapes", {}).items():
+            for name, r in sh.get("variants", {}).items():
+                node.setdefault(name, {})[label] = r
+    labels = list(out["shapes"].keys())
+    lines = ["| variant | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+    for name in sorted(node):
+        cells = []
+        for label in labels:
+            r = node[name].get(label)
+            err = out["shapes"][label]["variants"].get(name, {}).get("maxRelError")
+            if r is None:
+                cells.append("crashed")
+            elif "tflops" in r:
+                cells.append(f"{r['tflops']:.1f} (err {err:.1e})" if err is not None else f"{r['tflops']:.1f} (no dump)")
+            else:
+                cells.append(r.get("skipped") or ("fail: " + r.get("error", "?")[:60]))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for kind in ("fp32", "fp16", "bf16"):
+        lines.append(f"| torch {kind} | " + " | ".join(f"{out['shapes'][l]['torch'][kind]['tflops']:.1f}" for l in labels) + " |")
+    lines.append("| torch fp32 / fp16 error | " + " | ".join(f"{out['shapes'][l]['torchFp32MaxRelError']:.1e} / {out['shapes'][l]['torchFp16MaxRelError']:.1e}" for l in labels) + " |")
+    with open(a.table, "w") as f:
+        f.write(f"device: {out['device']}, torch {out['torch']}; error = max |C − ref| / max |ref| over the whole matrix, ref = float64 product of the same f16 inputs\n\n")
+        f.write("\n".join(lines) + "\n")

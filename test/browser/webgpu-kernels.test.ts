@@ -38,23 +38,31 @@ afterAll(async () => {
   server?.close();
 });
 
-/** [name, shape of a, shape of b, tile override "BMxBNxBK" or "", the program as source text over (np, a, b)]. */
-type Case = [string, number[], number[], string, string];
+/**
+ * [name, shape of a, shape of b, tile override "BMxBNxBK" or "", the program as source text over (np, a, b), the
+ * split-K factor the patch must choose, -1 for either].
+ */
+type Case = [string, number[], number[], string, string, number];
 const CASES: Case[] = [
-  ["x·W, ragged edges, fused epilogue, 128×128×8 tiles", [150, 40], [40, 140], "128x128x8", "np.tanh(np.matmul(a, b)).mul(2).add(1)"],
-  ["Xᵀ·dY, 128×64×16 tiles", [41, 130], [41, 70], "128x64x16", "np.matmul(a.transpose(), b)"],
-  ["x[B, 1, D]·W (a decode step) folded into one [B, D]·W", [40, 1, 64], [64, 96], "", "np.matmul(a, b)"],
+  ["x·W, ragged edges, fused epilogue, 128×128×8 tiles", [150, 40], [40, 140], "128x128x8", "np.tanh(np.matmul(a, b)).mul(2).add(1)", 1],
+  ["Xᵀ·dY, 128×64×16 tiles", [41, 130], [41, 70], "128x64x16", "np.matmul(a.transpose(), b)", 1],
+  ["x[B, 1, D]·W (a decode step) folded into one [B, D]·W", [40, 1, 64], [64, 96], "", "np.matmul(a, b)", 1],
+  // thin outputs (2 output tiles) with a long K: split-K, partial sums added atomically; a bias-like epilogue is added once
+  ["thin x·W + constant, split-K 8", [96, 1024], [1024, 40], "", "np.matmul(a, b).add(0.5)", 8],
+  ["thin Xᵀ·dY, ragged K (1000), split-K 7", [1000, 70], [1000, 48], "", "np.matmul(a.transpose(), b)", 7],
+  // whether jax-js fuses these into the product's epilogue or not, the result must be right (-1: either split)
+  ["thin x·W then tanh and a scale", [96, 1024], [1024, 40], "", "np.tanh(np.matmul(a, b)).mul(3)", -1],
 ];
 
 describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
-  test("tiled matmuls at the 128-wide tile sizes (plain with a fused epilogue, Xᵀ·dY) equal Wasm's results", async () => {
+  test("tiled matmuls at the 128-wide tile sizes (plain with a fused epilogue, Xᵀ·dY) and split-K for thin outputs equal Wasm's results", async () => {
     const out = await page.evaluate(async (cases: Case[]) => {
-      const g = globalThis as unknown as { jax: any; __jaxjsWebgpuEnv?: Record<string, string>; __jaxjsWebgpuStats?: { matmuls: { tiles: number[] }[] } };
+      const g = globalThis as unknown as { jax: any; __jaxjsWebgpuEnv?: Record<string, string>; __jaxjsWebgpuStats?: { matmuls: { tiles: number[]; splitK?: number }[] } };
       const { init, numpy: np, jit } = g.jax;
       const avail: string[] = await init("webgpu", "wasm");
       if (!avail.includes("webgpu")) return { avail, rows: [] };
       const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 0.37) * 0.5);
-      const rows: { name: string; n: number; maxErr: number; tiles: number[][]; ms: number }[] = [];
+      const rows: { name: string; n: number; maxErr: number; tiles: number[][]; splits: number[]; ms: number }[] = [];
       for (const [name, sa, sb, tile, src] of cases) {
         g.__jaxjsWebgpuEnv = tile ? { JAXJS_WEBGPU_MATMUL_TILE: tile } : {};
         const fn = new Function("np", "a", "b", `return ${src};`);
@@ -63,21 +71,23 @@ describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
         const t0 = performance.now();
         const run = async (device: string) => (await jit((a: unknown, b: unknown) => fn(np, a, b))(np.array(da, { device }).reshape(sa), np.array(db, { device }).reshape(sb)).data()) as Float32Array;
         const gpu = await run("webgpu");
-        const tiles = (g.__jaxjsWebgpuStats?.matmuls ?? []).slice(before).map((m) => m.tiles);
+        const mms = (g.__jaxjsWebgpuStats?.matmuls ?? []).slice(before);
+        const tiles = mms.map((m) => m.tiles), splits = mms.map((m) => m.splitK ?? 1);
         const cpu = await run("wasm");
         let maxErr = 0;
-        for (let i = 0; i < cpu.length; i++) maxErr = Math.max(maxErr, Math.abs(gpu[i]! - cpu[i]!));
-        rows.push({ name, n: cpu.length, maxErr, tiles, ms: performance.now() - t0 });
+        for (let i = 0; i < cpu.length; i++) maxErr = Math.max(maxErr, Math.abs(gpu[i]! - cpu[i]!) / Math.max(1, Math.abs(cpu[i]!)));
+        rows.push({ name, n: cpu.length, maxErr, tiles, splits, ms: performance.now() - t0 });
       }
       g.__jaxjsWebgpuEnv = {};
       return { avail, rows };
     }, CASES);
     expect(out.avail).toContain("webgpu");
-    for (const [i, [name, , , tile]] of CASES.entries()) {
+    for (const [i, [name, , , tile, , split]] of CASES.entries()) {
       const r = out.rows[i]!;
       expect([name, r.maxErr < 1e-5]).toEqual([name, true]);
       expect([name, r.tiles.length]).toEqual([name, 1]); // the patch's kernel ran (once: compiled once)
       if (tile) expect([name, r.tiles[0]!.join("x")]).toEqual([name, tile]);
+      if (split >= 0) expect([name, r.splits[0]]).toEqual([name, split]);
     }
   }, 90_000);
 
