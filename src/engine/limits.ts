@@ -3,7 +3,7 @@
  * thresholds tuned per backend. Model and rollout code ask here instead of probing jax-js devices themselves.
  * Browser-safe (no Node module); call after the engine is initialised (`initEngine`).
  */
-import { defaultDevice, getWebGPUDevice } from "@jax-js/jax";
+import { defaultDevice, getWebGPUDevice, numpy as np } from "@jax-js/jax";
 
 /** The jax-js backend new arrays go to (`"wasm"`, `"webgpu"`, `"cpu"`). */
 export function currentBackend(): string {
@@ -70,4 +70,17 @@ export const DEVICE_SAMPLING_MIN_VOCAB = 16384;
  */
 export function deviceSamplingPays(V: number, backend: string = currentBackend()): boolean {
   return V >= DEVICE_SAMPLING_MIN_VOCAB && backend === "webgpu";
+}
+
+/**
+ * Whether decode steps write the key/value cache in place (`decodeStepInPlace` in `model/llama.ts`) instead of
+ * returning a rewritten cache: on the Wasm backend when jax-js carries thinkrl's `wasm-inplace-write` patch. The
+ * rewrite reads and writes every cache element of every layer each step (a `where` over B·K·H·S floats); the in-place
+ * write touches the new slot only (B·K·H). `THINKRL_KV_INPLACE=0` in the environment turns it off (A/B runs).
+ * @param backend jax-js device name (default: the current default device)
+ */
+export function kvCacheInPlace(backend: string = currentBackend()): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (env?.THINKRL_KV_INPLACE === "0") return false;
+  return backend === "wasm" && typeof (np.Array.prototype as { thinkrlWriteInPlace?: unknown }).thinkrlWriteInPlace === "function";
 }

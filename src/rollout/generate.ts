@@ -5,10 +5,8 @@
  * whole batch until every row has finished (EOS, a stop string, or `maxNewTokens`).
  */
 import type { Rng } from "../core/rng.js";
-import { numpy as np } from "@jax-js/jax";
 import { currentBackend, deviceSamplingPays } from "../engine/limits.js";
 import { bucket, type CausalLM } from "../model/causal-lm.js";
-import type { KVCache } from "../model/llama.js";
 import { sampleToken, type SamplingParams } from "./sampling.js";
 
 export interface GenerateOptions extends SamplingParams {
@@ -119,7 +117,7 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
   const hostDraw = (logits: Float32Array, live: number[]) =>
     live.map((b, j) => (reason[b] === null ? sampleToken(logits, j * V, V, opts, rngOf(b)) : null));
   let drawn = hostDraw(first.logits, prompts.map((_, b) => b));
-  // `live[j]` = original row held in batch slot j. Finished rows are compacted away (`compactCache`) once they
+  // `live[j]` = original row held in batch slot j. Finished rows are compacted away (`CausalLM.selectRows`) once they
   // are half the batch, so late decode steps run on smaller batches.
   let live = prompts.map((_, b) => b);
   for (let t = 0; t < maxNew; t++) {
@@ -150,7 +148,7 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
     if (target < live.length) {
       // Keep the active slots (in order) plus finished ones as filler up to the bucket size.
       const keepSlots = [...active, ...live.map((_, j) => j).filter((j) => !active.includes(j))].slice(0, target).sort((a, b) => a - b);
-      cache = compactCache(cache, keepSlots);
+      cache = model.selectRows(cache, keepSlots);
       live = keepSlots.map((j) => live[j]!);
       tok = Int32Array.from(keepSlots, (j) => next[j]!);
       slotPad = live.map((b) => pad[b]!);
@@ -192,12 +190,6 @@ export function useDeviceSampling(V: number, opts: Pick<GenerateOptions, "sample
 /** Decode batch size for `n` live rows: the smallest power of two ≥ n (≥ 8), so few decode shapes get compiled. */
 function rowBucket(n: number): number {
   return Math.max(8, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
-}
-
-/** Keeps batch slots `slots` of every layer's cache (batch is axis 0 of both layouts). Consumes `cache`. */
-function compactCache(cache: KVCache[], slots: number[]): KVCache[] {
-  const idx = () => np.array(Int32Array.from(slots), { dtype: np.int32 });
-  return cache.map(({ k, v }) => ({ k: np.take(k, idx(), 0), v: np.take(v, idx(), 0) }));
 }
 
 /** The new tokens, preceded by as much of `history` as a stop string can reach back into. */
