@@ -5,7 +5,8 @@
  *
  *   npm run build && node dist/bench/rollout.js [--reps 3] [--rounds 1] [--baseline-env NAME=VALUE] [--steps]
  *
- * Prints each rollout's wall time (ms) after one warm-up call (jit compile), and with `--steps` the decode shapes
+ * Prints each rollout's wall time (ms) and the CPU time of all the process's threads (main + Wasm workers; on a loaded
+ * machine a better guide than wall time to what a quiet one would see) after one warm-up call (jit compile), and with `--steps` the decode shapes
  * (rows per step, cache length S, prompt bucket L). `--baseline-env` alternates a second Node process with that
  * environment variable set (on, off, on, off … for `--rounds`), so a switch is A/B'd under the same load.
  */
@@ -50,15 +51,19 @@ if (values.worker) {
     };
   }
   const times: number[] = [];
+  const cpu: number[] = [];
   let tokens = 0;
   for (let r = 0; r <= Number(values.reps); r++) {
     shapes.length = 0;
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const out = await rolloutGroups(model, "compact", questions, G, { maxNewTokens: maxNew, temperature: 1, topP: 1, topK: 0 }, new Rng(1 + r));
     const ms = performance.now() - t0;
-    if (r > 0) times.push(ms);
+    const c = process.cpuUsage(c0);
+    const cpuMs = (c.user + c.system) / 1000; // every thread of the process (main + workers)
+    if (r > 0) times.push(ms), cpu.push(cpuMs);
     tokens = out.completions.reduce((a, c) => a + c.ids.length, 0);
-    console.error(`  rollout ${r === 0 ? "(warm-up)" : r}: ${ms.toFixed(0)} ms, ${tokens} tokens, max len ${Math.max(...out.completions.map((c) => c.ids.length))}, prompt ids ${out.prompts[0]!.ids.length}`);
+    console.error(`  rollout ${r === 0 ? "(warm-up)" : r}: ${ms.toFixed(0)} ms (CPU ${cpuMs.toFixed(0)} ms), ${tokens} tokens, max len ${Math.max(...out.completions.map((c) => c.ids.length))}, prompt ids ${out.prompts[0]!.ids.length}`);
   }
   if (values.profile) {
     const { kernelTimes } = await import("./kernel-times.js");
@@ -67,15 +72,15 @@ if (values.worker) {
     for (const x of k.byLabel.slice(0, 30)) console.error(`    ${x.ms.toFixed(1).padStart(8)} ms ×${String(x.count).padStart(5)}  ${x.label.slice(0, 240)}`);
   }
   if (values.steps) console.error(`  decode steps of the last rollout: ${shapes.join(", ")}`);
-  console.log(JSON.stringify({ median: median(times), times, tokens }));
+  console.log(JSON.stringify({ median: median(times), times, cpu, tokens }));
 } else {
   const argv = [fileURLToPath(import.meta.url), "--worker", "--reps", values.reps!, "--prompts", values.prompts!, "--group", values.group!, "--max-new-tokens", values["max-new-tokens"]!, ...(values.steps ? ["--steps"] : []), ...(values.profile ? ["--profile"] : [])];
   const run = (env: NodeJS.ProcessEnv, label: string) => {
     const load = loadavg()[0]!.toFixed(2);
     const r = spawnSync(process.execPath, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env });
     if (r.status !== 0) throw new Error(`rollout worker failed (${r.status})`);
-    const o = JSON.parse(r.stdout) as { median: number; times: number[] };
-    console.log(`${label}: median ${o.median.toFixed(0)} ms (${o.times.map((t) => t.toFixed(0)).join(" / ")}), load ${load} at start`);
+    const o = JSON.parse(r.stdout) as { median: number; times: number[]; cpu: number[] };
+    console.log(`${label}: median ${o.median.toFixed(0)} ms (${o.times.map((t) => t.toFixed(0)).join(" / ")}), CPU time of all threads ${o.cpu.map((t) => t.toFixed(0)).join(" / ")} ms, load ${load} at start`);
   };
   const base = values["baseline-env"];
   for (let k = 0; k < Number(values.rounds); k++) {

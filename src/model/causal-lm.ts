@@ -5,7 +5,7 @@
  */
 import { jit, numpy as np, random, tree } from "@jax-js/jax";
 import type { ModelConfig } from "./config.js";
-import { defaultLogitsChunkElements, kvCacheInPlace } from "../engine/limits.js";
+import { defaultLogitsChunkElements, kvCacheInPlace, withDecodeMainThreadWork } from "../engine/limits.js";
 import { decodeStep, decodeStepInPlace, forwardHidden, type KV, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
 import { hiddenTargetLogprobs, logitScale, targetLogprobs } from "./logprobs.js";
 import { decodePositionInputs, decodePositionInputsOwnKey, fullPositionInputs } from "./positions.js";
@@ -270,6 +270,10 @@ export class CausalLM {
    * @returns logits `[B, V]` (host copy) for the next token
    */
   async decode(token: Int32Array, slot: number, pad: number[], cache: KVCache[]): Promise<{ logits: Float32Array; cache: KVCache[] }> {
+    return withDecodeMainThreadWork(() => this.#decodeStep(token, slot, pad, cache));
+  }
+
+  async #decodeStep(token: Int32Array, slot: number, pad: number[], cache: KVCache[]): Promise<{ logits: Float32Array; cache: KVCache[] }> {
     if (this.kvInPlace) {
       const { ids, pos } = this.#stepInputsInPlace(token, slot, pad, cache);
       const out = this.#decodeInPlace(tree.ref(this.params), ids, pos, tree.ref(cache));
@@ -292,6 +296,10 @@ export class CausalLM {
    * @returns next ids `[B]`, their log-probs `[B]` under softmax(logits / temperature) (temperature 1 when greedy)
    */
   async decodeSample(token: Int32Array, slot: number, pad: number[], cache: KVCache[], temperature: number, seed: number): Promise<{ ids: Int32Array; logprobs: Float32Array; cache: KVCache[] }> {
+    return withDecodeMainThreadWork(() => this.#decodeSampleStep(token, slot, pad, cache, temperature, seed));
+  }
+
+  async #decodeSampleStep(token: Int32Array, slot: number, pad: number[], cache: KVCache[], temperature: number, seed: number): Promise<{ ids: Int32Array; logprobs: Float32Array; cache: KVCache[] }> {
     const scalars = () => [np.array([logitScale(temperature)]), np.array(temperature > 0 ? 1 : 0), np.array(seed >>> 0, { dtype: np.uint32 })] as const;
     if (this.kvInPlace) {
       const { ids: tokens, pos } = this.#stepInputsInPlace(token, slot, pad, cache);
