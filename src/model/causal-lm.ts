@@ -104,7 +104,7 @@ export class CausalLM {
   readonly #decodeSampleInPlace;
   /**
    * Whether decode steps write the key/value cache in place (`kvCacheInPlace()` at construction: the Wasm backend with
-   * jax-js's `wasm-inplace-write` patch). Decides the cache layout (`KVCache`): slot-major `[S, B, K, H]` when true.
+   * jax-js's `wasm-inplace-write` patch). Decides the cache layout (`KVCache`): k and v `[B, K, S, H]` when true.
    */
   readonly kvInPlace = kvCacheInPlace();
   /**
@@ -178,13 +178,10 @@ export class CausalLM {
       B,
       `a prefill of ${B} × ${L} tokens`,
       (b0, b1) => this.#prefillRows(tokens.subarray(b0 * L, b1 * L), b1 - b0, L, pad.slice(b0, b1), S),
-      (a, b) => {
-        const axis = this.kvInPlace ? 1 : 0; // the batch axis of the cache layout
-        return {
-          logits: concatF32(a.logits, b.logits),
-          cache: a.cache.map((x, i) => ({ k: np.concatenate([x.k, b.cache[i]!.k], axis), v: np.concatenate([x.v, b.cache[i]!.v], axis) })),
-        };
-      },
+      (a, b) => ({
+        logits: concatF32(a.logits, b.logits),
+        cache: a.cache.map((x, i) => ({ k: np.concatenate([x.k, b.cache[i]!.k], 0), v: np.concatenate([x.v, b.cache[i]!.v], 0) })),
+      }),
     );
   }
 
@@ -196,12 +193,12 @@ export class CausalLM {
     const logits = (await last.data()) as Float32Array;
     const K = c.numKeyValueHeads, H = c.headDim;
     if (this.kvInPlace) {
-      // [B, L, K, H] → slot-major [S, B, K, H] (see KVCache), zero slots after the prompt.
-      const slotMajor = (x: np.Array) => {
-        const t = x.transpose([1, 0, 2, 3]);
-        return S === L ? t : np.concatenate([t, np.zeros([S - L, B, K, H])], 0);
+      // [B, L, K, H] → [B, K, S, H] (see KVCache), zero slots after the prompt.
+      const layout = (x: np.Array) => {
+        const t = x.transpose([0, 2, 1, 3]);
+        return S === L ? t : np.concatenate([t, np.zeros([B, K, S - L, H])], 2);
       };
-      return { logits, cache: kv.map(({ k, v }) => ({ k: slotMajor(k), v: slotMajor(v) })) };
+      return { logits, cache: kv.map(({ k, v }) => ({ k: layout(k), v: layout(v) })) };
     }
     // [B, L, K, H] → cache layouts k [B, K, H, S], v [B, K, S, H] (see KVCache), zero slots after the prompt.
     const cache = kv.map(({ k, v }) => {
@@ -218,7 +215,7 @@ export class CausalLM {
 
   /** Cache slots S of `cache` (in this model's layout). */
   cacheLength(cache: KVCache[]): number {
-    return cache[0]!.k.shape[this.kvInPlace ? 0 : 3]!;
+    return cache[0]!.k.shape[this.kvInPlace ? 2 : 3]!;
   }
 
   /**
@@ -226,17 +223,18 @@ export class CausalLM {
    * @param rows indices into the cache's batch axis (repeats allowed)
    */
   selectRows(cache: KVCache[], rows: readonly number[]): KVCache[] {
-    const axis = this.kvInPlace ? 1 : 0;
     const idx = () => np.array(Int32Array.from(rows), { dtype: np.int32 });
-    return cache.map(({ k, v }) => ({ k: np.take(k, idx(), axis), v: np.take(v, idx(), axis) }));
+    return cache.map(({ k, v }) => ({ k: np.take(k, idx(), 0), v: np.take(v, idx(), 0) })); // batch is axis 0 of every layout
   }
 
-  /** Writes each layer's new key/value `[B, 1, K, H]` into slot `slot` of the slot-major cache, in place. Consumes `kv`. */
+  /** Writes each layer's new key/value `[B, 1, K, H]` into slot `slot` of the `[B, K, S, H]` cache, in place. Consumes `kv`. */
   async #writeSlot(cache: KVCache[], kv: KV[], slot: number): Promise<void> {
+    const S = this.cacheLength(cache), H = this.config.headDim;
+    const at = { blockSize: H, stride: S * H };
     for (const [i, { k, v }] of kv.entries()) {
       const c = cache[i]!;
-      await c.k.thinkrlWriteInPlace(k, slot * k.size);
-      await c.v.thinkrlWriteInPlace(v, slot * v.size);
+      await c.k.thinkrlWriteInPlace(k, slot * H, at);
+      await c.v.thinkrlWriteInPlace(v, slot * H, at);
     }
   }
 

@@ -7,6 +7,7 @@
 import type { Rng } from "../core/rng.js";
 import { currentBackend, deviceSamplingPays } from "../engine/limits.js";
 import { bucket, type CausalLM } from "../model/causal-lm.js";
+import type { KVCache } from "../model/llama.js";
 import { sampleToken, type SamplingParams } from "./sampling.js";
 
 export interface GenerateOptions extends SamplingParams {
@@ -108,7 +109,7 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
   const ids: number[][] = prompts.map(() => []);
   const lps: number[][] = prompts.map(() => []);
   const reason: (FinishReason | null)[] = prompts.map(() => null);
-  const first = await model.prefill(tokens, B, L, pad, S);
+  const first = await prefillDistinct(model, prompts, tokens, L, pad, S);
   let cache = first.cache;
   const onDevice = opts.rngs === undefined && useDeviceSampling(V, opts);
   const rngOf = (b: number) => opts.rngs?.[rowOffset + b] ?? rng;
@@ -171,6 +172,32 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
     const body = reason[b] === "eos" ? row.slice(0, -1) : row;
     return { ids: row, logprobs: lps[b]!, text: model.tokenizer.decode(body), finishReason: reason[b] ?? "length" };
   });
+}
+
+/**
+ * `model.prefill` of the distinct prompts only, then each row's logits and cache copied from its prompt's: a GRPO
+ * rollout repeats each prompt G times (32 × 8 rows by default), and a row's prefill does not depend on the other rows
+ * of its batch (same padded length L), so the result equals the prefill of all rows.
+ * @param tokens `[B, L]` left-padded ids of `prompts`; `pad[b]` leading pads in row b
+ */
+async function prefillDistinct(model: CausalLM, prompts: number[][], tokens: Int32Array, L: number, pad: number[], S: number): Promise<{ logits: Float32Array; cache: KVCache[] }> {
+  const B = prompts.length;
+  const index = new Map<string, number>();
+  const source = prompts.map((p) => {
+    const key = p.join(",");
+    let u = index.get(key);
+    if (u === undefined) index.set(key, (u = index.size));
+    return u;
+  });
+  if (index.size === B) return model.prefill(tokens, B, L, pad, S);
+  const firstRow = [...index.values()].map((u) => source.indexOf(u));
+  const uniq = new Int32Array(firstRow.length * L);
+  firstRow.forEach((b, u) => uniq.set(tokens.subarray(b * L, (b + 1) * L), u * L));
+  const out = await model.prefill(uniq, firstRow.length, L, firstRow.map((b) => pad[b]!), S);
+  const V = out.logits.length / firstRow.length;
+  const logits = new Float32Array(B * V);
+  source.forEach((u, b) => logits.set(out.logits.subarray(u * V, (u + 1) * V), b * V));
+  return { logits, cache: model.selectRows(out.cache, source) };
 }
 
 /**

@@ -32,6 +32,12 @@ describe("thinkrlWriteInPlace", () => {
     expect([b[0], b[1024], after[1023], after[1024], after[2047], after[2048]]).toEqual([6, 6, 2, 5, 5, 2]);
   });
 
+  test("writes blocks at a stride", async () => {
+    const a = np.array(Float32Array.from({ length: 12 }, (_, i) => i)).reshape([2, 2, 3]);
+    await a.thinkrlWriteInPlace(np.array([-1, -2, -3, -4]), 1, { blockSize: 2, stride: 6 });
+    expect(Array.from((await a.data()) as Float32Array)).toEqual([0, -1, -2, 3, 4, 5, 6, -3, -4, 9, 10, 11]);
+  });
+
   test("refuses a shared buffer, a second reference and an update that does not fit", async () => {
     const data = Float32Array.from({ length: 4096 }, (_, i) => i);
     const a = np.array(data);
@@ -42,6 +48,7 @@ describe("thinkrlWriteInPlace", () => {
     await expect(a.thinkrlWriteInPlace(np.zeros([4]), 0)).rejects.toThrow(/references/);
     r.dispose();
     await expect(a.thinkrlWriteInPlace(np.zeros([4]), 4093)).rejects.toThrow(/fit/);
+    await expect(a.thinkrlWriteInPlace(np.zeros([4]), 0, { blockSize: 3 })).rejects.toThrow(/tile/);
     a.dispose();
   });
 });
@@ -80,4 +87,20 @@ test("sampling with the cache written in place equals the rewritten cache (token
   expect(a.map((c) => c.ids)).toEqual(b.map((c) => c.ids));
   expect(a.map((c) => c.ids.length)).toEqual(rowMaxNewTokens);
   for (let i = 0; i < a.length; i++) for (let t = 0; t < a[i]!.logprobs.length; t++) expect(Math.abs(a[i]!.logprobs[t]! - b[i]!.logprobs[t]!)).toBeLessThan(1e-5);
+});
+
+test("a batch that repeats prompts is prefilled once per distinct prompt, with the same completions", async () => {
+  const model = new CausalLM(CFG, paramsFromTensors(CFG, initTensors(CFG, new Rng(6), 0.3)), loadTokenizer(defaultTokenizerJson()));
+  const rows: number[] = [];
+  const prefill = model.prefill.bind(model);
+  model.prefill = (tokens, B, L, pad, S) => (rows.push(B), prefill(tokens, B, L, pad, S));
+  const [a, b, c] = [[1, 9, 10, 11], [1, 12, 13, 14], [1, 15, 9, 16]];
+  const prompts = [a, b, a, c, b, a];
+  const opts = { maxNewTokens: 12, temperature: 0, topP: 1, topK: 0 };
+  const batched = await generate(model, prompts, opts, new Rng(1));
+  expect(rows).toEqual([3]);
+  const alone = new Map<number[], number[]>();
+  for (const p of [a, b, c]) alone.set(p, (await generate(model, [p], opts, new Rng(1)))[0]!.ids);
+  expect(batched.map((x) => x.ids)).toEqual(prompts.map((p) => alone.get(p)));
+  model.dispose();
 });
