@@ -8,7 +8,8 @@
  * Prints each rollout's wall time (ms) and the CPU time of all the process's threads (main + Wasm workers; on a loaded
  * machine a better guide than wall time to what a quiet one would see) after one warm-up call (jit compile), and with `--steps` the decode shapes
  * (rows per step, cache length S, prompt bucket L). `--baseline-env` alternates a second Node process with that
- * environment variable set (on, off, on, off … for `--rounds`), so a switch is A/B'd under the same load.
+ * environment variable set (`NAME=VALUE`, or several joined by commas; on, off, on, off … for `--rounds`), so a switch
+ * is A/B'd under the same load.
  */
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -86,8 +87,9 @@ if (values.worker) {
   for (let k = 0; k < Number(values.rounds); k++) {
     run(values.profile ? { ...process.env, JAXJS_WASM_MAIN_THREAD_WORK: "1e15" } : process.env, "on ");
     if (base) {
-      const [name, value] = base.split("=") as [string, string];
-      run({ ...process.env, [name]: value }, `off (${base})`);
+      // NAME=VALUE, or several joined by commas
+      const vars = Object.fromEntries(base.split(",").map((kv) => kv.split("=") as [string, string]));
+      run({ ...process.env, ...vars }, `off (${base})`);
     }
   }
 }
