@@ -5,7 +5,7 @@
  */
 
 /** Per-label dispatch count and summed device time (ms) while `fn` ran, largest first; `totalMs` sums them all. */
-export async function kernelTimes(fn: () => Promise<unknown>): Promise<{ totalMs: number; dispatches: number; byLabel: { label: string; count: number; ms: number; exp?: string }[] }> {
+export async function kernelTimes(fn: () => Promise<unknown>, opts: { byExpression?: boolean } = {}): Promise<{ totalMs: number; dispatches: number; byLabel: { label: string; count: number; ms: number; exp?: string }[] }> {
   const { profiler } = await import("@jax-js/jax");
   performance.clearMeasures();
   profiler.startTrace();
@@ -19,7 +19,8 @@ export async function kernelTimes(fn: () => Promise<unknown>): Promise<{ totalMs
     // jax-js labels a kernel `Kernel[size]`; its reduction (op:size) and expression tell kernels of one size apart.
     const props = new Map((((e as PerformanceMeasure).detail as { devtools?: { properties?: [string, string][] } } | null)?.devtools?.properties ?? []).map(([k, v]) => [k, v]));
     const red = props.get("reduction");
-    const key = red ? `${e.name} reduce ${red}` : e.name;
+    // With `byExpression`, kernels of one label but different expressions are kept apart.
+    const key = (red ? `${e.name} reduce ${red}` : e.name) + (opts.byExpression ? ` ${props.get("exp")?.slice(0, 300)}` : "");
     const x = m.get(key) ?? { count: 0, ms: 0, exp: props.get("exp")?.slice(0, 300) };
     x.count++;
     x.ms += e.duration;

@@ -3,7 +3,7 @@
  * thresholds tuned per backend. Model and rollout code ask here instead of probing jax-js devices themselves.
  * Browser-safe (no Node module); call after the engine is initialised (`initEngine`).
  */
-import { defaultDevice, getWebGPUDevice } from "@jax-js/jax";
+import { defaultDevice, getWebGPUDevice, numpy as np } from "@jax-js/jax";
 
 /** The jax-js backend new arrays go to (`"wasm"`, `"webgpu"`, `"cpu"`). */
 export function currentBackend(): string {
@@ -70,4 +70,47 @@ export const DEVICE_SAMPLING_MIN_VOCAB = 16384;
  */
 export function deviceSamplingPays(V: number, backend: string = currentBackend()): boolean {
   return V >= DEVICE_SAMPLING_MIN_VOCAB && backend === "webgpu";
+}
+
+/**
+ * Whether decode steps write the key/value cache in place (`decodeStepInPlace` in `model/llama.ts`) instead of
+ * returning a rewritten cache: on the Wasm backend when jax-js carries thinkrl's `wasm-inplace-write` patch. The
+ * rewrite reads and writes every cache element of every layer each step (a `where` over B·K·H·S floats); the in-place
+ * write touches the new slot only (B·K·H). `THINKRL_KV_INPLACE=0` in the environment turns it off (A/B runs).
+ * @param backend jax-js device name (default: the current default device)
+ */
+export function kvCacheInPlace(backend: string = currentBackend()): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (env?.THINKRL_KV_INPLACE === "0") return false;
+  return backend === "wasm" && typeof (np.Array.prototype as { thinkrlWriteInPlace?: unknown }).thinkrlWriteInPlace === "function";
+}
+
+/**
+ * Work (output elements × reduction length) up to which the Wasm kernels of a decode step run on the calling thread
+ * instead of the worker pool (jax-js patch 103 `wasm-main-thread`, whose default is 2^20 for every kernel): 2^24, so
+ * every kernel of a default-model decode step at 256 rows (the largest: 256 × 336 × 128 ≈ 11 M multiply-adds) skips the
+ * pool. A pooled kernel costs a `postMessage` per worker and a promise round trip, and the pool runs one kernel at a
+ * time, so ~150 small kernels a step paid more in messaging than the second core gave back (docs/benchmarks.md, "In-place
+ * KV cache"). `THINKRL_DECODE_MAIN_THREAD_WORK` overrides it (0: leave patch 103's threshold alone); a
+ * `JAXJS_WASM_MAIN_THREAD_WORK` set by the user wins over both.
+ */
+export const DECODE_MAIN_THREAD_WORK = 2 ** 24;
+
+/**
+ * Runs `fn` with decode's main-thread threshold (`DECODE_MAIN_THREAD_WORK`) on the Wasm backend, restoring the
+ * previous setting afterwards; elsewhere (WebGPU), or when the user set `JAXJS_WASM_MAIN_THREAD_WORK`, just `fn()`.
+ */
+export async function withDecodeMainThreadWork<T>(fn: () => Promise<T>): Promise<T> {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const work = Number(env?.THINKRL_DECODE_MAIN_THREAD_WORK ?? DECODE_MAIN_THREAD_WORK);
+  if (currentBackend() !== "wasm" || !(work > 0) || env?.JAXJS_WASM_MAIN_THREAD_WORK !== undefined) return fn();
+  const g = globalThis as { __jaxjsWasmEnv?: Record<string, unknown> };
+  const own = (g.__jaxjsWasmEnv ??= {});
+  if (own.JAXJS_WASM_MAIN_THREAD_WORK !== undefined) return fn();
+  own.JAXJS_WASM_MAIN_THREAD_WORK = work;
+  try {
+    return await fn();
+  } finally {
+    delete own.JAXJS_WASM_MAIN_THREAD_WORK;
+  }
 }

@@ -5,15 +5,26 @@
  */
 import { jit, numpy as np, random, tree } from "@jax-js/jax";
 import type { ModelConfig } from "./config.js";
-import { defaultLogitsChunkElements } from "../engine/limits.js";
-import { decodeStep, forwardHidden, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
+import { defaultLogitsChunkElements, kvCacheInPlace, withDecodeMainThreadWork } from "../engine/limits.js";
+import { decodeStep, decodeStepInPlace, forwardHidden, type KV, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
 import { hiddenTargetLogprobs, logitScale, targetLogprobs } from "./logprobs.js";
-import { decodePositionInputs, fullPositionInputs } from "./positions.js";
+import { decodePositionInputs, decodePositionInputsOwnKey, fullPositionInputs } from "./positions.js";
 import type { TextTokenizer } from "./tokenizer.js";
 
 /** Rounds `n` up to a multiple of `step` (shape buckets that bound jit recompiles). */
 export function bucket(n: number, step: number): number {
   return Math.max(step, Math.ceil(n / step) * step);
+}
+
+/** Granularity (slots) of the cache prefix an in-place decode step attends over (`attentionWindow`). */
+export const ATTENTION_WINDOW_BUCKET = 16;
+
+/**
+ * Cache slots an in-place decode step writing slot `slot` reads: the slots before it, rounded up to a multiple of
+ * `ATTENTION_WINDOW_BUCKET` (each window is one more compiled decode shape), at most the cache length S.
+ */
+export function attentionWindow(slot: number, S: number): number {
+  return Math.min(S, bucket(Math.max(1, slot), ATTENTION_WINDOW_BUCKET));
 }
 
 /**
@@ -89,6 +100,13 @@ export class CausalLM {
   readonly #decode;
   readonly #logprobs;
   readonly #decodeSample;
+  readonly #decodeInPlace;
+  readonly #decodeSampleInPlace;
+  /**
+   * Whether decode steps write the key/value cache in place (`kvCacheInPlace()` at construction: the Wasm backend with
+   * jax-js's `wasm-inplace-write` patch). Decides the cache layout (`KVCache`): k and v `[B, K, S, H]` when true.
+   */
+  readonly kvInPlace = kvCacheInPlace();
   /**
    * Most logits elements (tokens × V) materialised at once when scoring or training (`chunkedTokenLogprobs`).
    * Read when a shape is first compiled; set it before the first call. Default: `defaultLogitsChunkElements()` for
@@ -121,6 +139,17 @@ export class CausalLM {
         const id = np.argmax(scaled.ref.add(g), -1); // [B] int32
         const logprob = targetLogprobs(scaled, id.ref); // [B]
         return { id, logprob, cache: out.cache };
+      },
+    );
+    this.#decodeInPlace = jit((p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KVCache[]) => decodeStepInPlace(p, cfg, token, pos, cache));
+    this.#decodeSampleInPlace = jit(
+      (p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KVCache[], invTemp: np.Array, noise: np.Array, seed: np.Array) => {
+        const out = decodeStepInPlace(p, cfg, token, pos, cache);
+        const scaled = out.logits.mul(invTemp); // [B, V]
+        const g = random.gumbel(random.key(seed), scaled.shape).mul(noise); // Gumbel-max, as #decodeSample
+        const id = np.argmax(scaled.ref.add(g), -1); // [B] int32
+        const logprob = targetLogprobs(scaled, id.ref); // [B]
+        return { id, logprob, kv: out.kv };
       },
     );
     this.#logprobs = jit((p: LlamaParams, tokens: np.Array, targets: np.Array, pos: PositionInputs, scale: np.Array) => {
@@ -162,18 +191,63 @@ export class CausalLM {
     const ids = np.array(tokens, { dtype: np.int32 }).reshape([B, L]);
     const { last, kv } = callReleasingInputs(this.#prefill, [tree.ref(this.params), ids, pos]);
     const logits = (await last.data()) as Float32Array;
+    const K = c.numKeyValueHeads, H = c.headDim;
+    if (this.kvInPlace) {
+      // [B, L, K, H] → [B, K, S, H] (see KVCache), zero slots after the prompt.
+      const layout = (x: np.Array) => {
+        const t = x.transpose([0, 2, 1, 3]);
+        return S === L ? t : np.concatenate([t, np.zeros([B, K, S - L, H])], 2);
+      };
+      return { logits, cache: kv.map(({ k, v }) => ({ k: layout(k), v: layout(v) })) };
+    }
     // [B, L, K, H] → cache layouts k [B, K, H, S], v [B, K, S, H] (see KVCache), zero slots after the prompt.
     const cache = kv.map(({ k, v }) => {
       const kt = k.transpose([0, 2, 3, 1]);
       const vt = v.transpose([0, 2, 1, 3]);
       if (S === L) return { k: kt, v: vt };
-      const K = c.numKeyValueHeads, H = c.headDim;
       return {
         k: np.concatenate([kt, np.zeros([B, K, H, S - L])], 3),
         v: np.concatenate([vt, np.zeros([B, K, S - L, H])], 2),
       };
     });
     return { logits, cache };
+  }
+
+  /** Cache slots S of `cache` (in this model's layout). */
+  cacheLength(cache: KVCache[]): number {
+    return cache[0]!.k.shape[this.kvInPlace ? 2 : 3]!;
+  }
+
+  /**
+   * The cache restricted to batch rows `rows` (in that order), e.g. to drop finished rows. Consumes `cache`.
+   * @param rows indices into the cache's batch axis (repeats allowed)
+   */
+  selectRows(cache: KVCache[], rows: readonly number[]): KVCache[] {
+    const idx = () => np.array(Int32Array.from(rows), { dtype: np.int32 });
+    return cache.map(({ k, v }) => ({ k: np.take(k, idx(), 0), v: np.take(v, idx(), 0) })); // batch is axis 0 of every layout
+  }
+
+  /** Writes each layer's new key/value `[B, 1, K, H]` into slot `slot` of the `[B, K, S, H]` cache, in place. Consumes `kv`. */
+  async #writeSlot(cache: KVCache[], kv: KV[], slot: number): Promise<void> {
+    const S = this.cacheLength(cache), H = this.config.headDim;
+    const at = { blockSize: H, stride: S * H };
+    for (const [i, { k, v }] of kv.entries()) {
+      const c = cache[i]!;
+      await c.k.thinkrlWriteInPlace(k, slot * H, at);
+      await c.v.thinkrlWriteInPlace(v, slot * H, at);
+    }
+  }
+
+  /**
+   * Device inputs of one in-place decode step: token ids `[B, 1]` and position inputs whose mask `[B, 1, 1, W + 1]`
+   * covers the first W = `attentionWindow(slot, S)` cache slots (the attention reads only those).
+   */
+  #stepInputsInPlace(token: Int32Array, slot: number, pad: number[], cache: KVCache[]): { ids: np.Array; pos: PositionInputs } {
+    const B = token.length;
+    return {
+      ids: np.array(token, { dtype: np.int32 }).reshape([B, 1]),
+      pos: decodePositionInputsOwnKey(this.config, B, attentionWindow(slot, this.cacheLength(cache)), slot, pad),
+    };
   }
 
   /** Device inputs of one decode step: token ids `[B, 1]`, position inputs, and the `[S]` one-hot of `slot`. */
@@ -194,6 +268,17 @@ export class CausalLM {
    * @returns logits `[B, V]` (host copy) for the next token
    */
   async decode(token: Int32Array, slot: number, pad: number[], cache: KVCache[]): Promise<{ logits: Float32Array; cache: KVCache[] }> {
+    return withDecodeMainThreadWork(() => this.#decodeStep(token, slot, pad, cache));
+  }
+
+  async #decodeStep(token: Int32Array, slot: number, pad: number[], cache: KVCache[]): Promise<{ logits: Float32Array; cache: KVCache[] }> {
+    if (this.kvInPlace) {
+      const { ids, pos } = this.#stepInputsInPlace(token, slot, pad, cache);
+      const out = this.#decodeInPlace(tree.ref(this.params), ids, pos, tree.ref(cache));
+      const logits = (await out.logits.data()) as Float32Array;
+      await this.#writeSlot(cache, out.kv, slot);
+      return { logits, cache };
+    }
     const { ids, pos, slotMask } = this.#stepInputs(token, slot, pad, cache);
     const out = this.#decode(tree.ref(this.params), ids, pos, cache, slotMask);
     const logits = (await out.logits.data()) as Float32Array;
@@ -209,6 +294,19 @@ export class CausalLM {
    * @returns next ids `[B]`, their log-probs `[B]` under softmax(logits / temperature) (temperature 1 when greedy)
    */
   async decodeSample(token: Int32Array, slot: number, pad: number[], cache: KVCache[], temperature: number, seed: number): Promise<{ ids: Int32Array; logprobs: Float32Array; cache: KVCache[] }> {
+    return withDecodeMainThreadWork(() => this.#decodeSampleStep(token, slot, pad, cache, temperature, seed));
+  }
+
+  async #decodeSampleStep(token: Int32Array, slot: number, pad: number[], cache: KVCache[], temperature: number, seed: number): Promise<{ ids: Int32Array; logprobs: Float32Array; cache: KVCache[] }> {
+    const scalars = () => [np.array([logitScale(temperature)]), np.array(temperature > 0 ? 1 : 0), np.array(seed >>> 0, { dtype: np.uint32 })] as const;
+    if (this.kvInPlace) {
+      const { ids: tokens, pos } = this.#stepInputsInPlace(token, slot, pad, cache);
+      const out = this.#decodeSampleInPlace(tree.ref(this.params), tokens, pos, tree.ref(cache), ...scalars());
+      const ids = (await out.id.data()) as Int32Array;
+      const logprobs = (await out.logprob.data()) as Float32Array;
+      await this.#writeSlot(cache, out.kv, slot);
+      return { ids, logprobs, cache };
+    }
     const { ids: tokens, pos, slotMask } = this.#stepInputs(token, slot, pad, cache);
     const out = this.#decodeSample(
       tree.ref(this.params),
@@ -216,9 +314,7 @@ export class CausalLM {
       pos,
       cache,
       slotMask,
-      np.array([logitScale(temperature)]),
-      np.array(temperature > 0 ? 1 : 0),
-      np.array(seed >>> 0, { dtype: np.uint32 }),
+      ...scalars(),
     );
     const ids = (await out.id.data()) as Int32Array;
     const logprobs = (await out.logprob.data()) as Float32Array;

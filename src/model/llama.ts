@@ -64,8 +64,13 @@ export type LayerBranches = Partial<Record<LinearKey, (x: Arr) => Arr>>;
 export type KV = { k: Arr; v: Arr };
 
 /**
- * Decode-time key/value cache of one layer, stored in the layouts the attention matmuls read directly
- * (no per-step transposes or GQA repeats): k `[B, K, H, S]`, v `[B, K, S, H]`.
+ * Decode-time key/value cache of one layer, in one of two layouts (`CausalLM` picks one per backend):
+ * - rewritten each step (`decodeStep`): k `[B, K, H, S]`, v `[B, K, S, H]` — the layouts the attention matmuls read
+ *   directly (no per-step transposes or GQA repeats); the step returns the whole cache with the new slot written;
+ * - written in place (`decodeStepInPlace`, Wasm): k and v `[B, K, S, H]` — each (row, head) keeps its keys in one
+ *   contiguous `[S, H]` block, so both attention products read memory in order — and the caller writes the new
+ *   token's B·K vectors of H floats into the cache buffers after the step (`np.Array.thinkrlWriteInPlace` with a
+ *   stride of S·H, jax-js patch `wasm-inplace-write`).
  */
 export type KVCache = { k: Arr; v: Arr };
 
@@ -200,6 +205,37 @@ export function cachedAttention(q: Arr, k: Arr, v: Arr, mask: Arr): Arr {
   return np.matmul(probs, v).reshape([B, 1, N * H]); // [B, K, G, H] → [B, 1, N·H]
 }
 
+/**
+ * Attention of one new token per row against a read-only cache (`KVCache`, in-place layout) plus the token's own key/value, which is
+ * not in the cache yet (`decodeStepInPlace` writes it afterwards). One softmax over the S cached keys and the new
+ * key, so the result equals attention over a cache holding the new key, up to float summation order. GQA as
+ * `cachedAttention`. Only the first W slots are read, W given by the mask (a strided view of the cache, no copy):
+ * early decode steps of a long cache attend over fewer slots.
+ * q: `[B, 1, N, H]`; kNew, vNew: `[B, 1, K, H]`; cache k, v: `[B, K, S, H]`; mask `[B, 1, 1, W + 1]`, W ≤ S (cache
+ * slots 0…W−1 the token may see, then its own key) → `[B, 1, N·H]`.
+ * @throws Error when the mask covers more than the S cached slots
+ */
+export function cachedAttentionWithSelf(q: Arr, kNew: Arr, vNew: Arr, k: Arr, v: Arr, mask: Arr): Arr {
+  const [B, , N, H] = q.shape as [number, number, number, number];
+  const [, K, S0] = k.shape as [number, number, number, number];
+  const S = mask.shape[3]! - 1;
+  if (S > S0) throw new Error(`cachedAttentionWithSelf: mask [${mask.shape}] covers ${S} slots of a ${S0}-slot cache`);
+  if (S < S0) {
+    k = k.slice([], [], [0, S]);
+    v = v.slice([], [], [0, S]);
+  }
+  const G = N / K;
+  const qg = q.reshape([B, K, G, H]);
+  const scale = 1 / Math.sqrt(H);
+  const cached = np.matmul(qg.ref, k.transpose([0, 1, 3, 2])).mul(scale); // [B, K, G, S]
+  const own = qg.mul(kNew.reshape([B, K, 1, H])).sum(-1, { keepdims: true }).mul(scale); // [B, K, G, 1]
+  const scores = np.concatenate([cached, own], 3); // [B, K, G, S + 1]
+  const probs = nn.softmax(np.where(mask, scores, MASKED_SCORE), -1);
+  const [pc, po] = np.split(probs, [S], 3) as [Arr, Arr];
+  const out = np.matmul(pc, v).add(po.mul(vNew.reshape([B, K, 1, H]))); // [B, K, G, H]
+  return out.reshape([B, 1, N * H]);
+}
+
 function layerForward(
   p: LayerParams,
   cfg: ModelConfig,
@@ -222,6 +258,10 @@ function layerForward(
   if (cache === null) {
     kv = { k, v };
     att = attention(q, kv.k.ref, kv.v.ref, pos.mask.ref, true);
+  } else if (slot === null) {
+    // Decode against a read-only cache: return only the new token's key/value `[B, 1, K, H]`.
+    kv = { k, v };
+    att = cachedAttentionWithSelf(q, kv.k.ref, kv.v.ref, cache.k, cache.v, pos.mask.ref);
   } else {
     // Decode: T == 1; write the new key/value into cache slot `slot` ([S] one-hot, bool). [B,1,K,H] has the
     // memory order of [B,K,H,1] and of [B,K,1,H], so the new entries need only reshapes.
@@ -316,4 +356,38 @@ export function decodeStep(
   const logits = finalLogits(params, cfg, x);
   const [B, , V] = logits.shape as [number, number, number];
   return { logits: logits.reshape([B, V]), cache: out };
+}
+
+/**
+ * One decode step against a read-only key/value cache (`KVCache`, in-place layout): the new token attends to the
+ * cached keys its mask shows and to itself (`cachedAttentionWithSelf`), and the step returns the new token's
+ * key/value of every layer instead of a rewritten cache — the caller writes them into slot `s` of the cache in place.
+ * Consumes everything, the cache included (pass `.ref`s to keep it).
+ * @param token `[B, 1]` int32, the newest token of each row
+ * @param pos cos/sin `[B, 1, 1, H/2]`, mask `[B, 1, 1, W + 1]` (the cached keys visible to the new token among
+ *   the first W ≤ S slots, which are all that is read, then true for its own key; the slot it will be written to
+ *   must be hidden)
+ * @param cache per layer, k and v `[B, K, S, H]`
+ * @returns logits `[B, V]` and per layer the new key and value `[B, 1, K, H]` (keys after RoPE)
+ */
+export function decodeStepInPlace(
+  params: LlamaParams,
+  cfg: ModelConfig,
+  token: Arr,
+  pos: PositionInputs,
+  cache: KVCache[],
+): { logits: Arr; kv: KV[] } {
+  let x = np.take(params.embed.ref, token, 0); // [B, 1, D]
+  const kv: KV[] = [];
+  params.layers.forEach((layer, i) => {
+    const r = layerForward(layer, cfg, x, pos, cache[i]!, null);
+    x = r.x;
+    kv.push(r.kv);
+  });
+  pos.cos.dispose();
+  pos.sin.dispose();
+  pos.mask.dispose();
+  const logits = finalLogits(params, cfg, x);
+  const [B, , V] = logits.shape as [number, number, number];
+  return { logits: logits.reshape([B, V]), kv };
 }

@@ -172,3 +172,24 @@ export function decodePositionInputs(cfg: ModelConfig, B: number, S: number, slo
   const { cos, sin } = ropeTables(cfg, positions, B, 1);
   return { cos, sin, mask: np.array(mask, { dtype: np.bool }).reshape([B, 1, 1, S]) };
 }
+
+/**
+ * Inputs for one decode step against a read-only cache (`decodeStepInPlace`): as `decodePositionInputs`, but the
+ * mask is `[B, 1, 1, W + 1]`: keys `pad[b] ≤ j < slot` among the first W cache slots, then true for the new token's
+ * own key, which is not in the cache yet (slot `slot` is hidden).
+ * @param S cache slots the attention reads (W; at least `slot`)
+ * @throws RangeError when `slot > S`
+ */
+export function decodePositionInputsOwnKey(cfg: ModelConfig, B: number, S: number, slot: number, pad: ArrayLike<number>): PositionInputs {
+  if (slot > S) throw new RangeError(`decodePositionInputsOwnKey: slot ${slot} is past the ${S} slots read`);
+  const positions = new Int32Array(B);
+  const mask = new Int32Array(B * (S + 1));
+  for (let b = 0; b < B; b++) {
+    const pb = pad[b]!;
+    positions[b] = Math.max(0, slot - pb);
+    for (let j = pb; j < slot; j++) mask[b * (S + 1) + j] = 1;
+    mask[b * (S + 1) + S] = 1;
+  }
+  const { cos, sin } = ropeTables(cfg, positions, B, 1);
+  return { cos, sin, mask: np.array(mask, { dtype: np.bool }).reshape([B, 1, 1, S + 1]) };
+}

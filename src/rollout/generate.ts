@@ -5,7 +5,6 @@
  * whole batch until every row has finished (EOS, a stop string, or `maxNewTokens`).
  */
 import type { Rng } from "../core/rng.js";
-import { numpy as np } from "@jax-js/jax";
 import { currentBackend, deviceSamplingPays } from "../engine/limits.js";
 import { bucket, type CausalLM } from "../model/causal-lm.js";
 import type { KVCache } from "../model/llama.js";
@@ -110,7 +109,7 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
   const ids: number[][] = prompts.map(() => []);
   const lps: number[][] = prompts.map(() => []);
   const reason: (FinishReason | null)[] = prompts.map(() => null);
-  const first = await model.prefill(tokens, B, L, pad, S);
+  const first = await prefillDistinct(model, prompts, tokens, L, pad, S);
   let cache = first.cache;
   const onDevice = opts.rngs === undefined && useDeviceSampling(V, opts);
   const rngOf = (b: number) => opts.rngs?.[rowOffset + b] ?? rng;
@@ -119,7 +118,7 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
   const hostDraw = (logits: Float32Array, live: number[]) =>
     live.map((b, j) => (reason[b] === null ? sampleToken(logits, j * V, V, opts, rngOf(b)) : null));
   let drawn = hostDraw(first.logits, prompts.map((_, b) => b));
-  // `live[j]` = original row held in batch slot j. Finished rows are compacted away (`compactCache`) once they
+  // `live[j]` = original row held in batch slot j. Finished rows are compacted away (`CausalLM.selectRows`) once they
   // are half the batch, so late decode steps run on smaller batches.
   let live = prompts.map((_, b) => b);
   for (let t = 0; t < maxNew; t++) {
@@ -150,7 +149,7 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
     if (target < live.length) {
       // Keep the active slots (in order) plus finished ones as filler up to the bucket size.
       const keepSlots = [...active, ...live.map((_, j) => j).filter((j) => !active.includes(j))].slice(0, target).sort((a, b) => a - b);
-      cache = compactCache(cache, keepSlots);
+      cache = model.selectRows(cache, keepSlots);
       live = keepSlots.map((j) => live[j]!);
       tok = Int32Array.from(keepSlots, (j) => next[j]!);
       slotPad = live.map((b) => pad[b]!);
@@ -176,6 +175,32 @@ async function generateBatch(model: CausalLM, prompts: number[][], opts: Generat
 }
 
 /**
+ * `model.prefill` of the distinct prompts only, then each row's logits and cache copied from its prompt's: a GRPO
+ * rollout repeats each prompt G times (32 × 8 rows by default), and a row's prefill does not depend on the other rows
+ * of its batch (same padded length L), so the result equals the prefill of all rows.
+ * @param tokens `[B, L]` left-padded ids of `prompts`; `pad[b]` leading pads in row b
+ */
+async function prefillDistinct(model: CausalLM, prompts: number[][], tokens: Int32Array, L: number, pad: number[], S: number): Promise<{ logits: Float32Array; cache: KVCache[] }> {
+  const B = prompts.length;
+  const index = new Map<string, number>();
+  const source = prompts.map((p) => {
+    const key = p.join(",");
+    let u = index.get(key);
+    if (u === undefined) index.set(key, (u = index.size));
+    return u;
+  });
+  if (index.size === B) return model.prefill(tokens, B, L, pad, S);
+  const firstRow = [...index.values()].map((u) => source.indexOf(u));
+  const uniq = new Int32Array(firstRow.length * L);
+  firstRow.forEach((b, u) => uniq.set(tokens.subarray(b * L, (b + 1) * L), u * L));
+  const out = await model.prefill(uniq, firstRow.length, L, firstRow.map((b) => pad[b]!), S);
+  const V = out.logits.length / firstRow.length;
+  const logits = new Float32Array(B * V);
+  source.forEach((u, b) => logits.set(out.logits.subarray(u * V, (u + 1) * V), b * V));
+  return { logits, cache: model.selectRows(out.cache, source) };
+}
+
+/**
  * Whether `opts` draw tokens on the device for a `V`-token vocabulary (see `GenerateOptions.sampleOn`).
  * @param backend the jax-js backend running the model (default: jax-js's default device)
  * @throws Error for `sampleOn: "device"` with top-k or top-p on
@@ -192,12 +217,6 @@ export function useDeviceSampling(V: number, opts: Pick<GenerateOptions, "sample
 /** Decode batch size for `n` live rows: the smallest power of two ≥ n (≥ 8), so few decode shapes get compiled. */
 function rowBucket(n: number): number {
   return Math.max(8, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
-}
-
-/** Keeps batch slots `slots` of every layer's cache (batch is axis 0 of both layouts). Consumes `cache`. */
-function compactCache(cache: KVCache[], slots: number[]): KVCache[] {
-  const idx = () => np.array(Int32Array.from(slots), { dtype: np.int32 });
-  return cache.map(({ k, v }) => ({ k: np.take(k, idx(), 0), v: np.take(v, idx(), 0) }));
 }
 
 /** The new tokens, preceded by as much of `history` as a stop string can reach back into. */

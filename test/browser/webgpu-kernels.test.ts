@@ -64,7 +64,7 @@ describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
       const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 0.37) * 0.5);
       const rows: { name: string; n: number; maxErr: number; tiles: number[][]; splits: number[]; ms: number }[] = [];
       for (const [name, sa, sb, tile, src] of cases) {
-        g.__jaxjsWebgpuEnv = tile ? { JAXJS_WEBGPU_MATMUL_TILE: tile } : {};
+        g.__jaxjsWebgpuEnv = { JAXJS_WEBGPU_MATMUL_SPLITK: "auto", ...(tile ? { JAXJS_WEBGPU_MATMUL_TILE: tile } : {}) };
         const fn = new Function("np", "a", "b", `return ${src};`);
         const da = fill(sa.reduce((p, q) => p * q), 1), db = fill(sb.reduce((p, q) => p * q), 2);
         const before = g.__jaxjsWebgpuStats?.matmuls.length ?? 0;

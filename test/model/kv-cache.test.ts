@@ -47,15 +47,29 @@ function maxAbsDiff(a: ArrayLike<number>, aOff: number, b: ArrayLike<number>, bO
   return m;
 }
 
+/** A CausalLM whose decode writes the cache in place (Wasm default) or rewrites it each step (THINKRL_KV_INPLACE=0). */
+function makeModel(cfg: ModelConfig, tensors: ReturnType<typeof initTensors>, inPlace: boolean): InstanceType<typeof CausalLM> {
+  process.env.THINKRL_KV_INPLACE = inPlace ? "1" : "0";
+  try {
+    const model = new CausalLM(cfg, paramsFromTensors(cfg, tensors), loadTokenizer(defaultTokenizerJson()));
+    expect(model.kvInPlace).toBe(inPlace);
+    return model;
+  } finally {
+    delete process.env.THINKRL_KV_INPLACE;
+  }
+}
+
 describe.each([
-  ["llama (GQA 4/2)", LLAMA],
-  ["qwen2 (bias, tied, 4/1)", QWEN2],
-])("%s", (_name, cfg) => {
+  ["llama (GQA 4/2), cache written in place", LLAMA, true],
+  ["llama (GQA 4/2), cache rewritten", LLAMA, false],
+  ["qwen2 (bias, tied, 4/1), cache written in place", QWEN2, true],
+  ["qwen2 (bias, tied, 4/1), cache rewritten", QWEN2, false],
+])("%s", (_name, cfg, inPlace) => {
   test("prefill + decode of a left-padded batch matches a full forward of each unpadded row", async () => {
     const rng = new Rng(11);
     const tensors = initTensors(cfg, rng, INIT_STD);
     randomizeBiases(tensors, rng);
-    const model = new CausalLM(cfg, paramsFromTensors(cfg, tensors), loadTokenizer(defaultTokenizerJson()));
+    const model = makeModel(cfg, tensors, inPlace);
     const V = cfg.vocabSize;
     const rand = (n: number) => Array.from({ length: n }, () => rng.int(3, V - 1));
     const prompts = [rand(3), rand(7), rand(1), rand(5)];
@@ -63,7 +77,7 @@ describe.each([
     const continuations = prompts.map(() => rand(steps));
     const B = prompts.length;
     const L = Math.max(...prompts.map((p) => p.length));
-    const S = L + steps + 2; // spare slots stay masked
+    const S = L + steps + 20; // spare slots stay masked (in place: windows of 16 and 32 slots are read)
     const pad = prompts.map((p) => L - p.length);
     const tokens = new Int32Array(B * L).fill(model.padId);
     prompts.forEach((p, b) => tokens.set(p, b * L + pad[b]!));

@@ -2,7 +2,8 @@
  * Small Wasm kernels on the main thread (the thinkrl `wasm-main-thread` patch of @jax-js/jax, patch 103): generation
  * and a training gradient give the same numbers, bit for bit, with the path off (JAXJS_WASM_MAIN_THREAD_WORK=-1:
  * every kernel on the worker pool, as jax-js 0.1.25), at its default threshold, and with every kernel eligible —
- * and the path was really taken (its counter moves) only when on.
+ * and the path was really taken (its counter moves) only when on. Likewise for the synchronous worker pool (patch 205
+ * `wasm-sync-pool` part: JAXJS_WASM_SYNC_POOL=0 sends kernels through the asynchronous pool again).
  */
 import { describe, expect, test } from "vitest";
 import { initEngine } from "../../src/engine/init.js";
@@ -21,6 +22,7 @@ const { hiddenLogprobs } = await import("../../src/model/logprobs.js");
 const { fullPositionInputs } = await import("../../src/model/positions.js");
 const { generate } = await import("../../src/rollout/generate.js");
 
+const syncCounter = (): number => (globalThis as { __jaxjsWasmSyncPool?: { kernels: number } }).__jaxjsWasmSyncPool?.kernels ?? 0;
 const counter = (): number => (globalThis as { __jaxjsWasmMainThread?: { kernels: number } }).__jaxjsWasmMainThread?.kernels ?? 0;
 
 const cfg = { ...defaultModelConfig(), hiddenSize: 32, intermediateSize: 48, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 8 };
@@ -62,5 +64,22 @@ describe("wasm main-thread kernels (jax-js patch 103)", () => {
     for (const r of results.slice(1)) expect(r).toEqual(results[0]);
     expect(results[0]!.grads.some((x) => x !== 0)).toBe(true);
     delete env.JAXJS_WASM_MAIN_THREAD_WORK;
+  });
+
+  test("the same numbers with the synchronous pool off and on, and the split kernels counted only when on", async () => {
+    env.JAXJS_WASM_MAIN_THREAD_WORK = "-1"; // no kernel runs on the main thread alone: each one uses the pool
+    const results = [];
+    const moved = [];
+    for (const setting of ["0", undefined]) {
+      if (setting === undefined) delete env.JAXJS_WASM_SYNC_POOL;
+      else env.JAXJS_WASM_SYNC_POOL = setting;
+      const before = syncCounter();
+      results.push(await run());
+      moved.push(syncCounter() - before);
+    }
+    delete env.JAXJS_WASM_MAIN_THREAD_WORK;
+    expect(moved[0]).toBe(0);
+    expect(moved[1]).toBeGreaterThan(100);
+    expect(results[1]).toEqual(results[0]);
   });
 });
