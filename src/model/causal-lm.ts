@@ -16,6 +16,19 @@ export function bucket(n: number, step: number): number {
   return Math.max(step, Math.ceil(n / step) * step);
 }
 
+/**
+ * Draws one token per row on the device by Gumbel-max: argmax(z + g), g ~ Gumbel(0, 1) i.i.d., is an exact sample
+ * of softmax(z) (Gumbel 1954; Maddison et al. 2014 §2), with z = logits · invTemp. Consumes every input.
+ * @param logits `[B, V]`; invTemp `[1]` (1 / temperature); noise scalar (0 turns it into greedy argmax); seed uint32
+ * @returns id `[B]` int32 and its log-prob `[B]` under softmax(z)
+ */
+function gumbelSample(logits: np.Array, invTemp: np.Array, noise: np.Array, seed: np.Array): { id: np.Array; logprob: np.Array } {
+  const scaled = logits.mul(invTemp); // [B, V]
+  const g = random.gumbel(random.key(seed), scaled.shape).mul(noise);
+  const id = np.argmax(scaled.ref.add(g), -1); // [B] int32
+  return { id: id.ref, logprob: targetLogprobs(scaled, id) };
+}
+
 /** Granularity (slots) of the cache prefix an in-place decode step attends over (`attentionWindow`). */
 export const ATTENTION_WINDOW_BUCKET = 16;
 
@@ -132,24 +145,14 @@ export class CausalLM {
     this.#decodeSample = jit(
       (p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KVCache[], slot: np.Array, invTemp: np.Array, noise: np.Array, seed: np.Array) => {
         const out = decodeStep(p, cfg, token, pos, cache, slot);
-        const scaled = out.logits.mul(invTemp); // [B, V]
-        // Gumbel-max: argmax(z + g), g ~ Gumbel(0, 1) i.i.d., is an exact sample of softmax(z) (Gumbel 1954;
-        // Maddison et al. 2014 §2). noise = 0 turns it into greedy argmax.
-        const g = random.gumbel(random.key(seed), scaled.shape).mul(noise);
-        const id = np.argmax(scaled.ref.add(g), -1); // [B] int32
-        const logprob = targetLogprobs(scaled, id.ref); // [B]
-        return { id, logprob, cache: out.cache };
+        return { ...gumbelSample(out.logits, invTemp, noise, seed), cache: out.cache };
       },
     );
     this.#decodeInPlace = jit((p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KVCache[]) => decodeStepInPlace(p, cfg, token, pos, cache));
     this.#decodeSampleInPlace = jit(
       (p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KVCache[], invTemp: np.Array, noise: np.Array, seed: np.Array) => {
         const out = decodeStepInPlace(p, cfg, token, pos, cache);
-        const scaled = out.logits.mul(invTemp); // [B, V]
-        const g = random.gumbel(random.key(seed), scaled.shape).mul(noise); // Gumbel-max, as #decodeSample
-        const id = np.argmax(scaled.ref.add(g), -1); // [B] int32
-        const logprob = targetLogprobs(scaled, id.ref); // [B]
-        return { id, logprob, kv: out.kv };
+        return { ...gumbelSample(out.logits, invTemp, noise, seed), kv: out.kv };
       },
     );
     this.#logprobs = jit((p: LlamaParams, tokens: np.Array, targets: np.Array, pos: PositionInputs, scale: np.Array) => {
