@@ -103,8 +103,9 @@ export function parseSafetensors(buf: Uint8Array, source = "<buffer>"): Map<stri
 /** Reads the `__metadata__` string map of a safetensors buffer (empty object when absent). */
 export function parseSafetensorsMetadata(buf: Uint8Array, source = "<buffer>"): Record<string, string> {
   if (buf.byteLength < 8) throw new CheckpointError(`${source}: file too short for a safetensors header`);
-  const n = Number(new DataView(buf.buffer, buf.byteOffset, 8).getBigUint64(0, true));
-  if (n > buf.byteLength - 8) throw new CheckpointError(`${source}: not a safetensors file: header length ${n} exceeds file size ${buf.byteLength}`);
+  const len = new DataView(buf.buffer, buf.byteOffset, 8).getBigUint64(0, true);
+  if (len > BigInt(buf.byteLength - 8)) throw new CheckpointError(`${source}: not a safetensors file: header length ${len} exceeds file size ${buf.byteLength}`);
+  const n = Number(len);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + n))) as Record<string, unknown>;

@@ -103,8 +103,9 @@ async function readHeader(file: string): Promise<TensorEntry[]> {
     const size = (await fh.stat()).size;
     const head = Buffer.alloc(8);
     await fh.read(head, 0, 8, 0);
-    const n = Number(head.readBigUInt64LE(0));
-    if (size < 8 || n > size - 8) throw new CheckpointError(`${file}: not a safetensors file: header length ${n} exceeds the file size ${size}`);
+    const len = head.readBigUInt64LE(0);
+    if (size < 8 || len > BigInt(size - 8)) throw new CheckpointError(`${file}: not a safetensors file: header length ${len} exceeds the file size ${size}`);
+    const n = Number(len);
     const json = Buffer.alloc(n);
     await fh.read(json, 0, n, 8);
     let header: Record<string, { dtype?: string; shape?: number[]; data_offsets?: [number, number] }>;
