@@ -326,14 +326,20 @@ type MatmulShape = [string, number, number, number, "nn" | "nt" | "tn"];
  * jax-js would never run them) and the clock stops only after `queue.onSubmittedWorkDone()`, i.e. when the GPU has
  * finished them all. `reps` aims at ~50 ms a timing and keeps the live outputs under 4 GiB.
  */
-export async function timeMatmul(f: (a: npT.Array, b: npT.Array) => npT.Array, a: npT.Array, b: npT.Array, outElements: number): Promise<{ seconds: number; reps: number }> {
+export async function timeMatmul(f: (a: npT.Array, b: npT.Array) => npT.Array, a: npT.Array, b: npT.Array, outElements: number, keepOutputs = true): Promise<{ seconds: number; reps: number }> {
   const { getWebGPUDevice, defaultDevice } = await import("@jax-js/jax");
   const gpu = defaultDevice() === "webgpu" ? getWebGPUDevice() : null;
+  // keepOutputs: every call's output stays alive until the timing ends (each call then gets a fresh buffer, which Dawn
+  // zero-fills lazily); otherwise each output is disposed as soon as the next call is queued, so the buffer pool hands
+  // it back to a later call — as `y = a @ b` in a PyTorch loop returns y's memory to the caching allocator.
   const once = async (reps: number) => {
     const outs: npT.Array[] = [];
     if (gpu) await gpu.queue.onSubmittedWorkDone();
     const t0 = performance.now();
-    for (let r = 0; r < reps; r++) outs.push(f(a.ref, b.ref));
+    for (let r = 0; r < reps; r++) {
+      outs.push(f(a.ref, b.ref));
+      if (!keepOutputs && outs.length > 1) outs.shift()!.dispose();
+    }
     await Promise.all(outs.map((o) => o.blockUntilReady()));
     if (gpu) await gpu.queue.onSubmittedWorkDone();
     const s = (performance.now() - t0) / 1000;
@@ -342,7 +348,7 @@ export async function timeMatmul(f: (a: npT.Array, b: npT.Array) => npT.Array, a
   };
   await once(1);
   const probe = await once(1);
-  const reps = Math.max(1, Math.min(200, Math.ceil(0.05 / probe), Math.floor(2 ** 32 / (4 * outElements))));
+  const reps = Math.max(1, Math.min(200, Math.ceil(0.05 / probe), keepOutputs ? Math.floor(2 ** 32 / (4 * outElements)) : 200));
   const ts: number[] = [];
   for (let i = 0; i < 5; i++) ts.push(await once(reps));
   return { seconds: ts.sort((p, q) => p - q)[2]!, reps };
@@ -368,7 +374,7 @@ async function matmulWorker(jsonOut: string): Promise<void> {
   await initEngine("webgpu");
   const { gpuFeatureReport } = await import("../src/engine/gpu-features.js");
   const { jit, numpy: np } = await import("@jax-js/jax");
-  const res: { features: unknown; shapes: Record<string, { seconds: number; reps: number; tflops: number; deviceSeconds?: number; deviceTflops?: number; deviceKernels?: string[]; maxRelError: number; kernel?: unknown }> } = { features: gpuFeatureReport(), shapes: {} };
+  const res: { features: unknown; shapes: Record<string, { seconds: number; reps: number; tflops: number; freedSeconds: number; freedTflops: number; deviceSeconds?: number; deviceTflops?: number; deviceKernels?: string[]; maxRelError: number; kernel?: unknown }> } = { features: gpuFeatureReport(), shapes: {} };
   const stats = (globalThis as { __jaxjsWebgpuStats?: { matmuls: unknown[] } }).__jaxjsWebgpuStats;
   const fill = (n: number, seed: number) => {
     const a = new Float32Array(n);
@@ -403,6 +409,7 @@ async function matmulWorker(jsonOut: string): Promise<void> {
       maxRef = Math.max(maxRef, Math.abs(ref));
     }
     const { seconds, reps } = await timeMatmul(f, a, b, M * N);
+    const freed = await timeMatmul(f, a, b, M * N, false);
     // Device time of the product's kernel alone (timestamp queries around its compute pass, 10 calls): the wall time
     // above also holds each call's host work (jax-js dispatch, buffer creation, bind groups), which dominates small
     // products; the largest kernel by device time is the product (a transpose copy, if any, shows as a second label).
@@ -414,8 +421,8 @@ async function matmulWorker(jsonOut: string): Promise<void> {
     });
     const top = kt.byLabel[0];
     const deviceSeconds = top && top.count > 0 ? top.ms / 1e3 / top.count : NaN;
-    res.shapes[label] = { seconds, reps, tflops: (2 * M * K * N) / seconds / 1e12, deviceSeconds, deviceTflops: (2 * M * K * N) / deviceSeconds / 1e12, deviceKernels: kt.byLabel.slice(0, 3).map((x) => `${x.label} ×${x.count} ${x.ms.toFixed(3)} ms`), maxRelError: maxErr / maxRef, kernel: stats?.matmuls.slice(before) };
-    console.error(`[thinkrl] ${label} ${M}×${K}×${N}: ${(seconds * 1e3).toFixed(2)} ms, ${((2 * M * K * N) / seconds / 1e12).toFixed(2)} TFLOP/s wall, ${((2 * M * K * N) / deviceSeconds / 1e12).toFixed(2)} device (${(deviceSeconds * 1e3).toFixed(3)} ms), max rel. error ${(maxErr / maxRef).toExponential(1)}`);
+    res.shapes[label] = { seconds, reps, tflops: (2 * M * K * N) / seconds / 1e12, freedSeconds: freed.seconds, freedTflops: (2 * M * K * N) / freed.seconds / 1e12, deviceSeconds, deviceTflops: (2 * M * K * N) / deviceSeconds / 1e12, deviceKernels: kt.byLabel.slice(0, 3).map((x) => `${x.label} ×${x.count} ${x.ms.toFixed(3)} ms`), maxRelError: maxErr / maxRef, kernel: stats?.matmuls.slice(before) };
+    console.error(`[thinkrl] ${label} ${M}×${K}×${N}: ${(seconds * 1e3).toFixed(2)} ms, ${((2 * M * K * N) / seconds / 1e12).toFixed(2)} TFLOP/s wall (outputs kept), ${((2 * M * K * N) / freed.seconds / 1e12).toFixed(2)} wall (outputs freed), ${((2 * M * K * N) / deviceSeconds / 1e12).toFixed(2)} device (${(deviceSeconds * 1e3).toFixed(3)} ms), max rel. error ${(maxErr / maxRef).toExponential(1)}`);
     a.dispose();
     b.dispose();
     writeFileSync(jsonOut, JSON.stringify(res, null, 2));
@@ -429,7 +436,7 @@ async function matmulTable(outDir: string): Promise<void> {
     const [name, env = ""] = v.split(/=(.*)/s) as [string, string?];
     return { name, env: Object.fromEntries(env.split(",").filter((e) => e).map((e) => e.split("=") as [string, string])) };
   });
-  const ours: Record<string, { shapes: Record<string, { tflops: number; deviceTflops?: number; maxRelError: number }>; features?: unknown }> = {};
+  const ours: Record<string, { shapes: Record<string, { tflops: number; freedTflops?: number; deviceTflops?: number; maxRelError: number }>; features?: unknown }> = {};
   for (const v of variants) {
     const p = join(outDir, `matmul-${v.name}.json`);
     const code = await new Promise<number>((resolve) => {
@@ -446,11 +453,12 @@ async function matmulTable(outDir: string): Promise<void> {
     if (existsSync(p)) torch = JSON.parse(readFileSync(p, "utf8"));
   }
   const f = (x: number | undefined) => (x === undefined ? "—" : x.toFixed(x < 10 ? 2 : 1));
-  // each thinkrl cell: wall-clock TFLOP/s of back-to-back calls / TFLOP/s of the product kernel's device time
-  const lines = [`| matmul | M × K × N | ${variants.map((v) => `thinkrl ${v.name} (TFLOP/s wall / device)`).join(" | ")} | torch fp32 | torch bf16 | max rel. error (all variants) |`, `|---|---|${variants.map(() => "---|").join("")}---|---|---|`];
+  // each thinkrl cell: wall-clock TFLOP/s of back-to-back calls, each output freed once the next call is queued (as a
+  // PyTorch loop does) / the same with every output kept alive / TFLOP/s of the product kernel's device time
+  const lines = [`| matmul | M × K × N | ${variants.map((v) => `thinkrl ${v.name} (TFLOP/s wall freed / wall kept / device)`).join(" | ")} | torch fp32 | torch bf16 | max rel. error (all variants) |`, `|---|---|${variants.map(() => "---|").join("")}---|---|---|`];
   for (const [label, M, K, N] of shapes) {
     const errs = variants.map((v) => ours[v.name]?.shapes[label]?.maxRelError).filter((e): e is number => e !== undefined);
-    const cell = (r?: { tflops: number; deviceTflops?: number }) => (r ? `${f(r.tflops)} / ${f(r.deviceTflops)}` : "—");
+    const cell = (r?: { tflops: number; freedTflops?: number; deviceTflops?: number }) => (r ? `${f(r.freedTflops)} / ${f(r.tflops)} / ${f(r.deviceTflops)}` : "—");
     lines.push(`| ${label} | ${M} × ${K} × ${N} | ${variants.map((v) => cell(ours[v.name]?.shapes[label])).join(" | ")} | ${f(torch?.fp32[label]?.tflops)} | ${f(torch?.bf16[label]?.tflops)} | ${errs.length ? Math.max(...errs).toExponential(1) : "—"} |`);
   }
   const md = lines.join("\n");
