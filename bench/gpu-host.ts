@@ -9,14 +9,17 @@
  *   npx tsx bench/gpu-host.ts [--reps 4] [--rows 4] [--seq 512] [--hidden 112] [--vocab 8192]
  *   node --cpu-prof --cpu-prof-dir=prof dist/bench/gpu-host.js   # where the host time goes
  *
- * --profile FILE: a V8 CPU profile (`.cpuprofile`, for `bench/cpu-profile-top.ts`) of the repeats after the first
- * two only (compilation left out). --generate B: also time generation at batch B (`--new-tokens` tokens after a
+ * --profile FILE: a V8 CPU profile (`.cpuprofile`, for `bench/cpu-profile-top.ts`) of the repeats from index
+ * `--profile-from` (default 2) on, so compilation and the filling of the pool and caches stay out of it. --generate B: also time generation at batch B (`--new-tokens` tokens after a
  * 16-token prompt, EOS ignored; the second call is timed) and count the kernels of one decode step with device
  * sampling; host ms per generated step is the timed call over `--new-tokens`. --no-train skips the micro-batches.
+ * --labels: print every kernel label of a micro-batch and of a decode step with its count.
  */
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { reps: { type: "string", default: "4" }, rows: { type: "string", default: "4" }, seq: { type: "string", default: "512" }, hidden: { type: "string", default: "112" }, vocab: { type: "string", default: "8192" }, profile: { type: "string" }, generate: { type: "string" }, "new-tokens": { type: "string", default: "32" }, "no-train": { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { reps: { type: "string", default: "4" }, rows: { type: "string", default: "4" }, seq: { type: "string", default: "512" }, hidden: { type: "string", default: "112" }, vocab: { type: "string", default: "8192" }, profile: { type: "string" }, generate: { type: "string" }, "new-tokens": { type: "string", default: "32" }, "no-train": { type: "boolean", default: false }, labels: { type: "boolean", default: false }, "profile-from": { type: "string", default: "2" } } });
+/** Every kernel label with its count, most frequent first (--labels). */
+const labelCounts = (m: Map<string, number>) => Object.fromEntries([...m.entries()].sort((a, b) => b[1] - a[1]));
 const { create, globals } = (await import("webgpu")) as unknown as { create: (o: string[]) => unknown; globals: object };
 Object.assign(globalThis, globals);
 (globalThis as { navigator?: unknown }).navigator = { userAgent: "node", gpu: create(["backend=null", "enable-dawn-features=allow_unsafe_apis"]) };
@@ -29,7 +32,7 @@ const { loadTokenizer, buildCharTokenizerJson } = await import("../src/model/tok
 const { Learner } = await import("../src/train/learner.js");
 const { grpo } = await import("../src/rl/losses/index.js");
 const { tokenWeights } = await import("../src/rl/aggregate.js");
-const { kernelCounts } = await import("./kernel-counts.js");
+const { kernelCounts, topKernels } = await import("./kernel-counts.js");
 
 const D = Number(values.hidden);
 const cfg = {
@@ -68,14 +71,14 @@ const perRep: ReturnType<typeof statsDelta>[] = [];
 const out: Record<string, unknown> = {};
 if (!values["no-train"]) {
   for (let i = 0; i < Number(values.reps); i++) {
-    if (i === 2 && post) await post("Profiler.start");
+    if (i === Number(values["profile-from"]) && post) await post("Profiler.start");
     const st0 = hostStats();
     const t0 = performance.now();
     await micro();
     ms.push(performance.now() - t0);
     perRep.push(statsDelta(st0, hostStats()));
   }
-  if (post && Number(values.reps) > 2) {
+  if (post && Number(values.reps) > Number(values["profile-from"])) {
     const { profile } = (await post("Profiler.stop")) as unknown as { profile: object };
     const { writeFileSync } = await import("node:fs");
     writeFileSync(values.profile!, JSON.stringify(profile));
@@ -84,6 +87,7 @@ if (!values["no-train"]) {
   out.microBatchMs = ms.map((x) => Math.round(x));
   out.perRep = perRep.map((r) => [r.bindGroupsCreated, r.bindGroupHits, r.buffersCreated].join("/"));
   out.kernels = k.total;
+  if (values.labels) out.microBatchLabels = labelCounts(k.byLabel);
   const steady = ms.slice(2).sort((a, b) => a - b);
   if (steady.length) out.medianMsPerKernel = Number((steady[steady.length >> 1]! / k.total).toFixed(4));
 }
@@ -112,6 +116,8 @@ if (values.generate) {
   out.generateMs = genMs.map((x) => Math.round(x));
   out.generateHostMsPerStep = genMs.slice(1).map((x) => Number((x / N).toFixed(2)));
   out.decodeStepKernels = kd.total;
+  out.decodeTopKernels = topKernels(kd.byLabel);
+  if (values.labels) out.decodeStepLabels = labelCounts(kd.byLabel);
 }
 console.log(JSON.stringify({ ...out, submits: st?.submits, computePasses: st?.passes, bindGroups: st?.bindGroups, env: Object.fromEntries(Object.entries(process.env).filter(([e]) => e.startsWith("JAXJS_"))) }));
 up.dispose();
