@@ -166,6 +166,42 @@ describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
     expect(out[1]!.eager).toBeGreaterThan(3); // the program's kernels found in the cache: it runs eagerly from now on
   }, 60_000);
 
+  test("cached bind groups (patch 207): pooled buffers reused across calls with new contents and swapped roles give Wasm's results", async () => {
+    const out = await page.evaluate(async () => {
+      const g = globalThis as unknown as { jax: any; __jaxjsWebgpuStats: { bindGroups?: { created: number; hits: number } } };
+      const { init, numpy: np, jit } = g.jax;
+      await init("webgpu", "wasm");
+      // Several kernels with same-sized intermediates, so pooled buffers change roles between calls.
+      const f = jit((a: any, b: any) => {
+        const h = np.tanh(np.matmul(a.ref, b.ref)).mul(1.5);
+        const s = np.exp(h.ref.sub(h.max(-1, { keepdims: true })));
+        return np.matmul(s, b.transpose()).add(a.mul(0.25));
+      });
+      const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 211 + i * 0.41) * 0.6);
+      const rows: { maxErr: number; hits: number }[] = [];
+      for (let call = 0; call < 6; call++) {
+        const da = fill(40 * 40, call + 1), db = fill(40 * 40, call + 11);
+        const run = async (device: string) => {
+          const a = np.array(da, { device }).reshape([40, 40]), b = np.array(db, { device }).reshape([40, 40]);
+          // odd calls swap the operands' roles: the same two buffers are bound in the other order
+          const r = call % 2 ? f(b, a) : f(a, b);
+          return (await r.data()) as Float32Array;
+        };
+        const h0 = g.__jaxjsWebgpuStats.bindGroups?.hits ?? 0;
+        const gpu = await run("webgpu");
+        const hits = (g.__jaxjsWebgpuStats.bindGroups?.hits ?? 0) - h0;
+        const cpu = await run("wasm");
+        let maxErr = 0;
+        for (let i = 0; i < cpu.length; i++) maxErr = Math.max(maxErr, Math.abs(gpu[i]! - cpu[i]!) / Math.max(1, Math.abs(cpu[i]!)));
+        rows.push({ maxErr, hits });
+      }
+      return rows;
+    });
+    for (const [i, r] of out.entries()) expect([i, r.maxErr < 1e-5]).toEqual([i, true]);
+    // the cache was used: later calls found bind groups made by earlier ones
+    expect(out.slice(2).reduce((a, r) => a + r.hits, 0)).toBeGreaterThan(0);
+  }, 60_000);
+
   test("a jitted program of many kernels is one queue submit and one compute pass; its result equals Wasm's", async () => {
     const out = await page.evaluate(async () => {
       const g = globalThis as unknown as { jax: any; __jaxjsWebgpuStats: { submits: number; passes: number } };
