@@ -101,8 +101,18 @@ export function applyRope(x: Arr, cos: Arr, sin: Arr): Arr {
   return np.concatenate([a, b], 3);
 }
 
+/**
+ * `x · w` for an activation `x` (float32) and a weight `w`: a float16 weight (`castWeights`) takes the product in
+ * float16 — `x` rounded to float16, f32 accumulation (jax-js), the result rounded to float16 and returned as float32 —
+ * which the WebGPU backend runs on tensor cores where the device has them (jax-js patch 208).
+ */
+export function matmulWeight(x: Arr, w: Arr): Arr {
+  if (w.dtype !== np.float16 || x.dtype === np.float16) return np.matmul(x, w);
+  return np.matmul(x.astype(np.float16), w).astype(np.float32);
+}
+
 function linear(x: Arr, w: Arr, b?: Arr): Arr {
-  const y = np.matmul(x, w);
+  const y = matmulWeight(x, w);
   return b === undefined ? y : y.add(b);
 }
 
@@ -291,7 +301,7 @@ export function outputHead(params: LlamaParams): Arr {
 }
 
 function finalLogits(params: LlamaParams, cfg: ModelConfig, x: Arr): Arr {
-  return np.matmul(rmsNorm(x, params.norm, cfg.rmsNormEps), outputHead(params));
+  return matmulWeight(rmsNorm(x, params.norm, cfg.rmsNormEps), outputHead(params));
 }
 
 /**
@@ -302,7 +312,7 @@ function finalLogits(params: LlamaParams, cfg: ModelConfig, x: Arr): Arr {
  */
 export function forward(params: LlamaParams, cfg: ModelConfig, tokens: Arr, pos: PositionInputs): { logits: Arr; kv: KV[] } {
   const { hidden, head, kv } = forwardHidden(params, cfg, tokens, pos);
-  return { logits: np.matmul(hidden, head), kv };
+  return { logits: matmulWeight(hidden, head), kv };
 }
 
 /**

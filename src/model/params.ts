@@ -157,3 +157,22 @@ export function initTensors(c: ModelConfig, rng: Rng, std = 0.02): Map<string, T
   if (!c.tieWordEmbeddings) t.set("lm_head.weight", normal([c.vocabSize, c.hiddenSize], std));
   return t;
 }
+
+/** Dtypes the weights of a generation-only model may be held in (`castWeights`). */
+export const WEIGHT_DTYPES = ["float32", "float16"] as const;
+export type WeightDtype = (typeof WEIGHT_DTYPES)[number];
+
+/**
+ * The params with the linear weights of every layer (q, k, v, o, gate, up, down) and the output head in `dtype`, for
+ * generation: with float16 each projection runs as a float16 product (`matmulWeight` in `llama.ts`; on WebGPU the
+ * tensor-core kernel of jax-js patch 208). The embedding, norms and biases stay float32; a tied output head gets its
+ * own float16 copy `lmHead` (the embedding's transpose), so the embedding lookup stays exact. Consumes `params` when
+ * the dtype changes; float32 returns `params` unchanged. Not for training (the optimizer keeps float32 weights).
+ */
+export function castWeights(params: LlamaParams, dtype: WeightDtype): LlamaParams {
+  if (dtype === "float32") return params;
+  const cast = (w: np.Array) => w.astype(np.float16);
+  const layers = params.layers.map((l) => ({ ...l, q: cast(l.q), k: cast(l.k), v: cast(l.v), o: cast(l.o), gate: cast(l.gate), up: cast(l.up), down: cast(l.down) }));
+  const lmHead = cast(params.lmHead ?? params.embed.ref.transpose());
+  return { ...params, layers, lmHead };
+}
