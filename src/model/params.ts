@@ -10,6 +10,7 @@ import type { Rng } from "../core/rng.js";
 import type { ModelConfig } from "./config.js";
 import type { LayerParams, LlamaParams } from "./llama.js";
 import type { Tensor } from "./safetensors.js";
+import type { WeightDtype } from "../engine/weights-dtype.js";
 
 type LinearName = "q" | "k" | "v" | "o" | "gate" | "up" | "down";
 /** The linear layers of a decoder layer: our param key → the Hugging Face module path. */
@@ -158,9 +159,6 @@ export function initTensors(c: ModelConfig, rng: Rng, std = 0.02): Map<string, T
   return t;
 }
 
-/** Dtypes the weights of a generation-only model may be held in (`castWeights`). */
-export const WEIGHT_DTYPES = ["float32", "float16"] as const;
-export type WeightDtype = (typeof WEIGHT_DTYPES)[number];
 
 /**
  * The params with the linear weights of every layer (q, k, v, o, gate, up, down) and the output head in `dtype`, for

@@ -58,6 +58,15 @@ describe("thinkrl generate", () => {
     expect(r.stdout).toBe("");
   }, 60_000);
 
+  test("--weights-dtype float16 needs --device webgpu: one error line on Wasm; an unknown dtype is refused", async () => {
+    const [f16, bad] = await Promise.all([thinkrl(["--weights-dtype", "float16", ...base()]), thinkrl(["--weights-dtype", "bf16", ...base()])]);
+    expect(f16.code).toBe(1);
+    expect(f16.stderr).toMatch(/^error: --weights-dtype float16 needs --device webgpu \(the engine runs on wasm\)/);
+    expect(f16.stdout).toBe("");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: --weights-dtype must be one of float32, float16 \(got "bf16"\)/);
+  }, 60_000);
+
   test("--format chat on a model without a chat template: one error line, exit 1", async () => {
     const r = await thinkrl(["generate", "--model", join(ROOT, "test/fixtures/hf/tiny-llama"), "--prompt", "1+2", "--format", "chat"]);
     expect(r.code).toBe(1);
