@@ -65,6 +65,15 @@ describe("thinkrl generate", () => {
     expect(f16.stdout).toBe("");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error: --weights-dtype must be one of float32, float16 \(got "bf16"\)/);
+    // sample and eval open their local model through `openSampler`, which applies the flag too
+    const [sample, evalRun] = await Promise.all([
+      thinkrl(["--weights-dtype", "float16", "sample", "--model", model, "--dataset", "arithmetic", "--num-samples", "1", "--out", join(tmp, "s.jsonl")]),
+      thinkrl(["--weights-dtype", "float16", "eval", "--model", model, "--dataset", "arithmetic", "--num-eval-problems", "1", "--eval-samples", "1", "--out", join(tmp, "eval-out")]),
+    ]);
+    for (const r of [sample, evalRun]) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/^error: --weights-dtype float16 needs --device webgpu \(the engine runs on wasm\)/m);
+    }
   }, 60_000);
 
   test("--format chat on a model without a chat template: one error line, exit 1", async () => {
