@@ -15,7 +15,7 @@ timeout 80 node dist/bench/gpu.js --matmuls --matmul-shapes f16 --out "$OUT/f16w
   > "$OUT/f16wire/matmul/log" 2>&1
 echo "matmuls: rc $? in $(( $(date +%s) - s0 )) s" | tee -a "$OUT/f16wire/steps.txt"
 s0=$(date +%s)
-timeout 110 node dist/bench/gpu.js --models qwen0.5b --weights-dtype float16 --skip-train --skip-torch --batches 64 --new-tokens 64 \
+timeout 120 node dist/bench/gpu.js --models qwen0.5b --tokenizer-dir /tmp/tokenizer-qwen3 --weights-dtype float16 --skip-train --skip-torch --batches 64 --new-tokens 64 \
   --out "$OUT/f16wire/gen" > "$OUT/f16wire/gen/log" 2>&1
 echo "generation: rc $? in $(( $(date +%s) - s0 )) s" | tee -a "$OUT/f16wire/steps.txt"
 grep -v "deprecated builtin\|^ *\^\|^ *let [ab][0-9]\|subgroupMatrix\|^\s*$\|^warning:\|Compilation log\|warning(s) generated" "$OUT/f16wire/matmul/log" | tail -30
