@@ -26,6 +26,11 @@
  * (`name=ENV=VALUE,ENV=VALUE;…`, one worker process each: the jax-js patch's switches, docs/jax-patch.md) against
  * `torch.matmul` fp32 and bf16 (`bench/gpu_matmul.py`), with thinkrl's result checked against a float64 dot product
  * at 256 sampled output elements (max error relative to the largest |reference| value). `--matmul-shapes step|4096|all`.
+ * --weights-dtype float16: generation also with float16 linear weights and output head (`castWeights`, the f16 matmul
+ * of jax-js patch 208), reported as `generateF16`, after a logit-parity check against float32 weights (`f16Parity`:
+ * a prefill of 8 prompts and 16 teacher-forced decode steps, max |Δlogit|, argmax agreement, KL). --skip-train: no
+ * train step. THINKRL_BENCH_MATMUL_DTYPE=float16 (in a `--matmul-variants` entry): that variant's products take float16
+ * operands (values k/1024, exact in f16, so the float64 reference is the same) and return float32.
  * Worker mode (one model, this process measures thinkrl only): --worker DIR --json FILE.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -57,6 +62,9 @@ const { values: args } = parseArgs({
     "matmul-worker": { type: "boolean", default: false },
     "matmul-variants": { type: "string", default: "patched=;unpatched=JAXJS_WEBGPU_MATMUL=0" },
     "matmul-shapes": { type: "string", default: "step" },
+    /** float16: also generate with float16 linear weights (`castWeights`), and measure its logit parity against float32 */
+    "weights-dtype": { type: "string", default: "float32" },
+    "skip-train": { type: "boolean", default: false },
   },
 });
 
@@ -72,6 +80,10 @@ export interface Result {
   loadSeconds: number;
   /** batch → { tokensPerSecond, compileSeconds } */
   generate: Record<string, { tokensPerSecond: number; seconds: number; compileSeconds: number }>;
+  /** --weights-dtype float16: the same generation with float16 weights. */
+  generateF16?: Record<string, { tokensPerSecond: number; seconds: number; compileSeconds: number }>;
+  /** --weights-dtype float16: float16 against float32 weights (see `f16Parity`). */
+  f16Parity?: Record<string, number>;
   train: { seconds: number; compileSeconds: number; measuredMicroBatches: number; microBatches: number; microBatchRows: number; loss: number };
   peakMemoryGiB?: number;
   torchPeakAllocatedGiB?: number;
@@ -99,6 +111,59 @@ export interface TrainProfile {
   /** shape label → { seconds per call, TFLOP/s, calls per micro-batch } */
   matmuls: Record<string, { seconds: number; tflops: number; calls: number }>;
   matmulSeconds: number;
+}
+
+/**
+ * Logits of float16 weights against float32 weights on the same inputs: a prefill of 8 different 16-token prompts,
+ * then 16 decode steps teacher-forced with the float32 model's greedy tokens (both models see the same tokens). Over
+ * all 17 × 8 logit rows: max |Δlogit|, that relative to the largest |logit|, the fraction of rows whose argmax agrees,
+ * and the mean and max KL(p32 ‖ p16) of the softmaxes.
+ */
+async function f16Parity(g32: import("../src/model/causal-lm.js").CausalLM, g16: import("../src/model/causal-lm.js").CausalLM, vocab: number): Promise<Record<string, number>> {
+  const B = 8, L = 16, steps = 16, S = L + steps;
+  const toks = new Int32Array(B * L);
+  for (let b = 0; b < B; b++) for (let i = 0; i < L; i++) toks[b * L + i] = (17 + 31 * i + 7919 * b) % vocab;
+  const pad = Array.from({ length: B }, () => 0);
+  let x = await g32.prefill(toks, B, L, pad, S), y = await g16.prefill(toks, B, L, pad, S);
+  let maxAbs = 0, maxLogit = 0, agree = 0, rowsSeen = 0, klSum = 0, klMax = 0;
+  const compare = (a: Float32Array, c: Float32Array): Int32Array => {
+    const next = new Int32Array(B);
+    for (let b = 0; b < B; b++) {
+      const o = b * vocab;
+      let am = 0, cm = 0, amax = -Infinity, cmax = -Infinity;
+      for (let v = 0; v < vocab; v++) {
+        const p = a[o + v]!, q = c[o + v]!;
+        maxAbs = Math.max(maxAbs, Math.abs(p - q));
+        maxLogit = Math.max(maxLogit, Math.abs(p));
+        if (p > amax) (amax = p), (am = v);
+        if (q > cmax) (cmax = q), (cm = v);
+      }
+      let za = 0, zc = 0;
+      for (let v = 0; v < vocab; v++) (za += Math.exp(a[o + v]! - amax)), (zc += Math.exp(c[o + v]! - cmax));
+      let kl = 0;
+      for (let v = 0; v < vocab; v++) {
+        const lp = a[o + v]! - amax - Math.log(za), lq = c[o + v]! - cmax - Math.log(zc);
+        kl += Math.exp(lp) * (lp - lq);
+      }
+      klSum += kl;
+      klMax = Math.max(klMax, kl);
+      if (am === cm) agree++;
+      rowsSeen++;
+      next[b] = am;
+    }
+    return next;
+  };
+  let next = compare(x.logits, y.logits);
+  for (let t = 0; t < steps; t++) {
+    x = await g32.decode(next, L + t, pad, x.cache);
+    y = await g16.decode(next, L + t, pad, y.cache);
+    next = compare(x.logits, y.logits);
+  }
+  for (const c of [...x.cache, ...y.cache]) {
+    c.k.dispose();
+    c.v.dispose();
+  }
+  return { rows: rowsSeen, maxAbsLogitDiff: maxAbs, maxAbsLogit: maxLogit, relToMaxLogit: maxAbs / maxLogit, argmaxAgreement: agree / rowsSeen, meanKL: klSum / rowsSeen, maxKL: klMax };
 }
 
 /** Fixed prompt ids shared with the PyTorch side (any ids below the tokenizer's size will do for timing). */
@@ -140,6 +205,37 @@ const { grpo, nll } = await import("../src/rl/losses/index.js");
   // Generation with EOS ignored: same params, an empty EOS list.
   const gen = new CausalLM({ ...cfg, eosTokenId: [] }, model.params, model.tokenizer);
   const prompt = promptIds(PROMPT_LEN, vocab);
+  if (args["weights-dtype"] === "float16") {
+    const { castWeights } = await import("../src/model/params.js");
+    const { tree } = await import("@jax-js/jax");
+    const st = (globalThis as { __jaxjsWebgpuStats?: { matmuls: { dtype?: string; kernel?: string; M: number; N: number; K: number; tiles: number[] }[] } }).__jaxjsWebgpuStats;
+    const before = st?.matmuls.length ?? 0;
+    const gen16 = new CausalLM({ ...cfg, eosTokenId: [] }, castWeights(tree.ref(model.params), "float16"), model.tokenizer);
+    res.f16Parity = await f16Parity(gen, gen16, vocab);
+    console.error(`[thinkrl] f16 vs f32 weights: ${JSON.stringify(res.f16Parity)}`);
+    res.generateF16 = {};
+    for (const B of BATCHES) {
+      const once = async () => {
+        const t0 = now();
+        const out = await generate(gen16, Array.from({ length: B }, () => prompt), { maxNewTokens: NEW_TOKENS, temperature: 1, topP: 1, topK: 0 }, new Rng(B));
+        const n = out.reduce((a, c) => a + c.ids.length, 0);
+        if (n !== B * NEW_TOKENS) throw new Error(`generate f16 B${B}: ${n} tokens, expected ${B * NEW_TOKENS}`);
+        return now() - t0;
+      };
+      const first = await once();
+      const second = await once();
+      res.generateF16[String(B)] = { tokensPerSecond: (B * NEW_TOKENS) / second, seconds: second, compileSeconds: Math.max(0, first - second) };
+      console.error(`[thinkrl] generate f16 weights B${B}: ${((B * NEW_TOKENS) / second).toFixed(0)} tok/s (first call +${(first - second).toFixed(1)} s)`);
+      save();
+    }
+    const mms = st?.matmuls.slice(before).filter((m) => m.dtype === "float16") ?? [];
+    const kinds = new Map<string, number>();
+    for (const m of mms) kinds.set(`${m.kernel} ${m.M}×${m.N}×${m.K} tiles ${m.tiles.join("×")}`, (kinds.get(`${m.kernel} ${m.M}×${m.N}×${m.K} tiles ${m.tiles.join("×")}`) ?? 0) + 1);
+    res.notes!.push(`float16 matmul kernels compiled: ${[...kinds].map(([k, n]) => `${k}${n > 1 ? ` ×${n}` : ""}`).join("; ") || "none (the jax-js patch 208 is missing, or JAXJS_WEBGPU_F16_MATMUL=0)"}`);
+    console.error(`[thinkrl] ${res.notes![res.notes!.length - 1]}`);
+    tree.dispose(gen16.params);
+    save();
+  }
   for (const B of BATCHES) {
     const once = async () => {
       const t0 = now();
@@ -209,6 +305,7 @@ const { grpo, nll } = await import("../src/rl/losses/index.js");
     }
   }
 
+  if (args["skip-train"]) return;
   // One GRPO step: 64 rows × 512 tokens, completion tokens in the loss, advantages ±1 (never all zero).
   const rows = TRAIN.prompts * TRAIN.samples;
   const T = TRAIN.seqLen;
@@ -358,6 +455,12 @@ export async function timeMatmul(f: (a: npT.Array, b: npT.Array) => npT.Array, a
 function matmulShapes(which: string): MatmulShape[] {
   const T = 4 * 512;
   const out: MatmulShape[] = [];
+  if (which === "f16") {
+    // the MLP products of a 0.5B micro-batch in every form, and 4096³
+    for (const [name, d, n] of [["gate/up", 896, 4864], ["down", 4864, 896]] as [string, number, number][]) out.push([`${name} x·W`, T, d, n, "nn"], [`${name} dY·Wᵀ`, T, n, d, "nt"], [`${name} Xᵀ·dY`, d, T, n, "tn"]);
+    out.push(["4096³", 4096, 4096, 4096, "nn"]);
+    return out;
+  }
   if (which !== "4096") {
     for (const [name, d, n] of [["q/o", 896, 896], ["k/v", 896, 128], ["gate/up", 896, 4864], ["down", 4864, 896], ["LM head", 896, 151936]] as [string, number, number][]) {
       if (which === "core" && name === "LM head") continue; // `core`: the step's shapes without the LM head, and 4096³
@@ -381,19 +484,27 @@ async function matmulWorker(jsonOut: string): Promise<void> {
     let x = seed >>> 0;
     for (let i = 0; i < n; i++) {
       x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-      a[i] = x / 2 ** 32 - 0.5;
+      a[i] = f16 ? ((x >>> 21) - 1024) / 2048 : x / 2 ** 32 - 0.5; // f16: k/2048, exact in float16
     }
     return a;
   };
+  // THINKRL_BENCH_MATMUL_DTYPE=float16: operands cast to float16 on the device (outside the timed function), the
+  // product returned as float32 (the cast fuses into the product's epilogue or is one more small kernel).
+  const f16 = process.env.THINKRL_BENCH_MATMUL_DTYPE === "float16";
+  const out = (y: npT.Array) => (f16 ? y.astype(np.float32) : y);
   const fns = {
-    nn: jit((a: npT.Array, b: npT.Array) => np.matmul(a, b)),
-    nt: jit((a: npT.Array, b: npT.Array) => np.matmul(a, b.transpose())),
-    tn: jit((a: npT.Array, b: npT.Array) => np.matmul(a.transpose(), b)),
+    nn: jit((a: npT.Array, b: npT.Array) => out(np.matmul(a, b))),
+    nt: jit((a: npT.Array, b: npT.Array) => out(np.matmul(a, b.transpose()))),
+    tn: jit((a: npT.Array, b: npT.Array) => out(np.matmul(a.transpose(), b))),
   };
   for (const [label, M, K, N, form] of matmulShapes(args["matmul-shapes"]!)) {
     const ha = fill(M * K, 1), hb = fill(K * N, 2);
-    const a = np.array(ha).reshape(form === "tn" ? [K, M] : [M, K]);
-    const b = np.array(hb).reshape(form === "nt" ? [N, K] : [K, N]);
+    let a = np.array(ha).reshape(form === "tn" ? [K, M] : [M, K]);
+    let b = np.array(hb).reshape(form === "nt" ? [N, K] : [K, N]);
+    if (f16) {
+      a = await a.astype(np.float16).blockUntilReady();
+      b = await b.astype(np.float16).blockUntilReady();
+    }
     const f = fns[form];
     const before = stats?.matmuls.length ?? 0;
     const y = await f(a.ref, b.ref).blockUntilReady();
@@ -538,7 +649,7 @@ async function main(): Promise<void> {
     } else throw new Error(`unknown model ${name} (tiny, qwen0.5b)`);
     results[name] = {};
     const ours = join(outDir, `${name}-thinkrl.json`);
-    const m = await withMemory(process.execPath, [fileURLToPath(import.meta.url), "--worker", dir, "--json", ours, "--device", args.device!, "--train-seconds", args["train-seconds"]!, "--batches", args.batches!, "--new-tokens", String(NEW_TOKENS), ...(args.profile ? ["--profile"] : []), ...(args["micro-batch"] ? ["--micro-batch", args["micro-batch"]] : []), ...(args["logits-chunk"] ? ["--logits-chunk", args["logits-chunk"]] : [])], `${name} thinkrl`);
+    const m = await withMemory(process.execPath, [fileURLToPath(import.meta.url), "--worker", dir, "--json", ours, "--device", args.device!, "--train-seconds", args["train-seconds"]!, "--batches", args.batches!, "--new-tokens", String(NEW_TOKENS), ...(args.profile ? ["--profile"] : []), ...(args["micro-batch"] ? ["--micro-batch", args["micro-batch"]] : []), ...(args["logits-chunk"] ? ["--logits-chunk", args["logits-chunk"]] : []), "--weights-dtype", args["weights-dtype"]!, ...(args["skip-train"] ? ["--skip-train"] : [])], `${name} thinkrl`);
     const o = read(ours);
     if (o) {
       o.peakMemoryGiB = m.peakGiB ?? undefined;

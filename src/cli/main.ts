@@ -200,7 +200,11 @@ export function buildCli(): Command {
     .configureOutput({ outputError: (str, write) => write(str.replace(/\n\(Did you mean (.*)\)\n?$/, " (did you mean $1)\n")) })
     .option("--debug", "print stack traces on errors")
     .option("--device <name>", "[string] wasm (CPU) | webgpu (GPU via the optional `webgpu` package) | auto (default: wasm)")
-    .hook("preAction", (_cmd, action) => setDeviceChoice(action.optsWithGlobals().device))
+    .option("--weights-dtype <dtype>", "[string] float32 | float16: the dtype of a local model's linear weights in sample, eval and generate (float16: --device webgpu with shader-f16; tensor cores on NVIDIA; default: float32)")
+    .hook("preAction", async (_cmd, action) => {
+      setDeviceChoice(action.optsWithGlobals().device);
+      (await import("../engine/weights-dtype.js")).setGenerationWeightsDtype(action.optsWithGlobals().weightsDtype);
+    })
     .exitOverride();
 
   const train = program
@@ -576,7 +580,7 @@ const exitStatus = { ok: 0, error: 1 };
 function commandArg(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--device") i++;
+    if (a === "--device" || a === "--weights-dtype") i++;
     else if (!a.startsWith("-")) return a;
   }
   return undefined;

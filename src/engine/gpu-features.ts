@@ -55,6 +55,9 @@ export function requestGpuFeatures(): void {
       const features = [...new Set([...(desc.requiredFeatures ?? []), ...extra])];
       const device = await requestDevice({ ...desc, requiredFeatures: features });
       const info = adapter.info ?? {};
+      // jax-js patch 208 reads the configurations from `device.adapterInfo`; this is its fallback where a device
+      // object lacks them.
+      (globalThis as { __jaxjsWebgpuSubgroupMatrixConfigs?: unknown }).__jaxjsWebgpuSubgroupMatrixConfigs = [...(info.subgroupMatrixConfigs ?? [])];
       report = {
         adapter: [info.vendor, info.architecture, info.description].filter((x) => x).join(" / "),
         adapterFeatures: [...adapter.features].sort(),

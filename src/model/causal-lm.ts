@@ -6,7 +6,7 @@
 import { jit, numpy as np, random, tree } from "@jax-js/jax";
 import type { ModelConfig } from "./config.js";
 import { defaultLogitsChunkElements, kvCacheInPlace, withDecodeMainThreadWork } from "../engine/limits.js";
-import { decodeStep, decodeStepInPlace, forwardHidden, type KV, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
+import { decodeStep, decodeStepInPlace, forwardHidden, matmulWeight, type KV, type KVCache, type LlamaParams, type PositionInputs } from "./llama.js";
 import { hiddenTargetLogprobs, logitScale, targetLogprobs } from "./logprobs.js";
 import { decodePositionInputs, decodePositionInputsOwnKey, fullPositionInputs } from "./positions.js";
 import type { TextTokenizer } from "./tokenizer.js";
@@ -137,7 +137,7 @@ export class CausalLM {
       // Only the last position's logits are needed: project one hidden state per row, not [B, L, V].
       const T = tokens.shape[1]!;
       const { hidden, head, kv } = forwardHidden(p, cfg, tokens, pos);
-      return { last: np.matmul(hidden.slice([], T - 1), head), kv };
+      return { last: matmulWeight(hidden.slice([], T - 1), head), kv };
     });
     this.#decode = jit((p: LlamaParams, token: np.Array, pos: PositionInputs, cache: KVCache[], slot: np.Array) =>
       decodeStep(p, cfg, token, pos, cache, slot),

@@ -101,8 +101,26 @@ export function applyRope(x: Arr, cos: Arr, sin: Arr): Arr {
   return np.concatenate([a, b], 3);
 }
 
+/**
+ * `x · w` for an activation `x` (float32) and a weight `w`: a float16 weight (`castWeights`) takes the product in
+ * float16 — `x` rounded to float16, f32 accumulation (jax-js), the result rounded to float16 and returned as float32 —
+ * which the WebGPU backend runs on tensor cores where the device has them (jax-js patch 208).
+ */
+export function matmulWeight(x: Arr, w: Arr): Arr {
+  if (w.dtype !== np.float16) return np.matmul(x, w);
+  return np.matmul(x.dtype === np.float16 ? x : x.astype(np.float16), w).astype(np.float32);
+}
+
+/**
+ * `x` rounded to float16 once when the weight `w` that reads it is float16 and no branch reads it too, so the
+ * projections that share an input (q, k, v; gate, up) share one cast; otherwise `x` unchanged. Consumes `x`.
+ */
+function projectionInput(w: Arr, x: Arr, br: LayerBranches | undefined): Arr {
+  return w.dtype === np.float16 && x.dtype !== np.float16 && br === undefined ? x.astype(np.float16) : x;
+}
+
 function linear(x: Arr, w: Arr, b?: Arr): Arr {
-  const y = np.matmul(x, w);
+  const y = matmulWeight(x, w);
   return b === undefined ? y : y.add(b);
 }
 
@@ -247,7 +265,7 @@ function layerForward(
 ): { x: Arr; kv: KV } {
   const [B, T] = x.shape as [number, number, number];
   const { numAttentionHeads: N, numKeyValueHeads: K, headDim: H } = cfg;
-  const h = rmsNorm(x.ref, p.inputNorm, cfg.rmsNormEps);
+  const h = projectionInput(p.q, rmsNorm(x.ref, p.inputNorm, cfg.rmsNormEps), br);
   let q = project(p, br, "q", h.ref, p.qBias).reshape([B, T, N, H]);
   let k = project(p, br, "k", h.ref, p.kBias).reshape([B, T, K, H]);
   const v = project(p, br, "v", h, p.vBias).reshape([B, T, K, H]);
@@ -273,7 +291,7 @@ function layerForward(
     att = cachedAttention(q, kv.k.ref, kv.v.ref, pos.mask.ref);
   }
   x = x.add(project(p, br, "o", att, p.oBias));
-  const h2 = rmsNorm(x.ref, p.postNorm, cfg.rmsNormEps);
+  const h2 = projectionInput(p.gate, rmsNorm(x.ref, p.postNorm, cfg.rmsNormEps), br);
   const mlp = project(p, br, "down", nn.silu(project(p, br, "gate", h2.ref)).mul(project(p, br, "up", h2)));
   return { x: x.add(mlp), kv };
 }
@@ -291,7 +309,7 @@ export function outputHead(params: LlamaParams): Arr {
 }
 
 function finalLogits(params: LlamaParams, cfg: ModelConfig, x: Arr): Arr {
-  return np.matmul(rmsNorm(x, params.norm, cfg.rmsNormEps), outputHead(params));
+  return matmulWeight(rmsNorm(x, params.norm, cfg.rmsNormEps), outputHead(params));
 }
 
 /**
@@ -302,7 +320,7 @@ function finalLogits(params: LlamaParams, cfg: ModelConfig, x: Arr): Arr {
  */
 export function forward(params: LlamaParams, cfg: ModelConfig, tokens: Arr, pos: PositionInputs): { logits: Arr; kv: KV[] } {
   const { hidden, head, kv } = forwardHidden(params, cfg, tokens, pos);
-  return { logits: np.matmul(hidden, head), kv };
+  return { logits: matmulWeight(hidden, head), kv };
 }
 
 /**

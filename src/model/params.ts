@@ -10,6 +10,7 @@ import type { Rng } from "../core/rng.js";
 import type { ModelConfig } from "./config.js";
 import type { LayerParams, LlamaParams } from "./llama.js";
 import type { Tensor } from "./safetensors.js";
+import type { WeightDtype } from "../engine/weights-dtype.js";
 
 type LinearName = "q" | "k" | "v" | "o" | "gate" | "up" | "down";
 /** The linear layers of a decoder layer: our param key → the Hugging Face module path. */
@@ -156,4 +157,20 @@ export function initTensors(c: ModelConfig, rng: Rng, std = 0.02): Map<string, T
   t.set("model.norm.weight", fill([c.hiddenSize], 1));
   if (!c.tieWordEmbeddings) t.set("lm_head.weight", normal([c.vocabSize, c.hiddenSize], std));
   return t;
+}
+
+
+/**
+ * The params with the linear weights of every layer (q, k, v, o, gate, up, down) and the output head in `dtype`, for
+ * generation: with float16 each projection runs as a float16 product (`matmulWeight` in `llama.ts`; on WebGPU the
+ * tensor-core kernel of jax-js patch 208). The embedding, norms and biases stay float32; a tied output head gets its
+ * own float16 copy `lmHead` (the embedding's transpose), so the embedding lookup stays exact. Consumes `params` when
+ * the dtype changes; float32 returns `params` unchanged. Not for training (the optimizer keeps float32 weights).
+ */
+export function castWeights(params: LlamaParams, dtype: WeightDtype): LlamaParams {
+  if (dtype === "float32") return params;
+  const cast = (w: np.Array) => w.astype(np.float16);
+  const layers = params.layers.map((l) => ({ ...l, q: cast(l.q), k: cast(l.k), v: cast(l.v), o: cast(l.o), gate: cast(l.gate), up: cast(l.up), down: cast(l.down) }));
+  const lmHead = cast(params.lmHead ?? params.embed.ref.transpose());
+  return { ...params, layers, lmHead };
 }

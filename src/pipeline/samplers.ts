@@ -12,6 +12,7 @@ import type { CausalLM } from "../model/causal-lm.js";
 import type { EndpointApi, EndpointStats } from "../rollout/endpoint.js";
 import type { Sampler } from "../rollout/sampler.js";
 import type { AdapterSpec } from "./adapters.js";
+import type { WeightDtype } from "../engine/weights-dtype.js";
 
 /** An OpenAI-compatible server (see `EndpointConfig` for each field and its default). */
 export interface EndpointOptions {
@@ -41,6 +42,25 @@ export interface SamplerSource {
   format?: PromptFormat | string | null;
   /** Local model: an SVF expert mix or a LoRA adapter to apply (`adapters.ts`). */
   adapter?: AdapterSpec | null;
+  /**
+   * Local model: the dtype of its linear weights while sampling (`castWeights`; float16 needs WebGPU with
+   * shader-f16). Default: `generationWeightsDtype()` (the CLI's `--weights-dtype`, else float32).
+   */
+  weightsDtype?: WeightDtype | null;
+}
+
+/**
+ * Casts a generation-only model's linear weights to `dtype` (default `generationWeightsDtype()`), after an adapter
+ * was merged into them. No-op for float32.
+ * @throws ConfigError when the engine cannot hold them in that dtype (`assertWeightsDtypeSupported`)
+ */
+export async function holdWeightsIn(model: CausalLM, dtype: WeightDtype | null): Promise<void> {
+  const { assertWeightsDtypeSupported, generationWeightsDtype } = await import("../engine/weights-dtype.js");
+  const d = dtype ?? generationWeightsDtype();
+  if (d === "float32") return;
+  assertWeightsDtypeSupported(d);
+  const { castWeights } = await import("../model/params.js");
+  model.params = castWeights(model.params, d);
 }
 
 export interface OpenedSampler {
@@ -83,6 +103,7 @@ export async function openSampler(
   const a = src.adapter;
   const applied = a && ((a.expert?.length ?? 0) > 0 || a.adapterPath) ? await (await import("./adapters.js")).applyAdapter(loaded, a) : null;
   const model = applied?.model ?? loaded;
+  await holdWeightsIn(model, src.weightsDtype ?? null);
   const format = await resolvePromptFormat(src.format ?? undefined, model);
   const { LocalSampler } = await import("../rollout/local-sampler.js");
   const modelName = dir ?? "embedded";

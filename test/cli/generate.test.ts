@@ -58,6 +58,24 @@ describe("thinkrl generate", () => {
     expect(r.stdout).toBe("");
   }, 60_000);
 
+  test("--weights-dtype float16 needs --device webgpu: one error line on Wasm; an unknown dtype is refused", async () => {
+    const [f16, bad] = await Promise.all([thinkrl(["--weights-dtype", "float16", ...base()]), thinkrl(["--weights-dtype", "bf16", ...base()])]);
+    expect(f16.code).toBe(1);
+    expect(f16.stderr).toMatch(/^error: --weights-dtype float16 needs --device webgpu \(the engine runs on wasm\)/);
+    expect(f16.stdout).toBe("");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: --weights-dtype must be one of float32, float16 \(got "bf16"\)/);
+    // sample and eval open their local model through `openSampler`, which applies the flag too
+    const [sample, evalRun] = await Promise.all([
+      thinkrl(["--weights-dtype", "float16", "sample", "--model", model, "--dataset", "arithmetic", "--num-samples", "1", "--out", join(tmp, "s.jsonl")]),
+      thinkrl(["--weights-dtype", "float16", "eval", "--model", model, "--dataset", "arithmetic", "--num-eval-problems", "1", "--eval-samples", "1", "--out", join(tmp, "eval-out")]),
+    ]);
+    for (const r of [sample, evalRun]) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/^error: --weights-dtype float16 needs --device webgpu \(the engine runs on wasm\)/m);
+    }
+  }, 60_000);
+
   test("--format chat on a model without a chat template: one error line, exit 1", async () => {
     const r = await thinkrl(["generate", "--model", join(ROOT, "test/fixtures/hf/tiny-llama"), "--prompt", "1+2", "--format", "chat"]);
     expect(r.code).toBe(1);

@@ -26,7 +26,8 @@ export async function runGenerate(o: Record<string, unknown>): Promise<void> {
     console.error(`[${a.description}]`);
     model = a.model;
   }
-  const { resolvePromptFormat } = await import("../../pipeline/samplers.js");
+  const { resolvePromptFormat, holdWeightsIn } = await import("../../pipeline/samplers.js");
+  await holdWeightsIn(model, null); // --weights-dtype, after an adapter was merged into the float32 weights
   const { generateText, resolveTextSampling } = await import("../../pipeline/generate-text.js");
   const format = await resolvePromptFormat(o.format, model, true);
   if (format !== "chat" && (o.systemPrompt !== undefined || o.thinking === false)) {
