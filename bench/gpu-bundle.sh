@@ -27,7 +27,7 @@ rm -rf "$tmp"
 
 jax=.device/app/node_modules/@jax-js/jax/dist
 cp node_modules/@jax-js/jax/dist/* "$jax"/
-for marker in thinkrlMatchMatmul thinkrlOnePass thinkrlSplitK thinkrlBindGroup thinkrlSgmatSource; do grep -q "$marker" "$jax"/webgpu-*.js || { echo "patched jax-js missing ($marker)"; exit 1; }; done
+for marker in thinkrlMatchMatmul thinkrlOnePass thinkrlSplitK thinkrlBindGroup thinkrlSgmatSource thinkrlReduceSource; do grep -q "$marker" "$jax"/webgpu-*.js || { echo "patched jax-js missing ($marker)"; exit 1; }; done
 grep -q thinkrlSubmitJit "$jax"/index.js || { echo "patch 201 missing"; exit 1; }
 grep -q __thinkrlArena "$jax"/index.js || { echo "patch 101 missing"; exit 1; }
 

@@ -196,7 +196,7 @@ const { grpo, nll } = await import("../src/rl/losses/index.js");
     res.notes!.push(`WebGPU device: ${feats.adapter}; device features: ${feats.deviceFeatures.join(", ")}; subgroup-matrix configs: ${feats.subgroupMatrixConfigs.join(", ") || "none"}`);
     console.error(`[thinkrl] ${res.notes![0]}`);
   }
-  const env = ["JAXJS_WEBGPU_MATMUL", "JAXJS_WEBGPU_BATCH", "JAXJS_WEBGPU_MATMUL_TILE", "JAXJS_WEBGPU_JIT_EAGER", "JAXJS_WEBGPU_ONE_PASS", "JAXJS_WEBGPU_FAST_HOST"].filter((e) => process.env[e] !== undefined).map((e) => `${e}=${process.env[e]}`);
+  const env = ["JAXJS_WEBGPU_MATMUL", "JAXJS_WEBGPU_BATCH", "JAXJS_WEBGPU_MATMUL_TILE", "JAXJS_WEBGPU_JIT_EAGER", "JAXJS_WEBGPU_ONE_PASS", "JAXJS_WEBGPU_FAST_HOST", "JAXJS_WEBGPU_REDUCE", "JAXJS_WEBGPU_F16_SGMAT", "JAXJS_WEBGPU_MATMUL_SPLITK"].filter((e) => process.env[e] !== undefined).map((e) => `${e}=${process.env[e]}`);
   if (env.length) res.notes!.push(`jax-js patch switches: ${env.join(" ")}`);
   const save = () => writeFileSync(jsonOut, JSON.stringify(res, null, 2));
   save();

@@ -231,3 +231,139 @@ describeNeeding(CHROMIUM, "jax-js WebGPU patch on SwiftShader", () => {
     expect(out.passes).toBe(1);
   }, 30_000);
 });
+
+/**
+ * [name, shape of x, the program as source text over (np, x), the data ("sin": sin-filled ±2, "spiky": with −inf,
+ * ±3·10³⁸, "int": small integers as int32, "near1": 1 ± 10⁻⁴), the modes the long-reduction kernel must record ([]:
+ * it must not run), the largest relative error allowed against Wasm, a float64 reference computed in the page].
+ */
+type ReduceCase = [string, number[], string, string, string[], number, Ref?];
+/** Float64 reference along the last axis of the float32 inputs, to see which summation order is closer. */
+type Ref = "sum" | "lse" | "prod";
+const REDUCE_CASES: ReduceCase[] = [
+  ["max over a 151,936 vocabulary", [3, 151936], "x.max(-1)", "sin", ["row"], 0],
+  ["log Σ exp(x − max), 151,936 (fused prologue)", [3, 151936], "np.log(np.exp(x.ref.sub(x.max(-1, { keepdims: true }))).sum(-1))", "sin", ["row"], 1e-5, "lse"], // the max's kernel is cached from the case above: one new one
+  ["sum, ragged row 10,007, fused epilogue", [5, 10007], "np.tanh(x.mul(3).sum(-1).mul(0.01))", "sin", ["row"], 1e-5],
+  ["max with −inf and ±3e38", [4, 4099], "x.max(-1)", "spiky", ["row"], 0],
+  ["min with −inf and ±3e38", [4, 4099], "x.min(-1)", "spiky", ["row"], 0],
+  ["product of values near 1", [2, 6000], "x.prod(-1)", "near1", ["row"], 1e-4, "prod"],
+  ["int32 sum", [3, 5000], "x.sum(-1)", "int", ["row"], 0],
+  ["short rows (2,048), many of them", [300, 2048], "x.sum(-1)", "sin", ["row"], 1e-5, "sum"],
+  ["column sum over tokens (2,500 × 96 → 96)", [2500, 96], "x.sum(0)", "sin", ["column"], 1e-5],
+  ["column max, ragged outputs (3,000 × 50)", [3000, 50], "x.max(0)", "sin", ["column"], 0],
+  ["rows shorter than the threshold: jax-js's kernel", [40, 1000], "x.sum(-1)", "sin", [], 1e-5],
+];
+
+describeNeeding(CHROMIUM, "jax-js WebGPU long-reduction kernel (patch 209) on SwiftShader", () => {
+  test("long-row and column reductions (Add/Max/Min/Mul, f32/i32, fused prologue and epilogue) equal Wasm's", async () => {
+    const out = await page.evaluate(async (cases: ReduceCase[]) => {
+      const g = globalThis as unknown as { jax: any; __jaxjsWebgpuEnv?: Record<string, string>; __jaxjsWebgpuStats: { reductions?: { mode: string }[] } };
+      const { init, numpy: np, jit } = g.jax;
+      await init("webgpu", "wasm");
+      const rows: { name: string; maxErr: number; modes: string[]; nonFinite: number; gpuVs64?: number; wasmVs64?: number }[] = [];
+      for (const [name, shape, src, data, , , ref] of cases) {
+        const n = shape.reduce((p, q) => p * q);
+        const vals = Array.from({ length: n }, (_, i) => {
+          const s = Math.sin(i * 0.7071 + 0.3);
+          if (data === "spiky") return i < shape.at(-1)! ? -Infinity : i % 997 === 5 ? -Infinity : i % 1009 === 7 ? 3e38 * Math.sign(s) : i % 1013 === 11 ? -3e38 : s * 1e30;
+          if (data === "int") return Math.round(s * 1000);
+          if (data === "near1") return 1 + s * 1e-4;
+          return s * 2;
+        });
+        const fn = new Function("np", "x", `return ${src};`);
+        const f = jit((x: unknown) => fn(np, x));
+        const run = async (device: string) => {
+          const x = data === "int" ? np.array(Int32Array.from(vals), { device, dtype: np.int32 }) : np.array(Float32Array.from(vals), { device });
+          return Array.from((await f(x.reshape(shape)).data()) as ArrayLike<number>);
+        };
+        const before = g.__jaxjsWebgpuStats.reductions?.length ?? 0;
+        const gpu = await run("webgpu");
+        const modes = (g.__jaxjsWebgpuStats.reductions ?? []).slice(before).map((r) => r.mode);
+        const cpu = await run("wasm");
+        let maxErr = 0, nonFinite = 0;
+        for (let i = 0; i < cpu.length; i++) {
+          if (!Number.isFinite(cpu[i]!)) {
+            nonFinite++;
+            if (!Object.is(gpu[i], cpu[i])) maxErr = Infinity;
+          } else maxErr = Math.max(maxErr, Math.abs(gpu[i]! - cpu[i]!) / Math.max(1, Math.abs(cpu[i]!)));
+        }
+        let gpuVs64: number | undefined, wasmVs64: number | undefined;
+        if (ref) {
+          const f32 = Float32Array.from(vals), V = shape.at(-1)!;
+          gpuVs64 = wasmVs64 = 0;
+          for (let r = 0; r < cpu.length; r++) {
+            const row = Array.from(f32.subarray(r * V, (r + 1) * V));
+            const m = row.reduce((a, b) => Math.max(a, b), -Infinity);
+            // error scale: Σ|x| for a sum (its condition), |result| for a product, 1 for a log (relative on the sum)
+            const want = ref === "sum" ? row.reduce((a, b) => a + b, 0) : ref === "prod" ? row.reduce((a, b) => a * b, 1) : Math.log(row.reduce((a, b) => a + Math.exp(b - m), 0));
+            const scale = ref === "sum" ? row.reduce((a, b) => a + Math.abs(b), 0) : ref === "prod" ? Math.abs(want) : 1;
+            gpuVs64 = Math.max(gpuVs64, Math.abs(gpu[r]! - want) / scale);
+            wasmVs64 = Math.max(wasmVs64, Math.abs(cpu[r]! - want) / scale);
+          }
+        }
+        rows.push({ name, maxErr, modes, nonFinite, gpuVs64, wasmVs64 });
+      }
+      return rows;
+    }, REDUCE_CASES);
+    if (process.env.THINKRL_TEST_VERBOSE) console.info(out);
+    for (const [i, [name, , , , modes, tol]] of REDUCE_CASES.entries()) {
+      const r = out[i]!;
+      expect([name, r.maxErr <= tol]).toEqual([name, true]);
+      expect([name, r.modes]).toEqual([name, modes]); // the patch's kernel ran (or, for short rows, did not)
+    }
+    expect([out[3]!.nonFinite, out[4]!.nonFinite]).toEqual([1, 4]); // the all −inf row (max), every row (min)
+    // the long-row order (256 strided partial sums, then a tree) is no further from float64 than Wasm's
+    for (const r of out) if (r.gpuVs64 !== undefined) expect([r.name, r.gpuVs64 <= Math.max(2 * r.wasmVs64!, 1e-7)]).toEqual([r.name, true]);
+  }, 120_000);
+
+  test("gradients through the LM head's log-probs and entropy (tokenLogprobs' form) equal Wasm's; JAXJS_WEBGPU_REDUCE=0 restores jax-js's kernels", async () => {
+    const out = await page.evaluate(async () => {
+      const g = globalThis as unknown as { jax: any; __jaxjsWebgpuEnv?: Record<string, string>; __jaxjsWebgpuStats: { reductions?: { mode: string; op: string }[] } };
+      const { init, numpy: np, lax, jit, valueAndGrad } = g.jax;
+      await init("webgpu", "wasm");
+      const [N, D] = [6, 64];
+      // src/model/logprobs.ts tokenLogprobs over logits = h·W: max (outside the gradient), log Σ exp(x − max), the
+      // target picked by compare-and-sum, the entropy; loss = −Σ logp − 0.1 Σ entropy.
+      const loss = (w: any, h: any, t: any) => {
+        const V = w.shape[1];
+        const x = np.matmul(h, w);
+        const max = lax.stopGradient(np.max(x.ref, -1, { keepdims: true }));
+        const lse = np.log(np.exp(x.ref.sub(max.ref)).sum(-1, { keepdims: true }));
+        const shifted = x.ref.sub(max.ref);
+        const expectation = np.exp(shifted.ref.sub(lse.ref)).mul(shifted).sum(-1);
+        const entropy = np.squeeze(lse.ref, -1).sub(expectation);
+        const hit = np.equal(t.reshape([N, 1]), np.arange(V, undefined, undefined, { dtype: np.int32 }));
+        const logp = np.where(hit, x, 0).sum(-1).sub(np.squeeze(max, -1)).sub(np.squeeze(lse, -1));
+        return logp.sum().neg().sub(entropy.sum().mul(0.1));
+      };
+      const fill = (n: number, seed: number, a: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 613 + i * 0.77) * a);
+      // Compiled kernels are cached per kernel, whatever the switch: the run with the switch off uses another V.
+      const run = async (device: string, V = 5003) => {
+        const targets = Int32Array.from({ length: N }, (_, i) => (i * 1777 + 5) % V);
+        const f = jit(valueAndGrad(loss, { argnums: [0, 1] }));
+        const [v, [gw, gh]] = f(np.array(fill(D * V, 1, 0.5), { device }).reshape([D, V]), np.array(fill(N * D, 2, 1), { device }).reshape([N, D]), np.array(targets, { device, dtype: np.int32 }));
+        return [Array.from((await v.data()) as Float32Array), Array.from((await gw.data()) as Float32Array), Array.from((await gh.data()) as Float32Array)];
+      };
+      const err = (a: number[][], b: number[][]) => Math.max(...a.map((x, k) => { let e = 0, m = 0; for (let i = 0; i < x.length; i++) { e = Math.max(e, Math.abs(x[i]! - b[k]![i]!)); m = Math.max(m, Math.abs(b[k]![i]!)); } return e / m; }));
+      const cpu = await run("wasm"), cpuOff = await run("wasm", 5011);
+      g.__jaxjsWebgpuEnv = {};
+      const r0 = g.__jaxjsWebgpuStats.reductions?.length ?? 0;
+      const on = await run("webgpu");
+      const recorded = (g.__jaxjsWebgpuStats.reductions ?? []).slice(r0).map((r) => `${r.op} ${r.mode}`);
+      g.__jaxjsWebgpuEnv = { JAXJS_WEBGPU_REDUCE: "0" };
+      const r1 = g.__jaxjsWebgpuStats.reductions?.length ?? 0;
+      const off = await run("webgpu", 5011);
+      const recordedOff = (g.__jaxjsWebgpuStats.reductions?.length ?? 0) - r1;
+      g.__jaxjsWebgpuEnv = {};
+      return { errOn: err(on, cpu), errOff: err(off, cpuOff), recorded, recordedOff, loss: cpu[0]![0] };
+    });
+    if (process.env.THINKRL_TEST_VERBOSE) console.info(out);
+    expect(Number.isFinite(out.loss)).toBe(true);
+    expect(out.errOn).toBeLessThan(1e-5);
+    expect(out.errOff).toBeLessThan(1e-5);
+    // the forward's max, sum-exp, expectation and pick are long rows of V: the patch's kernel ran for them
+    expect(out.recorded.filter((r) => r.endsWith("row")).length).toBeGreaterThanOrEqual(3);
+    expect(out.recorded).toContain("Max row");
+    expect(out.recordedOff).toBe(0);
+  }, 90_000);
+});
