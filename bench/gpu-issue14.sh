@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # One device call for issue 14 (after `bash bench/gpu-bundle.sh`; device tool carry [".device", "dist"]):
-#   bash bench/gpu-issue14.sh            # on the GPU machine, writes everything under $OUT
-# Measures, in this order, each step bounded so that the whole stays under BUDGET seconds (default 570):
-#  1. the 0.5B GRPO step + generation B64, patches 001+201+202 (eager jit, one compute pass) and PyTorch fp32/bf16;
-#  2. the same with JAXJS_WEBGPU_ONE_PASS=0 (eager jit, a pass per dispatch);
-#  3. the same with JAXJS_WEBGPU_JIT_EAGER=0 JAXJS_WEBGPU_ONE_PASS=0 (lazy jit: jax-js's program runner);
-#  4. the f16 subgroup-matrix matmul bench, checked against torch (bench/gpu-f16-matmul.ts);
-#  5. the per-matmul table (fp32, thinkrl vs torch).
+#   OUT=$OUT bash bench/gpu-issue14.sh            # on the GPU machine, writes everything under $OUT
+# Measures, in this order, each step bounded so that the whole stays under BUDGET seconds (default 560):
+#  1. all: the 0.5B GRPO step + generation B1/B64 with every patch at its default, and PyTorch fp32/bf16;
+#  2. off: the same without patches 207 (host fast path) and 209 (long reductions), thinkrl only;
+#  3. f16: float16 matmuls through jax-js (patch 208) and generation with float16 weights (bench/gpu-f16wire-run.sh);
+#  4. reduce: the [2048, 151936] reductions and the LM head's value-and-grad, patch 209 on/off (bench/gpu-reduce.ts);
+#  5. matmuls: the per-matmul fp32 table (thinkrl vs torch), if time is left.
 set -uo pipefail
-BUDGET=${BUDGET:-570}
+BUDGET=${BUDGET:-560}
 start=$(date +%s)
 left() { echo $((BUDGET - ($(date +%s) - start))); }
 source .device/setup.sh >/dev/null && source .device/setup-thinkrl.sh || exit 1
@@ -23,10 +23,10 @@ step() { # name, seconds wanted (capped by what is left), command...
   timeout "$t" "$@" > "$OUT/$name.log" 2>&1
   echo "$name: rc $? in $(( $(date +%s) - s0 )) s (limit $t)" >> "$OUT/steps.txt"
 }
-step onepass 210 node dist/bench/gpu.js --models qwen0.5b --batches 64 --train-seconds 45 --tokenizer-dir $TOK --out "$OUT/onepass"
-step eager 100 env JAXJS_WEBGPU_ONE_PASS=0 node dist/bench/gpu.js --models qwen0.5b --batches 64 --train-seconds 35 --skip-torch --out "$OUT/eager"
-step lazy 110 env JAXJS_WEBGPU_ONE_PASS=0 JAXJS_WEBGPU_JIT_EAGER=0 node dist/bench/gpu.js --models qwen0.5b --batches 64 --train-seconds 18 --skip-torch --out "$OUT/lazy"
-step f16 150 env OUT="$OUT" F16_PER_VARIANT_S=15 bash bench/gpu-f16-run.sh
+step all 200 node dist/bench/gpu.js --models qwen0.5b --batches 1,64 --train-seconds 35 --tokenizer-dir $TOK --out "$OUT/all"
+step off 110 env JAXJS_WEBGPU_FAST_HOST=0 JAXJS_WEBGPU_REDUCE=0 node dist/bench/gpu.js --models qwen0.5b --batches 64 --train-seconds 20 --skip-torch --tokenizer-dir $TOK --out "$OUT/off"
+step f16 170 env OUT="$OUT" bash bench/gpu-f16wire-run.sh
+step reduce 60 node dist/bench/gpu-reduce.js --parts standalone,head --reps 3 --out "$OUT/reduce"
 step matmuls 120 node dist/bench/gpu.js --matmuls --matmul-shapes all --matmul-variants "patched=" --out "$OUT/mm"
 echo "total $(( $(date +%s) - start )) s" >> "$OUT/steps.txt"
 cat "$OUT/steps.txt"
