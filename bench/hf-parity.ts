@@ -6,14 +6,14 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { numpy as np, tree } from "@jax-js/jax";
+import { jit, numpy as np, tree } from "@jax-js/jax";
 import { Rng } from "../src/core/rng.js";
 import { CausalLM } from "../src/model/causal-lm.js";
 import { loadCheckpointFiles, type CheckpointFiles } from "../src/model/checkpoint.js";
 import type { ModelConfig } from "../src/model/config.js";
-import { forward, type LlamaParams } from "../src/model/llama.js";
+import { forward, type LlamaParams, type PositionInputs } from "../src/model/llama.js";
 import { paramsFromTensors } from "../src/model/params.js";
-import { fullPositionInputs } from "../src/model/positions.js";
+import { fullPositionInputs, ropeTables } from "../src/model/positions.js";
 import { loadTokenizer } from "../src/model/tokenizer.js";
 import { generate } from "../src/rollout/generate.js";
 
@@ -90,20 +90,39 @@ function argmax(x: Float32Array, off: number, n: number): number {
  * Greedy decoding by full re-forward (no KV cache): each step runs `forward` over the whole sequence and takes the
  * argmax at the last position. EOS is not special. For `dynamic` RoPE every key is rotated with the frequencies of
  * the full length, as in transformers' re-forward.
+ *
+ * Every step runs at one shape: the sequence right-padded to its final length `prompt + n` (token 0), so the jitted
+ * forward compiles once instead of once per length (32 compiles of the whole forward were most of this check's time).
+ * The padding is invisible to the last real position: the mask is causal (masked scores weigh exactly 0 after the
+ * softmax) and the rotary tables are those of the real length (`ropeTables`' `seqLen`: dynamic RoPE's frequencies
+ * depend on it; the padded positions' rows are never read).
  */
 export async function greedyReforward(cfg: ModelConfig, params: LlamaParams, prompt: number[], n: number): Promise<number[]> {
   const seq = [...prompt];
   const V = cfg.vocabSize;
-  for (let s = 0; s < n; s++) {
-    const T = seq.length;
-    const tokens = np.array(Int32Array.from(seq), { dtype: np.int32 }).reshape([1, T]);
-    const { logits, kv } = forward(tree.ref(params), cfg, tokens, fullPositionInputs(cfg, 1, T));
+  const L = prompt.length + n;
+  const positions = Int32Array.from({ length: L }, (_, i) => i);
+  const causal = new Int32Array(L * L);
+  for (let i = 0; i < L; i++) for (let j = 0; j <= i; j++) causal[i * L + j] = 1;
+  const step = jit((p: LlamaParams, tokens: np.Array, pos: PositionInputs) => {
+    const { logits, kv } = forward(p, cfg, tokens, pos);
     for (const { k, v } of kv) {
       k.dispose();
       v.dispose();
     }
+    return logits;
+  });
+  for (let s = 0; s < n; s++) {
+    const T = seq.length;
+    const ids = new Int32Array(L);
+    ids.set(seq);
+    const tokens = np.array(ids, { dtype: np.int32 }).reshape([1, L]);
+    const { cos, sin } = ropeTables(cfg, positions, 1, L, T);
+    const mask = np.array(causal, { dtype: np.bool }).reshape([1, 1, L, L]);
+    const logits = step(tree.ref(params), tokens, { cos, sin, mask });
     seq.push(argmax((await logits.data()) as Float32Array, (T - 1) * V, V));
   }
+  step.dispose();
   return seq.slice(prompt.length);
 }
 
