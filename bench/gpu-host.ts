@@ -13,6 +13,7 @@
  * `--profile-from` (default 2) on, so compilation and the filling of the pool and caches stay out of it. --generate B: also time generation at batch B (`--new-tokens` tokens after a
  * 16-token prompt, EOS ignored; the second call is timed) and count the kernels of one decode step with device
  * sampling; host ms per generated step is the timed call over `--new-tokens`. --no-train skips the micro-batches.
+ * With --no-train, --profile covers the generation calls after the first instead.
  * --labels: print every kernel label of a micro-batch and of a decode step with its count.
  */
 import { parseArgs } from "node:util";
@@ -98,11 +99,19 @@ if (values.generate) {
   const gen = new CausalLM({ ...cfg, eosTokenId: [] }, model.params, model.tokenizer);
   const prompt = Array.from({ length: 16 }, (_, i) => (17 + 31 * i) % 95 + 3);
   const genMs: number[] = [];
-  for (let i = 0; i < Math.max(2, Number(values.reps) >> 1); i++) {
+  const genReps = Math.max(2, Number(values.reps) >> 1);
+  for (let i = 0; i < genReps; i++) {
+    // with --no-train, --profile covers the generation calls after the first
+    if (i === 1 && post && values["no-train"]) await post("Profiler.start");
     const t0 = performance.now();
     const res = await generate(gen, Array.from({ length: GB }, () => prompt), { maxNewTokens: N, temperature: 1, topP: 1, topK: 0 }, new Rng(GB));
     genMs.push(performance.now() - t0);
     if (res.reduce((a, c) => a + c.ids.length, 0) !== GB * N) throw new Error("generate: short output");
+  }
+  if (post && values["no-train"]) {
+    const { profile } = (await post("Profiler.stop")) as unknown as { profile: object };
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(values.profile!, JSON.stringify(profile));
   }
   const toks = new Int32Array(GB * 16);
   for (let b = 0; b < GB; b++) toks.set(prompt, b * 16);
