@@ -6,6 +6,8 @@
  * Parts (`--parts`, comma-separated):
  * - `standalone`: x `[2048, 151936]` (random normal, made on the device): `max(-1)`; `log Σ exp(x − max)`;
  *   `tokenLogprobs` (log-prob of a target and entropy, `src/model/logprobs.ts`), forward only.
+ * - `sample`: the device sampling of a decode step at batch 64 (`CausalLM`'s Gumbel-max draw: logits `[64, 151936]`
+ *   scaled, Gumbel noise added, argmax, and the drawn token's log-prob), forward only.
  * - `head`: the LM head of one 0.5B GRPO micro-batch (4 × 512 tokens): `valueAndGrad` of Σ logp + 0.01 Σ entropy
  *   through `hiddenLogprobs` (`hidden [4, 512, 896]`, `head [896, 151936]`), as the learner computes it.
  * - `model`: one GRPO micro-batch (4 × 512) of a Qwen2.5-0.5B-shaped model with random weights (`initTensors`,
@@ -17,7 +19,7 @@
  *   source .device/setup.sh && source .device/setup-thinkrl.sh && node dist/bench/gpu-reduce.js --out $OUT
  *   npx tsx bench/gpu-reduce.ts --backend null --vocab 20000 --reps 1   # Dawn's null backend: checks the flow only
  *
- * Flags: --parts standalone,head,model (default standalone,head)  --reps N (default 5)  --variants
+ * Flags: --parts standalone,sample,head,model (default standalone,sample,head)  --reps N (default 5)  --variants
  * `name=ENV=VALUE,…;…` (default `on=;off=JAXJS_WEBGPU_REDUCE=0`)  --backend null  --out DIR (JSON per variant)
  * --vocab V (default 151,936; Dawn's null backend allows buffers of 256 MiB only: use 20000 there).
  */
@@ -31,7 +33,7 @@ import type { numpy as npT } from "@jax-js/jax";
 const { values: args } = parseArgs({
   options: {
     worker: { type: "string" },
-    parts: { type: "string", default: "standalone,head" },
+    parts: { type: "string", default: "standalone,sample,head" },
     reps: { type: "string", default: "5" },
     variants: { type: "string", default: "on=;off=JAXJS_WEBGPU_REDUCE=0" },
     backend: { type: "string", default: "" },
@@ -66,7 +68,7 @@ async function worker(variant: string, jsonOut: string): Promise<void> {
   const { initEngine } = await import("../src/engine/init.js");
   await initEngine("webgpu");
   const { numpy: np, random, lax, jit, valueAndGrad, blockUntilReady } = await import("@jax-js/jax");
-  const { tokenLogprobs, hiddenLogprobs } = await import("../src/model/logprobs.js");
+  const { tokenLogprobs, hiddenLogprobs, targetLogprobs } = await import("../src/model/logprobs.js");
   const { kernelTimes } = await import("./kernel-times.js");
   const { gpuFeatureReport } = await import("../src/engine/gpu-features.js");
   const reps = Number(args.reps);
@@ -116,6 +118,23 @@ async function worker(variant: string, jsonOut: string): Promise<void> {
     await measure(`tokenLogprobs [${N}, ${V}]`, () => scalar(fTok(x.ref, t.ref)));
     x.dispose();
     t.dispose();
+  }
+  if (args.parts!.includes("sample")) {
+    const B = 64;
+    const logits = random.normal(random.key(4), [B, V]).mul(3);
+    const invTemp = np.array(new Float32Array([1]));
+    const seed = np.array(7, { dtype: np.uint32 });
+    // as CausalLM's gumbelSample (src/model/causal-lm.ts)
+    const f = jit((x: npT.Array, it: npT.Array, sd: npT.Array) => {
+      const scaled = x.mul(it);
+      const g = random.gumbel(random.key(sd), scaled.shape);
+      const id = np.argmax(scaled.ref.add(g), -1);
+      return targetLogprobs(scaled, id).sum();
+    });
+    await measure(`Gumbel-max draw + log-prob [${B}, ${V}]`, () => scalar(f(logits.ref, invTemp.ref, seed.ref)));
+    logits.dispose();
+    invTemp.dispose();
+    seed.dispose();
   }
   if (args.parts!.includes("head")) {
     const h = random.normal(random.key(2), [ROWS, T, D]);

@@ -251,7 +251,10 @@ const REDUCE_CASES: ReduceCase[] = [
   ["short rows (2,048), many of them", [300, 2048], "x.sum(-1)", "sin", ["row"], 1e-5, "sum"],
   ["column sum over tokens (2,500 × 96 → 96)", [2500, 96], "x.sum(0)", "sin", ["column"], 1e-5],
   ["column max, ragged outputs (3,000 × 50)", [3000, 50], "x.max(0)", "sin", ["column"], 0],
+  ["sum over two leading axes (4 × 600 × 96 → 96)", [4, 600, 96], "x.sum([0, 1])", "sin", ["column"], 1e-5],
+  ["argmax over a long row (an all −inf row: index 0)", [3, 9000], "np.argmax(x, -1)", "spiky", ["row"], 0], // its Max<int32> over (x == max)·iota stays jax-js's (iota broadcast along the outputs: see docs/jax-patch.md)
   ["rows shorter than the threshold: jax-js's kernel", [40, 1000], "x.sum(-1)", "sin", [], 1e-5],
+  ["a matrix-vector product (one row of x times x) is left to jax-js", [2100, 2100], "np.matmul(x.ref.slice([0, 1]), x)", "sin", [], 1e-4],
 ];
 
 describeNeeding(CHROMIUM, "jax-js WebGPU long-reduction kernel (patch 209) on SwiftShader", () => {
