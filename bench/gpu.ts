@@ -28,7 +28,7 @@
  * at 256 sampled output elements (max error relative to the largest |reference| value). `--matmul-shapes step|4096|all`.
  * --weights-dtype float16: generation also with float16 linear weights and output head (`castWeights`, the f16 matmul
  * of jax-js patch 208), reported as `generateF16`, after a logit-parity check against float32 weights (`f16Parity`:
- * a prefill of 8 prompts and 16 teacher-forced decode steps, max |Δlogit|, argmax agreement, KL). --skip-train: no
+ * a prefill of 64 prompts and 8 teacher-forced decode steps, max |Δlogit|, argmax agreement, KL). --skip-train: no
  * train step. THINKRL_BENCH_MATMUL_DTYPE=float16 (in a `--matmul-variants` entry): that variant's products take float16
  * operands (values k/1024, exact in f16, so the float64 reference is the same) and return float32.
  * Worker mode (one model, this process measures thinkrl only): --worker DIR --json FILE.
@@ -114,13 +114,14 @@ export interface TrainProfile {
 }
 
 /**
- * Logits of float16 weights against float32 weights on the same inputs: a prefill of 8 different 16-token prompts,
- * then 16 decode steps teacher-forced with the float32 model's greedy tokens (both models see the same tokens). Over
- * all 17 × 8 logit rows: max |Δlogit|, that relative to the largest |logit|, the fraction of rows whose argmax agrees,
- * and the mean and max KL(p32 ‖ p16) of the softmaxes.
+ * Logits of float16 weights against float32 weights on the same inputs: a prefill of 64 different 16-token prompts,
+ * then 8 decode steps teacher-forced with the float32 model's greedy tokens (both models see the same tokens). 64 rows
+ * so that every product reaches patch 208's kernels (M ≥ 32; below, jax-js's own f16 kernel runs). Over all 9 × 64
+ * logit rows: max |Δlogit|, that relative to the largest |logit|, the fraction of rows whose argmax agrees, and the
+ * mean and max KL(p32 ‖ p16) of the softmaxes.
  */
 async function f16Parity(g32: import("../src/model/causal-lm.js").CausalLM, g16: import("../src/model/causal-lm.js").CausalLM, vocab: number): Promise<Record<string, number>> {
-  const B = 8, L = 16, steps = 16, S = L + steps;
+  const B = 64, L = 16, steps = 8, S = L + steps;
   const toks = new Int32Array(B * L);
   for (let b = 0; b < B; b++) for (let i = 0; i < L; i++) toks[b * L + i] = (17 + 31 * i + 7919 * b) % vocab;
   const pad = Array.from({ length: B }, () => 0);

@@ -13,6 +13,7 @@ import { SFT_DEFAULTS } from "../train/sft-config.js";
 import { DPO_DEFAULTS } from "../train/dpo-config.js";
 import { ADAPT_DEFAULTS } from "../pipeline/adapt-config.js";
 import { deviceChoice, setDeviceChoice } from "./device.js";
+import { setGenerationWeightsDtype } from "../engine/weights-dtype.js";
 
 
 /** Flag help for each train config key: "[type] what (default: x)". */
@@ -201,9 +202,9 @@ export function buildCli(): Command {
     .option("--debug", "print stack traces on errors")
     .option("--device <name>", "[string] wasm (CPU) | webgpu (GPU via the optional `webgpu` package) | auto (default: wasm)")
     .option("--weights-dtype <dtype>", "[string] float32 | float16: the dtype of a local model's linear weights in sample, eval and generate (float16: --device webgpu with shader-f16; tensor cores on NVIDIA; default: float32)")
-    .hook("preAction", async (_cmd, action) => {
+    .hook("preAction", (_cmd, action) => {
       setDeviceChoice(action.optsWithGlobals().device);
-      (await import("../engine/weights-dtype.js")).setGenerationWeightsDtype(action.optsWithGlobals().weightsDtype);
+      setGenerationWeightsDtype(action.optsWithGlobals().weightsDtype);
     })
     .exitOverride();
 

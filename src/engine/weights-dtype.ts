@@ -1,12 +1,10 @@
 /**
  * The dtype local models hold their linear weights in for generation-only work (`thinkrl sample`, `eval`, `generate`
  * with a local model): set once by the CLI's global `--weights-dtype` flag, applied where those commands open a model
- * (`model/params.ts` `castWeights`). Training never reads it (the learner keeps float32 weights). Browser-safe.
+ * (`model/params.ts` `castWeights`). Training never reads it (the learner keeps float32 weights). Browser-safe; loads
+ * jax-js only when a dtype is checked (the CLI sets the flag before every command, most of which never start it).
  */
-import { getWebGPUDevice } from "@jax-js/jax";
 import { ConfigError } from "../core/errors.js";
-import { gpuFeatureReport } from "./gpu-features.js";
-import { startedDevice } from "./start.js";
 
 /** Dtypes the weights of a generation-only model may be held in. */
 export const WEIGHT_DTYPES = ["float32", "float16"] as const;
@@ -34,8 +32,11 @@ export function generationWeightsDtype(): WeightDtype {
  * float16 on the GPU; on Wasm it would be slower than float32, with float32's memory) created with `shader-f16`.
  * @throws ConfigError saying what is missing
  */
-export function assertWeightsDtypeSupported(dtype: WeightDtype): void {
+export async function assertWeightsDtypeSupported(dtype: WeightDtype): Promise<void> {
   if (dtype === "float32") return;
+  const { startedDevice } = await import("./start.js");
+  const { gpuFeatureReport } = await import("./gpu-features.js");
+  const { getWebGPUDevice } = await import("@jax-js/jax");
   const device = startedDevice();
   if (device !== "webgpu") throw new ConfigError(`--weights-dtype float16 needs --device webgpu (the engine runs on ${device ?? "nothing yet"})`);
   const report = gpuFeatureReport();

@@ -58,7 +58,7 @@ export async function holdWeightsIn(model: CausalLM, dtype: WeightDtype | null):
   const { assertWeightsDtypeSupported, generationWeightsDtype } = await import("../engine/weights-dtype.js");
   const d = dtype ?? generationWeightsDtype();
   if (d === "float32") return;
-  assertWeightsDtypeSupported(d);
+  await assertWeightsDtypeSupported(d);
   const { castWeights } = await import("../model/params.js");
   model.params = castWeights(model.params, d);
 }
