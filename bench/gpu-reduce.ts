@@ -10,8 +10,7 @@
  *   scaled, Gumbel noise added, argmax, and the drawn token's log-prob), forward only.
  * - `head`: the LM head of one 0.5B GRPO micro-batch (4 × 512 tokens): `valueAndGrad` of Σ logp + 0.01 Σ entropy
  *   through `hiddenLogprobs` (`hidden [4, 512, 896]`, `head [896, 151936]`), as the learner computes it.
- * - `model`: one GRPO micro-batch (4 × 512) of a Qwen2.5-0.5B-shaped model with random weights (`initTensors`,
- *   built in the process: no checkpoint), `Learner.accumulate` as `bench/gpu.ts` times it.
+ * The whole 0.5B step with the patch on and off is `bench/gpu.ts` with `JAXJS_WEBGPU_REDUCE=0` (`bench/gpu-issue14.sh`).
  * For each: the device time of every kernel (timestamp queries, `bench/kernel-times.ts`, kernels told apart by
  * expression), summed over `--reps` calls and divided by it, and the wall time of a call (median).
  *
@@ -19,7 +18,7 @@
  *   source .device/setup.sh && source .device/setup-thinkrl.sh && node dist/bench/gpu-reduce.js --out $OUT
  *   npx tsx bench/gpu-reduce.ts --backend null --vocab 20000 --reps 1   # Dawn's null backend: checks the flow only
  *
- * Flags: --parts standalone,sample,head,model (default standalone,sample,head)  --reps N (default 5)  --variants
+ * Flags: --parts standalone,sample,head (default standalone,sample,head)  --reps N (default 5)  --variants
  * `name=ENV=VALUE,…;…` (default `on=;off=JAXJS_WEBGPU_REDUCE=0`)  --backend null  --out DIR (JSON per variant)
  * --vocab V (default 151,936; Dawn's null backend allows buffers of 256 MiB only: use 20000 there).
  */
@@ -155,33 +154,6 @@ async function worker(variant: string, jsonOut: string): Promise<void> {
     h.dispose();
     w.dispose();
     t.dispose();
-  }
-  if (args.parts!.includes("model")) {
-    const { Rng } = await import("../src/core/rng.js");
-    const { CausalLM } = await import("../src/model/causal-lm.js");
-    const { initTensors, paramsFromTensors } = await import("../src/model/params.js");
-    const { loadTokenizer, buildCharTokenizerJson } = await import("../src/model/tokenizer.js");
-    const { Learner } = await import("../src/train/learner.js");
-    const { grpo } = await import("../src/rl/losses/index.js");
-    const { tokenWeights } = await import("../src/rl/aggregate.js");
-    const cfg = {
-      modelType: "qwen2" as const, vocabSize: V, hiddenSize: D, intermediateSize: 4864, numHiddenLayers: 24, numAttentionHeads: 14, numKeyValueHeads: 2,
-      headDim: 64, rmsNormEps: 1e-6, ropeTheta: 1e6, maxPositionEmbeddings: 32768, tieWordEmbeddings: true, attentionBias: true, bosTokenId: 1, eosTokenId: [2], padTokenId: 0,
-    };
-    const chars = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i));
-    const t0 = performance.now();
-    const model = new CausalLM(cfg, paramsFromTensors(cfg, initTensors(cfg, new Rng(0), 0.02)), loadTokenizer(buildCharTokenizerJson(chars, ["<pad>", "<s>", "</s>"])));
-    console.error(`[${variant}] 0.5B-shaped model built in ${(performance.now() - t0).toFixed(0)} ms`);
-    const rng = new Rng(7), P = 64;
-    const tokens = Int32Array.from({ length: ROWS * T }, () => rng.int(0, V - 1));
-    const targets = Int32Array.from({ length: ROWS * T }, () => rng.int(0, V - 1));
-    const mask = new Float32Array(ROWS * T);
-    for (let r = 0; r < ROWS; r++) mask.fill(1, r * T + P - 1, (r + 1) * T);
-    const weights = tokenWeights("grpo", mask, ROWS, T, T - P);
-    const advantages = Float32Array.from({ length: ROWS }, (_, r) => (r % 2 === 0 ? 1 : -1));
-    const up = new Learner(model, grpo, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
-    await measure(`0.5B GRPO micro-batch ${ROWS}×${T}`, async () => (await up.accumulate({ B: ROWS, T, tokens, targets, weights, mask, advantages })).loss);
-    up.dispose();
   }
   save();
 }
